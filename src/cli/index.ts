@@ -1,0 +1,144 @@
+/** Dispatches `netronome <command>`. Exit codes: 0 success, 1 runtime error, 2 usage error. */
+import { ConfigError } from "../config/load";
+import { AppError } from "../core/errors";
+import { allowFlags, type ParsedArgs, parseArgs, stringFlag, UsageError } from "./args";
+import { generateConfig } from "./generate-config";
+import { serve } from "./serve";
+import { changePassword, createUser } from "./users";
+import { versionText } from "./version";
+
+interface Command {
+  usage: string;
+  summary: string;
+  details: string;
+  flags: readonly string[];
+  run(args: ParsedArgs): Promise<number>;
+}
+
+const GLOBAL_HELP =
+  "Global option:\n  --config <path>   config file (default: ~/.config/netronome/config.toml, then ./config.toml)";
+
+function onePositional(args: ParsedArgs, name: string, what: string): string {
+  if (args.positionals.length !== 1) throw new UsageError(`${name} needs exactly one ${what}`);
+  return args.positionals[0]!;
+}
+
+function noPositionals(args: ParsedArgs, name: string): void {
+  if (args.positionals.length) throw new UsageError(`${name} takes no arguments (got "${args.positionals.join(" ")}")`);
+}
+
+const commands: Record<string, Command> = {
+  serve: {
+    usage: "netronome serve [--config <path>]",
+    summary: "Start the web server (the default command)",
+    details: "Serves the web interface, the JSON API and scheduled tests until SIGINT or SIGTERM.",
+    flags: [],
+    run: async (args) => {
+      noPositionals(args, "serve");
+      return serve(stringFlag(args, "config"));
+    },
+  },
+  "generate-config": {
+    usage: "netronome generate-config [--path <file>]",
+    summary: "Write a default config.toml",
+    details:
+      "Writes every section with its defaults and a random session secret to ~/.config/netronome/config.toml\n(or --path). Refuses to overwrite an existing file.",
+    flags: ["path"],
+    run: async (args) => {
+      noPositionals(args, "generate-config");
+      console.log(`wrote ${generateConfig(stringFlag(args, "path"))}`);
+      return 0;
+    },
+  },
+  "create-user": {
+    usage: "netronome create-user <username>",
+    summary: "Create a user account",
+    details:
+      "Reads the password from the terminal without echo, or from stdin:\n  echo 'secret' | netronome create-user alice",
+    flags: [],
+    run: async (args) => {
+      console.log(await createUser(stringFlag(args, "config"), onePositional(args, "create-user", "username")));
+      return 0;
+    },
+  },
+  "change-password": {
+    usage: "netronome change-password <username>",
+    summary: "Change a user's password",
+    details:
+      "Reads the new password from the terminal without echo, or from stdin. Signs out the user's existing sessions.",
+    flags: [],
+    run: async (args) => {
+      console.log(await changePassword(stringFlag(args, "config"), onePositional(args, "change-password", "username")));
+      return 0;
+    },
+  },
+  version: {
+    usage: "netronome version",
+    summary: "Print version, commit, build date, Bun version and os/arch",
+    details: "",
+    flags: [],
+    run: async (args) => {
+      noPositionals(args, "version");
+      console.log(versionText());
+      return 0;
+    },
+  },
+};
+
+function mainHelp(): string {
+  const width = Math.max(...Object.keys(commands).map((c) => c.length));
+  return [
+    "Netronome: network performance testing and monitoring.",
+    "",
+    "Usage: netronome [--config <path>] <command> [options]",
+    "",
+    "Commands:",
+    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    "",
+    GLOBAL_HELP,
+    "",
+    "Run `netronome <command> --help` for details.",
+  ].join("\n");
+}
+
+function commandHelp(c: Command): string {
+  return [`Usage: ${c.usage}`, "", `${c.summary}.`, c.details, "", GLOBAL_HELP]
+    .filter((l) => l !== undefined)
+    .join("\n");
+}
+
+export async function runCli(argv: readonly string[]): Promise<number> {
+  try {
+    const args = parseArgs(argv);
+    if (args.command === "help") {
+      const target = args.positionals[0];
+      if (target && !commands[target]) throw new UsageError(`unknown command "${target}"`);
+      console.log(target ? commandHelp(commands[target]!) : mainHelp());
+      return 0;
+    }
+    if (args.flags.get("version") === true && !args.command) {
+      console.log(versionText());
+      return 0;
+    }
+    const name = args.command ?? "serve";
+    const command = commands[name];
+    if (!command) throw new UsageError(`unknown command "${name}" (run \`netronome --help\`)`);
+    if (args.help) {
+      console.log(args.command ? commandHelp(command) : mainHelp());
+      return 0;
+    }
+    allowFlags(args, name, command.flags);
+    return await command.run(args);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`netronome: ${e.message}`);
+      return 2;
+    }
+    if (e instanceof ConfigError || e instanceof AppError || e instanceof Error) {
+      console.error(`netronome: ${e.message}`);
+      return 1;
+    }
+    console.error(`netronome: ${String(e)}`);
+    return 1;
+  }
+}

@@ -1,0 +1,60 @@
+/** `netronome serve`: the boot order on one screen. */
+import { type LoadedConfig, loadConfig } from "../config/load";
+import { buildInfo } from "../core/build-info";
+import { createLogger } from "../core/log";
+import { openDatabase } from "../db";
+import { createApp } from "../server/app";
+import type { AppContext } from "../server/context";
+
+/** How long in-flight requests may take to finish at shutdown before connections are cut. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+export async function serve(configPath: string | undefined): Promise<number> {
+  const loaded: LoadedConfig = loadConfig({ path: configPath });
+  const { config } = loaded;
+  const log = createLogger(config.logging.level);
+  for (const w of loaded.warnings) log.warn(w);
+  log.info("starting Netronome", {
+    version: buildInfo.version,
+    config: loaded.file ?? "(none: defaults and environment)",
+  });
+  if (config.oidc.issuer)
+    log.warn("OpenID Connect is configured but not supported by this version; built-in login is used");
+
+  const db = await openDatabase(config.database);
+  log.info("database ready", { type: db.dialect, ...(db.dialect === "sqlite" ? { path: config.database.path } : {}) });
+  const ctx: AppContext = {
+    config,
+    loaded,
+    db,
+    log,
+    build: buildInfo,
+    startedAt: new Date(),
+    instanceId: crypto.randomUUID(),
+  };
+  const { app } = await createApp(ctx);
+  try {
+    app.listen({ hostname: config.server.host, port: config.server.port });
+  } catch (e) {
+    await db.close();
+    throw new Error(`cannot listen on ${config.server.host}:${config.server.port}: ${(e as Error).message}`);
+  }
+  log.info(`listening on http://${config.server.host}:${config.server.port}${config.server.base_url}/`);
+
+  return await new Promise<number>((resolve) => {
+    let stopping = false;
+    const shutdown = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.info("shutting down", { signal });
+      const force = setTimeout(() => void app.server?.stop(true), SHUTDOWN_GRACE_MS);
+      await app.stop(false);
+      clearTimeout(force);
+      await db.close();
+      log.info("stopped");
+      resolve(0);
+    };
+    process.once("SIGINT", () => void shutdown("SIGINT"));
+    process.once("SIGTERM", () => void shutdown("SIGTERM"));
+  });
+}

@@ -1,0 +1,301 @@
+/**
+ * Every configuration key, its type, default, environment variable and meaning,
+ * declared once. Loading, validation, `generate-config` and the README's table
+ * all derive from this file.
+ */
+import { LOG_LEVELS } from "../core/log";
+
+interface FieldBase<T> {
+  readonly kind: "field";
+  readonly type: "string" | "int" | "number" | "bool" | "list" | "choice";
+  readonly default: T;
+  /** Name after the `NETRONOME__` prefix, e.g. `DB_TYPE`. */
+  readonly env?: string;
+  readonly doc: string;
+  readonly min?: number;
+  readonly max?: number;
+  readonly choices?: readonly string[];
+  /** Checks a value beyond its type; returns a problem description or null. */
+  readonly check?: (value: T) => string | null;
+  /** Omitted from `generate-config` output (kept for compatibility only). */
+  readonly hidden?: boolean;
+}
+export type Field<T> = FieldBase<T>;
+
+const str = (def: string, env: string | undefined, doc: string, extra: Partial<Field<string>> = {}): Field<string> => ({
+  kind: "field",
+  type: "string",
+  default: def,
+  env,
+  doc,
+  ...extra,
+});
+const int = (def: number, env: string | undefined, doc: string, min: number, max: number): Field<number> => ({
+  kind: "field",
+  type: "int",
+  default: def,
+  env,
+  doc,
+  min,
+  max,
+});
+const num = (def: number, env: string | undefined, doc: string, min: number, max: number): Field<number> => ({
+  kind: "field",
+  type: "number",
+  default: def,
+  env,
+  doc,
+  min,
+  max,
+});
+const bool = (
+  def: boolean,
+  env: string | undefined,
+  doc: string,
+  extra: Partial<Field<boolean>> = {},
+): Field<boolean> => ({
+  kind: "field",
+  type: "bool",
+  default: def,
+  env,
+  doc,
+  ...extra,
+});
+const list = (def: string[], env: string | undefined, doc: string): Field<string[]> => ({
+  kind: "field",
+  type: "list",
+  default: def,
+  env,
+  doc,
+});
+function choice<const C extends readonly string[]>(
+  choices: C,
+  def: C[number],
+  env: string | undefined,
+  doc: string,
+): Field<C[number]> {
+  return { kind: "field", type: "choice", default: def, env, doc, choices };
+}
+
+const DURATION = /^\d+(ms|s|m|h)$/;
+const durationCheck = (v: string) => (DURATION.test(v) ? null : 'must be a duration such as "30s", "5m" or "1h"');
+const timezoneCheck = (v: string) => {
+  if (v === "") return null;
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: v });
+    return null;
+  } catch {
+    return `unknown timezone "${v}" (use an IANA name such as "Europe/Berlin")`;
+  }
+};
+const baseUrlCheck = (v: string) =>
+  v === "" || v === "/" || /^\/[A-Za-z0-9._~\-/]*$/.test(v) ? null : 'must be a path such as "/netronome"';
+const urlCheck = (v: string) => {
+  if (v === "") return null;
+  try {
+    const u = new URL(v);
+    return u.protocol === "http:" || u.protocol === "https:" ? null : "must be an http(s) URL";
+  } catch {
+    return "must be an http(s) URL";
+  }
+};
+
+export const configSchema = {
+  database: {
+    type: choice(["sqlite", "postgres"], "sqlite", "DB_TYPE", "Database type (`sqlite` or `postgres`)"),
+    path: str("netronome.db", "DB_PATH", "SQLite file; a relative path is resolved against the config file's folder"),
+    host: str("localhost", "DB_HOST", "PostgreSQL host"),
+    port: int(5432, "DB_PORT", "PostgreSQL port", 1, 65535),
+    user: str("postgres", "DB_USER", "PostgreSQL user"),
+    password: str("", "DB_PASSWORD", "PostgreSQL password"),
+    dbname: str("netronome", "DB_NAME", "PostgreSQL database name"),
+    sslmode: choice(
+      ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"],
+      "disable",
+      "DB_SSLMODE",
+      "PostgreSQL SSL mode",
+    ),
+  },
+  server: {
+    host: str("127.0.0.1", "HOST", "Address to listen on (`0.0.0.0` for every interface)"),
+    port: int(7575, "PORT", "Port to listen on", 1, 65535),
+    base_url: str("", "BASE_URL", "Sub-path when served behind a reverse proxy, e.g. `/netronome`", {
+      check: baseUrlCheck,
+    }),
+    timezone: str("", "TIMEZONE", "IANA timezone for exact-time and cron schedules (empty: the system's)", {
+      check: timezoneCheck,
+    }),
+    gin_mode: str("release", "GIN_MODE", "Accepted for compatibility with the Go version; has no effect", {
+      hidden: true,
+    }),
+  },
+  logging: {
+    level: choice(LOG_LEVELS, "info", "LOG_LEVEL", "Log level (`trace`, `debug`, `info`, `warn`, `error`, `fatal`)"),
+  },
+  session: {
+    session_secret: str(
+      "",
+      "SESSION_SECRET",
+      "Secret that signs session cookies (empty: generated and kept in the database)",
+    ),
+  },
+  auth: {
+    whitelist: list([], "AUTH_WHITELIST", "CIDR ranges that skip login, matched against the socket address only"),
+  },
+  oidc: {
+    issuer: str("", "OIDC_ISSUER", "OpenID Connect issuer URL", { check: urlCheck }),
+    client_id: str("", "OIDC_CLIENT_ID", "OpenID Connect client ID"),
+    client_secret: str("", "OIDC_CLIENT_SECRET", "OpenID Connect client secret"),
+    redirect_url: str("", "OIDC_REDIRECT_URL", "OpenID Connect redirect URL", { check: urlCheck }),
+    scopes: list(["openid", "profile"], "OIDC_SCOPES", "OpenID Connect scopes"),
+  },
+  speedtest: {
+    timeout: int(30, "SPEEDTEST_TIMEOUT", "Speedtest.net phase timeout in seconds", 5, 3600),
+    iperf: {
+      test_duration: int(10, "IPERF_TEST_DURATION", "Duration of each iperf3 direction in seconds", 1, 300),
+      parallel_conns: int(4, "IPERF_PARALLEL_CONNS", "Parallel iperf3 streams", 1, 128),
+      timeout: int(60, "IPERF_TIMEOUT", "Timeout of one iperf3 run in seconds", 5, 3600),
+      ping: {
+        count: int(5, "IPERF_PING_COUNT", "Pings sent to measure iperf3 server latency", 1, 100),
+        interval: int(1000, "IPERF_PING_INTERVAL", "Interval between those pings in milliseconds", 200, 10000),
+        timeout: int(10, "IPERF_PING_TIMEOUT", "Timeout of the latency ping in seconds", 1, 300),
+      },
+    },
+    librespeed: {
+      timeout: int(60, "LIBRESPEED_TIMEOUT", "Timeout of a LibreSpeed test in seconds", 5, 3600),
+      servers_url: str(
+        "",
+        "LIBRESPEED_SERVERS_URL",
+        "Public LibreSpeed server list to offer besides librespeed-servers.json",
+        {
+          check: urlCheck,
+        },
+      ),
+    },
+    speedtestnet: {
+      servers_url: str(
+        "https://www.speedtest.net/api/js/servers?engine=js&limit=20",
+        "SPEEDTESTNET_SERVERS_URL",
+        "Speedtest.net server list (JSON; XML accepted)",
+        { check: urlCheck },
+      ),
+      config_url: str(
+        "https://www.speedtest.net/speedtest-config.php",
+        "SPEEDTESTNET_CONFIG_URL",
+        "Speedtest.net client configuration (XML)",
+        { check: urlCheck },
+      ),
+    },
+  },
+  pagination: {
+    default_page: int(1, "DEFAULT_PAGE", "Default page number", 1, 1_000_000),
+    default_page_size: int(20, "DEFAULT_PAGE_SIZE", "Default page size", 1, 10_000),
+    max_page_size: int(100, "MAX_PAGE_SIZE", "Largest page size a request may ask for", 1, 10_000),
+    default_time_range: choice(["1d", "3d", "1w", "1m", "all"], "1w", "DEFAULT_TIME_RANGE", "Default history range"),
+    default_limit: int(20, "DEFAULT_LIMIT", "Default number of rows in lists", 1, 10_000),
+  },
+  geoip: {
+    country_database_path: str("", "GEOIP_COUNTRY_DATABASE_PATH", "Path to GeoLite2-Country.mmdb"),
+    asn_database_path: str("", "GEOIP_ASN_DATABASE_PATH", "Path to GeoLite2-ASN.mmdb"),
+  },
+  packetloss: {
+    enabled: bool(true, "PACKETLOSS_ENABLED", "Enable packet-loss monitors"),
+    default_interval: int(3600, "PACKETLOSS_DEFAULT_INTERVAL", "Default monitor interval in seconds", 10, 86400),
+    default_packet_count: int(10, "PACKETLOSS_DEFAULT_PACKET_COUNT", "Default packets per monitor run", 1, 1000),
+    max_concurrent_monitors: int(10, "PACKETLOSS_MAX_CONCURRENT_MONITORS", "Monitors that may run at once", 1, 1000),
+    privileged_mode: bool(false, "PACKETLOSS_PRIVILEGED_MODE", "Use ICMP (raw sockets) instead of UDP for MTR"),
+    mtr_enable_dns: bool(false, "PACKETLOSS_MTR_ENABLE_DNS", "Resolve hop names in MTR"),
+    restore_monitors_on_startup: bool(
+      false,
+      "PACKETLOSS_RESTORE_MONITORS_ON_STARTUP",
+      "Run every enabled monitor immediately at start-up",
+    ),
+  },
+  notifications: {
+    enabled: bool(false, "NOTIFICATIONS_ENABLED", "Send notifications"),
+    webhook_url: str("", "NOTIFICATIONS_WEBHOOK_URL", "Webhook URL for notifications", { check: urlCheck }),
+    ping_threshold: num(30, "NOTIFICATIONS_PING_THRESHOLD", "Notify when latency exceeds this many ms", 0, 1e6),
+    upload_threshold: num(
+      200,
+      "NOTIFICATIONS_UPLOAD_THRESHOLD",
+      "Notify when upload falls below this many Mbit/s",
+      0,
+      1e6,
+    ),
+    download_threshold: num(
+      200,
+      "NOTIFICATIONS_DOWNLOAD_THRESHOLD",
+      "Notify when download falls below this many Mbit/s",
+      0,
+      1e6,
+    ),
+    discord_mention_id: str("", "NOTIFICATIONS_DISCORD_MENTION_ID", "Discord user or role ID to mention"),
+  },
+  agent: {
+    host: str("0.0.0.0", "AGENT_HOST", "Agent bind address"),
+    port: int(8200, "AGENT_PORT", "Agent port", 1, 65535),
+    interface: str("", "AGENT_INTERFACE", "Network interface the agent reports (empty: all)"),
+    api_key: str("", "AGENT_API_KEY", "API key the hub must present"),
+    disk_includes: list([], "AGENT_DISK_INCLUDES", "Extra disk mounts to report (globs allowed)"),
+    disk_excludes: list([], "AGENT_DISK_EXCLUDES", "Disk mounts to hide (globs allowed)"),
+    disable_system_metrics: bool(false, "AGENT_DISABLE_SYSTEM_METRICS", "Report bandwidth only"),
+  },
+  monitor: {
+    enabled: bool(true, "MONITOR_ENABLED", "Connect to configured agents"),
+    reconnect_interval: str("30s", "MONITOR_RECONNECT_INTERVAL", "Longest wait between agent reconnection attempts", {
+      check: durationCheck,
+    }),
+  },
+} as const;
+
+type ConfigOf<S> = {
+  readonly [K in keyof S]: S[K] extends Field<infer T>
+    ? T extends readonly string[]
+      ? readonly string[]
+      : T
+    : ConfigOf<S[K]>;
+};
+export type Config = ConfigOf<typeof configSchema>;
+
+export interface SchemaNode {
+  readonly [key: string]: Field<unknown> | SchemaNode;
+}
+
+export function isField(node: Field<unknown> | SchemaNode): node is Field<unknown> {
+  return (node as Field<unknown>).kind === "field";
+}
+
+/** Walks every field with its dotted section path, in declaration order. */
+export function* fields(
+  node: SchemaNode = configSchema as SchemaNode,
+  path: string[] = [],
+): Generator<[string[], Field<unknown>]> {
+  for (const [key, child] of Object.entries(node)) {
+    if (isField(child)) yield [[...path, key], child];
+    else yield* fields(child, [...path, key]);
+  }
+}
+
+export function defaultConfig(): Config {
+  const out: Record<string, unknown> = {};
+  for (const [path, f] of fields()) setPath(out, path, Array.isArray(f.default) ? [...f.default] : f.default);
+  return out as unknown as Config;
+}
+
+export function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    if (typeof node[key] !== "object" || node[key] === null) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[path[path.length - 1]!] = value;
+}
+
+export function getPath(source: unknown, path: string[]): unknown {
+  let node = source;
+  for (const key of path) {
+    if (typeof node !== "object" || node === null || !(key in node)) return undefined;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return node;
+}

@@ -1,0 +1,53 @@
+/**
+ * Typed domain errors. Services throw these; one hook in server/errors.ts turns
+ * them into HTTP responses, so no service ever sees a Request.
+ */
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+export class BadInput extends AppError {
+  constructor(message: string, field?: string) {
+    super(400, "bad_request", message, field);
+  }
+}
+
+export class Unauthorized extends AppError {
+  constructor(message = "authentication required") {
+    super(401, "unauthorized", message);
+  }
+}
+
+export class Forbidden extends AppError {
+  constructor(message: string) {
+    super(403, "forbidden", message);
+  }
+}
+
+export class NotFound extends AppError {
+  constructor(message: string) {
+    super(404, "not_found", message);
+  }
+}
+
+export class Conflict extends AppError {
+  constructor(message: string) {
+    super(409, "conflict", message);
+  }
+}
+
+export class TooManyRequests extends AppError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(429, "too_many_requests", message);
+  }
+}

@@ -1,0 +1,55 @@
+/** Address helpers: CIDR matching for the login whitelist. */
+import { isIPv4, isIPv6 } from "node:net";
+
+function ipv4ToBigInt(ip: string): bigint {
+  return ip.split(".").reduce((acc, part) => (acc << 8n) | BigInt(Number(part)), 0n);
+}
+
+function ipv6ToBigInt(ip: string): bigint {
+  let addr = ip;
+  const v4 = addr.match(/(\d+\.\d+\.\d+\.\d+)$/);
+  if (v4) {
+    const n = ipv4ToBigInt(v4[1]!);
+    addr = `${addr.slice(0, -v4[1]!.length)}${(n >> 16n).toString(16)}:${(n & 0xffffn).toString(16)}`;
+  }
+  const [head, tail] = addr.split("::") as [string, string | undefined];
+  const h = head ? head.split(":") : [];
+  const tl = tail !== undefined && tail !== "" ? tail.split(":") : [];
+  const groups = tail === undefined ? h : [...h, ...Array(8 - h.length - tl.length).fill("0"), ...tl];
+  return groups.reduce((acc, g) => (acc << 16n) | BigInt(Number.parseInt(g || "0", 16)), 0n);
+}
+
+export interface Cidr {
+  readonly family: 4 | 6;
+  readonly network: bigint;
+  readonly bits: number;
+}
+
+/** Parses "10.0.0.0/8", "::1/128" or a bare address; returns null when malformed. */
+export function parseCidr(text: string): Cidr | null {
+  const [addr, prefix] = text.trim().split("/") as [string, string | undefined];
+  const family = isIPv4(addr) ? 4 : isIPv6(addr) ? 6 : 0;
+  if (!family) return null;
+  const width = family === 4 ? 32 : 128;
+  const bits = prefix === undefined ? width : Number(prefix);
+  if (!Number.isInteger(bits) || bits < 0 || bits > width || (prefix !== undefined && !/^\d+$/.test(prefix)))
+    return null;
+  const value = family === 4 ? ipv4ToBigInt(addr) : ipv6ToBigInt(addr);
+  const shift = BigInt(width - bits);
+  return { family, network: (value >> shift) << shift, bits };
+}
+
+/** Matches an address (IPv4-mapped IPv6 counts as IPv4) against parsed CIDR ranges. */
+export function ipInRanges(ip: string, ranges: readonly Cidr[]): boolean {
+  const mapped = ip.match(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i);
+  const addr = mapped ? mapped[1]! : ip;
+  const family = isIPv4(addr) ? 4 : isIPv6(addr) ? 6 : 0;
+  if (!family) return false;
+  const value = family === 4 ? ipv4ToBigInt(addr) : ipv6ToBigInt(addr);
+  const width = family === 4 ? 32 : 128;
+  return ranges.some((r) => {
+    if (r.family !== family) return false;
+    const shift = BigInt(width - r.bits);
+    return (value >> shift) << shift === r.network;
+  });
+}

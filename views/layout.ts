@@ -1,0 +1,105 @@
+/** The shared page shell: head, top bar with navigation, theme toggle and account menu. */
+import type { SessionUser } from "../src/auth/auth.service";
+import { html, type SafeHtml } from "../src/core/html";
+import { type AssetName, assetPath } from "../src/server/assets";
+import { icons } from "./icons";
+
+export interface PageContext {
+  /** The configured base URL ("" or "/sub"); every link carries it. */
+  readonly base: string;
+  readonly user: SessionUser | null;
+  /** Request path without the base, used to mark the current navigation entry. */
+  readonly path: string;
+  readonly version: string;
+}
+
+interface NavItem {
+  readonly href: string;
+  readonly label: string;
+}
+
+const NAV: readonly NavItem[] = [
+  { href: "/", label: "Dashboard" },
+  { href: "/settings", label: "Settings" },
+];
+
+export const asset = (ctx: Pick<PageContext, "base">, name: AssetName) => `${ctx.base}${assetPath(name)}`;
+
+function isCurrent(item: NavItem, path: string): boolean {
+  return item.href === "/" ? path === "/" : path === item.href || path.startsWith(`${item.href}/`);
+}
+
+function head(ctx: PageContext, title: string, scripts: readonly AssetName[]): SafeHtml {
+  return html`<head>
+    <meta charset="utf-8" />
+    <meta name="viewport" content="width=device-width, initial-scale=1" />
+    <meta name="color-scheme" content="light dark" />
+    <meta name="htmx-config" content='{"noSwap":[204,304]}' />
+    <title>${title} · Netronome</title>
+    <link rel="icon" href="${asset(ctx, "logo.svg")}" type="image/svg+xml" />
+    <link rel="stylesheet" href="${asset(ctx, "app.css")}" />
+    <script src="${asset(ctx, "theme.js")}"></script>
+    <script defer src="${asset(ctx, "htmx.js")}"></script>
+    <script defer src="${asset(ctx, "hx-sse.js")}"></script>
+    ${scripts.map((s) => html`<script defer src="${asset(ctx, s)}"></script>`)}
+    <script defer src="${asset(ctx, "app.js")}"></script>
+    <script defer src="${asset(ctx, "alpine.js")}"></script>
+  </head>`;
+}
+
+export const themeToggle = html`<button type="button" class="btn btn-icon" data-theme-toggle title="Switch light or dark theme" aria-label="Switch light or dark theme">
+  <span class="theme-moon">${icons.moon}</span><span class="theme-sun">${icons.sun}</span>
+</button>`;
+
+export function layout(
+  ctx: PageContext,
+  opts: { title: string; content: SafeHtml; scripts?: readonly AssetName[] },
+): SafeHtml {
+  return html`<html lang="en">
+    ${head(ctx, opts.title, opts.scripts ?? [])}
+    <body data-base="${ctx.base}">
+      <a class="skip-link" href="#main">Skip to content</a>
+      <header class="topbar">
+        <div class="topbar-inner">
+          <a class="brand" href="${ctx.base}/">${icons.logo}<span>Netronome</span></a>
+          <nav class="nav" aria-label="Main">
+            ${NAV.map(
+              (item) =>
+                html`<a href="${ctx.base}${item.href}" ${isCurrent(item, ctx.path) ? html`aria-current="page"` : ""}>${item.label}</a>`,
+            )}
+          </nav>
+          <div class="topbar-actions">
+            ${themeToggle}
+            ${
+              ctx.user
+                ? html`<span class="user-name" title="Signed in as ${ctx.user.username}">${ctx.user.username}</span>
+                  <form method="post" action="${ctx.base}/logout">
+                    <button class="btn btn-icon" type="submit" title="Sign out" aria-label="Sign out">${icons.logout}</button>
+                  </form>`
+                : ""
+            }
+          </div>
+        </div>
+      </header>
+      <main id="main" class="container">${opts.content}</main>
+      <footer class="footer">Netronome ${ctx.version}</footer>
+    </body>
+  </html>`;
+}
+
+/** A centred single-card page without navigation (sign-in, first-run registration, errors before login). */
+export function bareLayout(ctx: PageContext, opts: { title: string; content: SafeHtml }): SafeHtml {
+  return html`<html lang="en">
+    ${head(ctx, opts.title, [])}
+    <body data-base="${ctx.base}">
+      <main id="main" class="auth-page">
+        <div class="theme-corner">${themeToggle}</div>
+        <div class="card auth-card">
+          <a class="brand" href="${ctx.base}/">${icons.logo}<span>Netronome</span></a>
+          ${opts.content}
+        </div>
+      </main>
+      <footer class="footer">Netronome ${ctx.version}</footer>
+    </body>
+  </html>`;
+}
