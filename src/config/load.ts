@@ -129,6 +129,8 @@ function parseToml(file: string): Record<string, unknown> {
   }
 }
 
+const isTable = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
 /** Copies known keys from the parsed file, collecting unknown keys as warnings and bad values as errors. */
 function applyFile(
   file: string,
@@ -143,6 +145,11 @@ function applyFile(
       const alias = ALIASES[here.join(".")];
       const target = alias ? (getPath(configSchema, alias) as Field<unknown>) : schema?.[key];
       const targetPath = alias ?? here;
+      const prefix = `${here.join(".")}.`;
+      if (!target && isTable(value) && Object.keys(ALIASES).some((a) => a.startsWith(prefix))) {
+        visit(value, undefined, here);
+        continue;
+      }
       if (!target) {
         warnings.push(`config file ${file}: unknown key ${here.length > 1 ? sectionLabel(here) : key} (ignored)`);
         continue;
@@ -151,8 +158,8 @@ function applyFile(
         const r = coerce(target, value, false);
         if ("problem" in r) errors.push(`config file ${file}: ${sectionLabel(targetPath)} ${r.problem}`);
         else setPath(out, targetPath, r.value);
-      } else if (typeof value === "object" && value !== null && !Array.isArray(value)) {
-        visit(value as Record<string, unknown>, target, here);
+      } else if (isTable(value)) {
+        visit(value, target, here);
       } else {
         errors.push(`config file ${file}: [${here.join(".")}] must be a table (section), got ${JSON.stringify(value)}`);
       }

@@ -1,0 +1,52 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { Client, startTestApp, type TestApp } from "../helpers/app";
+import { createSqliteDatabase, type TestDatabase } from "../helpers/db";
+
+let database: TestDatabase;
+let t: TestApp;
+let assetUrls: string[];
+beforeAll(async () => {
+  database = await createSqliteDatabase();
+  t = await startTestApp(database);
+  await t.services.auth.createUser("admin", "password123");
+  const page = await (await new Client(t.app).get("/login")).text();
+  assetUrls = [...page.matchAll(/(?:href|src)="(\/assets\/[^"]+)"/g)].map((m) => m[1]!);
+});
+afterAll(async () => {
+  await t.close();
+  await database.drop();
+});
+
+test("pages reference htmx, its SSE extension, Alpine, the stylesheet and the icon by content hash", () => {
+  const names = assetUrls.map((u) => u.split("/").pop());
+  expect(names).toEqual(expect.arrayContaining(["htmx.js", "hx-sse.js", "alpine.js", "app.css", "app.js", "theme.js", "logo.svg"]));
+  for (const u of assetUrls) expect(u).toMatch(/^\/assets\/[0-9a-f]{12}\/[\w.-]+$/);
+});
+
+test("hashed assets are immutable, gzip-encoded when asked, and answer 304 to a matching ETag", async () => {
+  const c = new Client(t.app);
+  const url = assetUrls.find((u) => u.endsWith("/htmx.js"))!;
+  const plain = await c.get(url);
+  expect(plain.status).toBe(200);
+  expect(plain.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+  expect(plain.headers.get("content-type")).toContain("javascript");
+  const body = await plain.arrayBuffer();
+  const gz = await c.get(url, { headers: { "accept-encoding": "gzip, br" } });
+  expect(gz.headers.get("content-encoding")).toBe("gzip");
+  const gzBody = new Uint8Array(await gz.arrayBuffer());
+  expect(gzBody.length).toBeLessThan(body.byteLength);
+  expect(Bun.gunzipSync(gzBody).byteLength).toBe(body.byteLength);
+  const etag = plain.headers.get("etag")!;
+  for (let i = 0; i < 3; i++) {
+    const again = await c.get(url, { headers: { "if-none-match": etag } });
+    expect(again.status).toBe(304);
+  }
+});
+
+test("a stale hash still serves the file but without long caching; unknown names are 404", async () => {
+  const c = new Client(t.app);
+  const stale = await c.get("/assets/000000000000/app.css");
+  expect(stale.status).toBe(200);
+  expect(stale.headers.get("cache-control")).toBe("no-cache");
+  expect((await c.get("/assets/000000000000/nope.js")).status).toBe(404);
+});
