@@ -13,7 +13,13 @@
     }
   };
   const effective = () => root.dataset.theme || (matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light");
+  const markChoice = () => {
+    const choice = stored() || "system";
+    for (const b of document.querySelectorAll("[data-theme-set]"))
+      b.setAttribute("aria-pressed", String(b.getAttribute("data-theme-set") === choice));
+  };
   apply(stored());
+  document.addEventListener("DOMContentLoaded", markChoice);
 
   // data-theme-set="light|dark|system" sets a theme; data-theme-toggle flips between light and dark.
   document.addEventListener("click", (event) => {
@@ -30,6 +36,7 @@
       else localStorage.setItem("netronome-theme", choice);
     } catch {}
     apply(choice);
+    markChoice();
     document.dispatchEvent(new CustomEvent("netronome:theme", { detail: { theme: effective() } }));
   });
   window.netronomeTheme = effective;

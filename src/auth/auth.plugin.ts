@@ -9,71 +9,71 @@ import type { AppContext } from "../server/context";
 import { type PageContextFactory, safeNext } from "../server/page-context";
 import { credentials, loginForm, registerForm } from "./auth.schema";
 import type { AuthService } from "./auth.service";
-import { clientAddress, SESSION_TTL_SECONDS, type SessionPlugin } from "./session.plugin";
+import { SESSION_TTL_SECONDS, type SessionPlugin } from "./session.plugin";
 
+// Handlers destructure their context: Elysia infers what to provide from the parameter list.
 export function authPlugin(ctx: AppContext, auth: AuthService, session: SessionPlugin, page: PageContextFactory) {
   const base = ctx.config.server.base_url;
-  const redirect = (location: string, status = 303) => new Response(null, { status, headers: { location } });
+  const redirect = (location: string) => new Response(null, { status: 303, headers: { location } });
 
   return (
     new Elysia({ name: "auth.routes", seed: ctx.instanceId })
       .use(session)
       // ---- HTML pages
-      .get("/login", async (c) => {
+      .get("/login", async ({ jwt, cookie, headers, request, server, query, sessions }) => {
         if (!(await auth.hasUsers())) return redirect(`${base}/register`);
-        if (await c.session.identify(c as never)) return redirect(safeNext(base, c.query.next));
-        return htmlResponse(loginPage(page(c.request, null), { next: c.query.next }));
+        if (await sessions.identify({ jwt, cookie, headers, request, server }))
+          return redirect(safeNext(base, query.next));
+        return htmlResponse(loginPage(page(request, null), { next: query.next }));
       })
       .post(
         "/login",
-        async (c) => {
+        async ({ jwt, cookie, headers, request, server, body, sessions }) => {
+          const io = { jwt, cookie, headers, request, server };
           try {
-            const user = await auth.login(c.body.username, c.body.password, clientAddress(c as never) ?? "local");
-            await c.session.issue(c as never, user, user.sessionVersion);
-            return redirect(safeNext(base, c.body.next));
+            const user = await auth.login(body.username, body.password, sessions.clientKey(io));
+            await sessions.issue(io, user, user.sessionVersion);
+            return redirect(safeNext(base, body.next));
           } catch (e) {
             if (!(e instanceof AppError)) throw e;
-            const view = loginPage(page(c.request, null), {
-              username: c.body.username,
-              error: e.message,
-              next: c.body.next,
-            });
+            const view = loginPage(page(request, null), { username: body.username, error: e.message, next: body.next });
             return htmlResponse(view, { status: e.status });
           }
         },
         { body: loginForm },
       )
-      .get("/register", async (c) => {
-        if (await auth.hasUsers()) return htmlResponse(registrationClosedPage(page(c.request, null)), { status: 403 });
-        return htmlResponse(registerPage(page(c.request, null), {}));
+      .get("/register", async ({ request }) => {
+        if (await auth.hasUsers()) return htmlResponse(registrationClosedPage(page(request, null)), { status: 403 });
+        return htmlResponse(registerPage(page(request, null), {}));
       })
       .post(
         "/register",
-        async (c) => {
-          const ctxPage = page(c.request, null);
-          if (await auth.hasUsers()) return htmlResponse(registrationClosedPage(ctxPage), { status: 403 });
-          if (c.body.password !== c.body.confirm) {
-            const fields = { confirm: "the passwords do not match" };
-            return htmlResponse(registerPage(ctxPage, { username: c.body.username, fieldErrors: fields }), {
-              status: 400,
+        async ({ jwt, cookie, headers, request, server, body, sessions }) => {
+          const pageCtx = page(request, null);
+          if (await auth.hasUsers()) return htmlResponse(registrationClosedPage(pageCtx), { status: 403 });
+          if (body.password !== body.confirm) {
+            const view = registerPage(pageCtx, {
+              username: body.username,
+              fieldErrors: { confirm: "the passwords do not match" },
             });
+            return htmlResponse(view, { status: 400 });
           }
           try {
-            const user = await auth.register(c.body.username, c.body.password);
-            await c.session.issue(c as never, user, 1);
+            const user = await auth.register(body.username, body.password);
+            await sessions.issue({ jwt, cookie, headers, request, server }, user, 1);
             return redirect(`${base}/`);
           } catch (e) {
             if (!(e instanceof AppError)) throw e;
-            if (e.status === 403) return htmlResponse(registrationClosedPage(ctxPage), { status: 403 });
+            if (e.status === 403) return htmlResponse(registrationClosedPage(pageCtx), { status: 403 });
             const { form, fields } = fieldErrors(e);
-            const view = registerPage(ctxPage, { username: c.body.username, error: form, fieldErrors: fields });
+            const view = registerPage(pageCtx, { username: body.username, error: form, fieldErrors: fields });
             return htmlResponse(view, { status: e.status });
           }
         },
         { body: registerForm },
       )
-      .post("/logout", (c) => {
-        c.session.clear(c);
+      .post("/logout", ({ cookie, sessions }) => {
+        sessions.clear(cookie);
         return redirect(`${base}/login`);
       })
       // ---- JSON API
@@ -84,18 +84,19 @@ export function authPlugin(ctx: AppContext, auth: AuthService, session: SessionP
       }))
       .post(
         "/api/auth/register",
-        async (c) => {
-          const user = await auth.register(c.body.username, c.body.password);
-          await c.session.issue(c as never, user, 1);
-          return c.status(201, { message: "registration successful", user });
+        async ({ jwt, cookie, headers, request, server, body, sessions, status }) => {
+          const user = await auth.register(body.username, body.password);
+          await sessions.issue({ jwt, cookie, headers, request, server }, user, 1);
+          return status(201, { message: "registration successful", user });
         },
         { body: credentials },
       )
       .post(
         "/api/auth/login",
-        async (c) => {
-          const user = await auth.login(c.body.username, c.body.password, clientAddress(c as never) ?? "local");
-          const token = await c.session.issue(c as never, user, user.sessionVersion);
+        async ({ jwt, cookie, headers, request, server, body, sessions }) => {
+          const io = { jwt, cookie, headers, request, server };
+          const user = await auth.login(body.username, body.password, sessions.clientKey(io));
+          const token = await sessions.issue(io, user, user.sessionVersion);
           return {
             access_token: token,
             token_type: "Bearer",
@@ -107,8 +108,8 @@ export function authPlugin(ctx: AppContext, auth: AuthService, session: SessionP
       )
       .post(
         "/api/auth/logout",
-        (c) => {
-          c.session.clear(c);
+        ({ cookie, sessions }) => {
+          sessions.clear(cookie);
           return { message: "logged out" };
         },
         { api: true },

@@ -27,7 +27,8 @@ interface CookieJar {
   value: unknown;
 }
 
-interface SessionContext {
+/** The parts of a request context that sessions read and write. */
+export interface SessionIo {
   jwt: {
     sign(payload: Record<string, string | number>): Promise<string>;
     verify(token?: string): Promise<false | Record<string, unknown>>;
@@ -38,11 +39,11 @@ interface SessionContext {
   server: { requestIP(r: Request): { address: string } | null } | null;
 }
 
-export function clientAddress(c: Pick<SessionContext, "server" | "request">): string | undefined {
+function clientAddress(c: Pick<SessionIo, "server" | "request">): string | undefined {
   return c.server?.requestIP(c.request)?.address;
 }
 
-const isHttps = (c: Pick<SessionContext, "request" | "headers">) =>
+const isHttps = (c: Pick<SessionIo, "request" | "headers">) =>
   c.request.url.startsWith("https:") || c.headers["x-forwarded-proto"]?.split(",")[0]?.trim() === "https";
 
 export function sessionPlugin(ctx: AppContext, auth: AuthService, secret: string) {
@@ -50,7 +51,7 @@ export function sessionPlugin(ctx: AppContext, auth: AuthService, secret: string
   const whitelist = ctx.config.auth.whitelist.map(parseCidr).filter((c): c is Cidr => c !== null);
   const loginUrl = `${base}/login`;
 
-  const issue = async (c: SessionContext, user: SessionUser, sessionVersion: number): Promise<string> => {
+  const issue = async (c: SessionIo, user: SessionUser, sessionVersion: number): Promise<string> => {
     const token = await c.jwt.sign({ sub: String(user.id), v: sessionVersion });
     c.cookie[SESSION_COOKIE]!.set({
       value: token,
@@ -63,11 +64,11 @@ export function sessionPlugin(ctx: AppContext, auth: AuthService, secret: string
     return token;
   };
 
-  const clear = (c: Pick<SessionContext, "cookie">) => {
-    c.cookie[SESSION_COOKIE]!.set({ value: "", httpOnly: true, sameSite: "lax", path: base || "/", maxAge: 0 });
+  const clear = (cookie: SessionIo["cookie"]) => {
+    cookie[SESSION_COOKIE]!.set({ value: "", httpOnly: true, sameSite: "lax", path: base || "/", maxAge: 0 });
   };
 
-  const identify = async (c: SessionContext): Promise<Identity | null> => {
+  const identify = async (c: SessionIo): Promise<Identity | null> => {
     const ip = clientAddress(c);
     if (ip && whitelist.length && ipInRanges(ip, whitelist)) return { user: WHITELISTED_USER, via: "whitelist" };
     const bearer = c.headers.authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
@@ -83,42 +84,53 @@ export function sessionPlugin(ctx: AppContext, auth: AuthService, secret: string
     return { user: { id: user.id, username: user.username }, via: "session" };
   };
 
-  return new Elysia({ name: "auth.session", seed: ctx.instanceId })
-    .use(
-      jwt({
-        name: "jwt",
-        secret,
-        exp: `${SESSION_TTL_SECONDS}s`,
-        schema: t.Object({ sub: t.String(), v: t.Number() }),
-      }),
-    )
-    .decorate("session", { issue, clear, identify })
-    .macro({
-      /** JSON routes: 401 without a valid session. */
-      api: {
-        async resolve(c) {
-          const identity = await identify(c as unknown as SessionContext);
-          if (!identity) return c.status(401, { error: "unauthorized", message: "authentication required" });
-          return { user: identity.user, identity };
+  return (
+    new Elysia({ name: "auth.session", seed: ctx.instanceId })
+      .use(
+        jwt({
+          name: "jwt",
+          secret,
+          exp: `${SESSION_TTL_SECONDS}s`,
+          schema: t.Object({ sub: t.String(), v: t.Number() }),
+        }),
+      )
+      .decorate("sessions", {
+        /** Signs `user` in: sets the cookie and returns the token (also usable as a Bearer token). */
+        issue: (io: unknown, user: SessionUser, sessionVersion: number) => issue(io as SessionIo, user, sessionVersion),
+        clear: (cookie: unknown) => clear(cookie as SessionIo["cookie"]),
+        identify: (io: unknown) => identify(io as SessionIo),
+        /** The key failed logins are counted under: the socket address. */
+        clientKey: (io: unknown) => clientAddress(io as SessionIo) ?? "local",
+      })
+      // Handlers destructure their context: Elysia infers what to provide from the parameter list, and that
+      // inference fails on a bare `c` once the bundle is minified (see reference stack notes).
+      .macro({
+        /** JSON routes: 401 without a valid session. */
+        api: {
+          async resolve({ jwt, cookie, headers, request, server, status }) {
+            const identity = await identify({ jwt, cookie, headers, request, server } as unknown as SessionIo);
+            if (!identity) return status(401, { error: "unauthorized", message: "authentication required" });
+            return { user: identity.user, identity };
+          },
         },
-      },
-      /** HTML routes: the sign-in page (or first-run registration) instead of an error. */
-      page: {
-        async resolve(c) {
-          const identity = await identify(c as unknown as SessionContext);
-          if (identity) return { user: identity.user, identity };
-          if (c.headers["hx-request"]) {
-            // htmx follows HX-Redirect with a full navigation; a 204 is never swapped into the page.
-            c.set.headers["hx-redirect"] = loginUrl;
-            return c.status(204, "");
-          }
-          const path = new URL(c.request.url).pathname;
-          const next = path !== `${base}/` && path !== base ? `?next=${encodeURIComponent(path)}` : "";
-          c.set.headers.location = (await auth.hasUsers()) ? `${loginUrl}${next}` : `${base}/register`;
-          return c.status(303, "");
+        /** HTML routes: the sign-in page (or first-run registration) instead of an error. */
+        page: {
+          async resolve({ jwt, cookie, headers, request, server, set, status }) {
+            const identity = await identify({ jwt, cookie, headers, request, server } as unknown as SessionIo);
+            if (identity) return { user: identity.user, identity };
+            if (headers["hx-request"]) {
+              // htmx follows HX-Redirect with a full navigation; a 204 is never swapped into the page.
+              set.headers["hx-redirect"] = loginUrl;
+              return status(204, "");
+            }
+            const path = new URL(request.url).pathname;
+            const next = path !== `${base}/` && path !== base ? `?next=${encodeURIComponent(path)}` : "";
+            set.headers.location = (await auth.hasUsers()) ? `${loginUrl}${next}` : `${base}/register`;
+            return status(303, "");
+          },
         },
-      },
-    });
+      })
+  );
 }
 
 export type SessionPlugin = ReturnType<typeof sessionPlugin>;

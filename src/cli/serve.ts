@@ -54,7 +54,8 @@ export async function serve(configPath: string | undefined): Promise<number> {
       log.info("stopped");
       resolve(0);
     };
-    process.once("SIGINT", () => void shutdown("SIGINT"));
-    process.once("SIGTERM", () => void shutdown("SIGTERM"));
+    // Handlers stay installed: a repeated signal during shutdown must not kill the process mid-way.
+    process.on("SIGINT", () => void shutdown("SIGINT"));
+    process.on("SIGTERM", () => void shutdown("SIGTERM"));
   });
 }

@@ -73,7 +73,12 @@ async function pump(
       nl = carry.indexOf("\n");
     }
   };
-  for await (const chunk of stream) deliver(decoder.decode(chunk, { stream: true }));
+  const reader = stream.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    deliver(decoder.decode(value, { stream: true }));
+  }
   deliver(decoder.decode());
   if (carry && opts.onLine) opts.onLine(carry.replace(/\r$/, ""), name);
   return kept;

@@ -36,18 +36,17 @@ export function settingsPlugin(ctx: AppContext, auth: AuthService, session: Sess
     )
     .post(
       "/settings/password",
-      async (c) => {
-        const pageCtx = page(c.request, c.user);
-        const isHtmx = Boolean(c.headers["hx-request"]);
+      async ({ jwt, cookie, headers, request, server, body, user, identity, sessions }) => {
+        const pageCtx = page(request, user);
+        const isHtmx = Boolean(headers["hx-request"]);
         const render = (form: SettingsView["passwordForm"], status = 200) =>
           isHtmx
             ? fragmentResponse(passwordCard(pageCtx, view(false, form)), { status })
             : htmlResponse(settingsPage(pageCtx, view(false, form)), { status });
-        if (c.identity.via === "whitelist")
-          return render({ error: "no account to change: signed in by whitelist" }, 400);
+        if (identity.via === "whitelist") return render({ error: "no account to change: signed in by whitelist" }, 400);
         try {
-          const version = await auth.changeOwnPassword(c.user.id, c.body.current, c.body.password, c.body.confirm);
-          await c.session.issue(c as never, c.user, version);
+          const version = await auth.changeOwnPassword(user.id, body.current, body.password, body.confirm);
+          await sessions.issue({ jwt, cookie, headers, request, server }, user, version);
           return render({ notice: "Password changed. Other sessions have been signed out." });
         } catch (e) {
           if (!(e instanceof AppError)) throw e;

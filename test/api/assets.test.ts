@@ -19,7 +19,9 @@ afterAll(async () => {
 
 test("pages reference htmx, its SSE extension, Alpine, the stylesheet and the icon by content hash", () => {
   const names = assetUrls.map((u) => u.split("/").pop());
-  expect(names).toEqual(expect.arrayContaining(["htmx.js", "hx-sse.js", "alpine.js", "app.css", "app.js", "theme.js", "logo.svg"]));
+  expect(names).toEqual(
+    expect.arrayContaining(["htmx.js", "hx-sse.js", "alpine.js", "app.css", "app.js", "theme.js", "logo.svg"]),
+  );
   for (const u of assetUrls) expect(u).toMatch(/^\/assets\/[0-9a-f]{12}\/[\w.-]+$/);
 });
 

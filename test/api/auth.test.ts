@@ -46,7 +46,11 @@ describeEachDialect("first-run registration, login and logout", (dialect) => {
 
   test("the registration form creates the first account and signs in", async () => {
     const c = new Client(t.app);
-    const res = await c.postForm("/register", { username: "alice", password: "correct horse", confirm: "correct horse" });
+    const res = await c.postForm("/register", {
+      username: "alice",
+      password: "correct horse",
+      confirm: "correct horse",
+    });
     expect(res.status).toBe(303);
     expect(res.headers.get("location")).toBe("/");
     const cookie = res.headers.getSetCookie()[0]!;
@@ -66,7 +70,11 @@ describeEachDialect("first-run registration, login and logout", (dialect) => {
     const api = await c.postJson("/api/auth/register", { username: "mallory", password: "password123" });
     expect(api.status).toBe(403);
     expect((await api.json()).message).toContain("registration is closed");
-    const form = await c.postForm("/register", { username: "mallory", password: "password123", confirm: "password123" });
+    const form = await c.postForm("/register", {
+      username: "mallory",
+      password: "password123",
+      confirm: "password123",
+    });
     expect(form.status).toBe(403);
   });
 
@@ -92,7 +100,9 @@ describeEachDialect("first-run registration, login and logout", (dialect) => {
     expect(body.expires_in).toBeGreaterThan(0);
     expect(await (await c.get("/api/auth/verify")).json()).toEqual({ message: "authenticated", type: "session" });
     expect((await (await c.get("/api/auth/user")).json()).user.username).toBe("alice");
-    const bearer = await new Client(t.app).get("/api/auth/user", { headers: { authorization: `Bearer ${body.access_token}` } });
+    const bearer = await new Client(t.app).get("/api/auth/user", {
+      headers: { authorization: `Bearer ${body.access_token}` },
+    });
     expect(bearer.status).toBe(200);
     expect((await c.postJson("/api/auth/logout", {})).status).toBe(200);
     expect((await c.get("/api/auth/user")).status).toBe(401);
@@ -104,7 +114,11 @@ describeEachDialect("first-run registration, login and logout", (dialect) => {
     expect(asked.headers.get("location")).toBe("/login?next=%2Fsettings");
     const res = await c.postForm("/login", { username: "alice", password: "correct horse", next: "/settings" });
     expect(res.headers.get("location")).toBe("/settings");
-    const evil = await new Client(t.app).postForm("/login", { username: "alice", password: "correct horse", next: "//evil.example/" });
+    const evil = await new Client(t.app).postForm("/login", {
+      username: "alice",
+      password: "correct horse",
+      next: "//evil.example/",
+    });
     expect(evil.headers.get("location")).toBe("/");
   });
 
@@ -125,10 +139,18 @@ describeEachDialect("first-run registration, login and logout", (dialect) => {
     const b = new Client(t.app);
     await a.postJson("/api/auth/login", { username: "alice", password: "correct horse" });
     await b.postJson("/api/auth/login", { username: "alice", password: "correct horse" });
-    const wrong = await a.postForm("/settings/password", { current: "nope", password: "new password 1", confirm: "new password 1" });
+    const wrong = await a.postForm("/settings/password", {
+      current: "nope",
+      password: "new password 1",
+      confirm: "new password 1",
+    });
     expect(wrong.status).toBe(400);
     expect(await wrong.text()).toContain("the current password is wrong");
-    const ok = await a.postForm("/settings/password", { current: "correct horse", password: "new password 1", confirm: "new password 1" });
+    const ok = await a.postForm("/settings/password", {
+      current: "correct horse",
+      password: "new password 1",
+      confirm: "new password 1",
+    });
     expect(ok.status).toBe(200);
     expect((await a.get("/api/auth/user")).status).toBe(200);
     expect((await b.get("/api/auth/user")).status).toBe(401);
@@ -195,7 +217,11 @@ describeEachDialect("route protection", (dialect) => {
     const res = await new Client(t.app).get("/health");
     expect(res.status).toBe(200);
     const body = await res.json();
-    expect(body).toMatchObject({ status: "ok", version: expect.any(String), database: { type: dialect.name, reachable: true } });
+    expect(body).toMatchObject({
+      status: "ok",
+      version: expect.any(String),
+      database: { type: dialect.name, reachable: true },
+    });
   });
 
   test("security headers are set on every response", async () => {

@@ -25,7 +25,8 @@ test("redirects, cookies, links and assets carry the base URL", async () => {
   const urls = [...page.matchAll(/(?:href|src|action)="([^"]+)"/g)].map((m) => m[1]!);
   expect(urls.length).toBeGreaterThan(8);
   for (const url of urls) expect(url.startsWith("/netronome/") || url === "#main").toBe(true);
-  for (const asset of urls.filter((u) => u.includes("/assets/"))) expect((await c.get(asset.slice("/netronome".length))).status).toBe(200);
+  for (const asset of urls.filter((u) => u.includes("/assets/")))
+    expect((await c.get(asset.slice("/netronome".length))).status).toBe(200);
   expect((await c.get("/api/auth/user")).status).toBe(200);
   expect((await c.get("/health")).status).toBe(200);
   const out = await c.postForm("/logout", {});
