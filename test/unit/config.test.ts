@@ -59,7 +59,22 @@ describe("configuration", () => {
 
   test("every documented environment variable is wired", () => {
     const names = [...fields()].map(([, f]) => f.env).filter(Boolean);
-    for (const required of ["HOST", "PORT", "DB_TYPE", "DB_PATH", "DB_SSLMODE", "IPERF_TEST_DURATION", "SESSION_SECRET", "MAX_PAGE_SIZE", "GEOIP_ASN_DATABASE_PATH", "PACKETLOSS_RESTORE_MONITORS_ON_STARTUP", "MONITOR_RECONNECT_INTERVAL", "AGENT_DISK_EXCLUDES", "NOTIFICATIONS_DISCORD_MENTION_ID", "GIN_MODE"])
+    for (const required of [
+      "HOST",
+      "PORT",
+      "DB_TYPE",
+      "DB_PATH",
+      "DB_SSLMODE",
+      "IPERF_TEST_DURATION",
+      "SESSION_SECRET",
+      "MAX_PAGE_SIZE",
+      "GEOIP_ASN_DATABASE_PATH",
+      "PACKETLOSS_RESTORE_MONITORS_ON_STARTUP",
+      "MONITOR_RECONNECT_INTERVAL",
+      "AGENT_DISK_EXCLUDES",
+      "NOTIFICATIONS_DISCORD_MENTION_ID",
+      "GIN_MODE",
+    ])
       expect(names).toContain(required);
     expect(new Set(names).size).toBe(names.length);
   });
@@ -91,7 +106,9 @@ describe("configuration", () => {
   });
 
   test("unknown keys give warnings, not errors; the seed's [speedtest.packetloss] spelling still works", () => {
-    const file = configFile("[server]\nportt = 1\n[speedtest.packetloss]\nrestore_monitors_on_startup = true\n[tailscale]\nenabled = false\n");
+    const file = configFile(
+      "[server]\nportt = 1\n[speedtest.packetloss]\nrestore_monitors_on_startup = true\n[tailscale]\nenabled = false\n",
+    );
     const { warnings, config } = loadConfig({ path: file, env: {} });
     expect(warnings).toEqual([
       `config file ${file}: unknown key [server] portt (ignored)`,
@@ -101,13 +118,27 @@ describe("configuration", () => {
   });
 
   test("an explicit --config that does not exist is an error with a hint", () => {
-    expect(() => loadConfig({ path: "/nonexistent/netronome.toml", env: {} })).toThrow("netronome generate-config --path");
+    expect(() => loadConfig({ path: "/nonexistent/netronome.toml", env: {} })).toThrow(
+      "netronome generate-config --path",
+    );
   });
 
   test("the generated file parses back to the defaults, with every section", () => {
     const text = renderConfigToml({ "session.session_secret": "abc" });
     const parsed = TOML.parse(text) as Record<string, Record<string, unknown>>;
-    for (const section of ["database", "server", "logging", "oidc", "speedtest", "geoip", "notifications", "agent", "monitor", "pagination", "packetloss"])
+    for (const section of [
+      "database",
+      "server",
+      "logging",
+      "oidc",
+      "speedtest",
+      "geoip",
+      "notifications",
+      "agent",
+      "monitor",
+      "pagination",
+      "packetloss",
+    ])
       expect(parsed[section]).toBeDefined();
     expect((parsed.speedtest!.iperf as Record<string, Record<string, unknown>>).ping!.count).toBe(5);
     const file = configFile(text);

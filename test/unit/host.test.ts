@@ -3,9 +3,12 @@ import { BadInput } from "../../src/core/errors";
 import { formatTarget, hostProblem, parseTarget, validateHost } from "../../src/core/host";
 
 describe("host validation", () => {
-  test.each(["example.com", "a-b.example.org.", "192.0.2.1", "2001:db8::1", "localhost", "srv_1.lan"])("accepts %s", (h) => {
-    expect(hostProblem(h)).toBeNull();
-  });
+  test.each(["example.com", "a-b.example.org.", "192.0.2.1", "2001:db8::1", "localhost", "srv_1.lan"])(
+    "accepts %s",
+    (h) => {
+      expect(hostProblem(h)).toBeNull();
+    },
+  );
 
   test.each([
     ["", "is empty"],
@@ -44,9 +47,12 @@ describe("target parsing", () => {
     expect(parseTarget(input)).toEqual({ host, port, family: family as 0 | 4 | 6 });
   });
 
-  test.each(["host:0", "host:70000", "host:abc", "[::1", "[::1]:x", "-host:80", "ftp://", "a b:80"])("rejects %p", (input) => {
-    expect(() => parseTarget(input)).toThrow(BadInput);
-  });
+  test.each(["host:0", "host:70000", "host:abc", "[::1", "[::1]:x", "-host:80", "ftp://", "a b:80"])(
+    "rejects %p",
+    (input) => {
+      expect(() => parseTarget(input)).toThrow(BadInput);
+    },
+  );
 
   test("formats IPv6 with brackets", () => {
     expect(formatTarget({ host: "::1", port: 5201 })).toBe("[::1]:5201");
