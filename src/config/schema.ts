@@ -4,6 +4,7 @@
  * all derive from this file.
  */
 import { LOG_LEVELS } from "../core/log";
+import { parseCidr } from "../core/net";
 
 interface FieldBase<T> {
   readonly kind: "field";
@@ -61,12 +62,18 @@ const bool = (
   doc,
   ...extra,
 });
-const list = (def: string[], env: string | undefined, doc: string): Field<string[]> => ({
+const list = (
+  def: string[],
+  env: string | undefined,
+  doc: string,
+  extra: Partial<Field<string[]>> = {},
+): Field<string[]> => ({
   kind: "field",
   type: "list",
   default: def,
   env,
   doc,
+  ...extra,
 });
 function choice<const C extends readonly string[]>(
   choices: C,
@@ -140,7 +147,12 @@ export const configSchema = {
     ),
   },
   auth: {
-    whitelist: list([], "AUTH_WHITELIST", "CIDR ranges that skip login, matched against the socket address only"),
+    whitelist: list([], "AUTH_WHITELIST", "CIDR ranges that skip login, matched against the socket address only", {
+      check: (ranges) => {
+        const bad = ranges.filter((r) => parseCidr(r) === null);
+        return bad.length ? `has malformed CIDR ranges: ${bad.join(", ")}` : null;
+      },
+    }),
   },
   oidc: {
     issuer: str("", "OIDC_ISSUER", "OpenID Connect issuer URL", { check: urlCheck }),

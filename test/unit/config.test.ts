@@ -86,6 +86,7 @@ describe("configuration", () => {
     ["[server\nport = 1\n", "TOML syntax error at line 1"],
     ['[server]\ntimezone = "Mars/Olympus"\n', 'unknown timezone "Mars/Olympus"'],
     ["server = 5\n", "[server] must be a table"],
+    ['[auth]\nwhitelist = ["10.0.0.0/8", "nope"]\n', "[auth] whitelist has malformed CIDR ranges: nope"],
   ])("a bad file names the file, key and problem: %p", (text, message) => {
     const file = configFile(text);
     let err: unknown;
