@@ -1,0 +1,85 @@
+/**
+ * A concurrency group: at most `capacity` holders at once, the rest wait in FIFO
+ * order. The scheduler gives one to each group of jobs ("speedtest" with capacity 1,
+ * "monitors" with max_concurrent_monitors), and services that run the same work on
+ * demand (a manual speed test) take the same semaphore, so both share one limit.
+ */
+
+/** Gives the slot back. Calling it more than once has no further effect. */
+export type Release = () => void;
+
+interface Waiter {
+  grant(release: Release): void;
+}
+
+export class Semaphore {
+  private holders = 0;
+  private readonly waiters: Waiter[] = [];
+
+  constructor(readonly capacity: number) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`capacity must be a positive integer`);
+  }
+
+  /** Slots currently held. */
+  get active(): number {
+    return this.holders;
+  }
+
+  /** Callers waiting for a slot. */
+  get queued(): number {
+    return this.waiters.length;
+  }
+
+  /** Takes a slot if one is free and nobody is waiting for it, without waiting. */
+  tryAcquire(): Release | null {
+    if (this.holders >= this.capacity || this.waiters.length > 0) return null;
+    this.holders++;
+    return this.releaser();
+  }
+
+  /**
+   * Waits for a slot, in arrival order. If `signal` aborts first, the caller
+   * leaves the queue and the promise rejects with the signal's reason.
+   */
+  acquire(signal?: AbortSignal): Promise<Release> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const immediate = this.tryAcquire();
+    if (immediate) return Promise.resolve(immediate);
+    return new Promise<Release>((resolve, reject) => {
+      const onAbort = () => {
+        this.waiters.splice(this.waiters.indexOf(waiter), 1);
+        reject(signal?.reason);
+      };
+      const waiter: Waiter = {
+        grant: (release) => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve(release);
+        },
+      };
+      this.waiters.push(waiter);
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  /** Runs `task` while holding a slot. */
+  async run<T>(task: () => Promise<T> | T, signal?: AbortSignal): Promise<T> {
+    const release = await this.acquire(signal);
+    try {
+      return await task();
+    } finally {
+      release();
+    }
+  }
+
+  private releaser(): Release {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.waiters.shift();
+      // The slot passes straight to the next waiter, so a tryAcquire in between cannot jump the queue.
+      if (next) next.grant(this.releaser());
+      else this.holders--;
+    };
+  }
+}
