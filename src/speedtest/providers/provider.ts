@@ -37,6 +37,8 @@ export interface RunOptions {
   serverId?: string;
   /** iperf3 only: `host`, `host:port` or `[v6]:port`. */
   host?: string;
+  /** iperf3 only: test with UDP at a fixed target rate and report jitter and packet loss; default TCP. */
+  udp?: boolean;
   enableDownload: boolean;
   enableUpload: boolean;
   signal: AbortSignal;
