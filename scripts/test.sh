@@ -5,6 +5,6 @@ cd "$(dirname "$0")/.." || exit 1
 source scripts/test-env.sh
 mkdir -p test/artifacts
 rm -f .junit.xml
-bun test --reporter=junit --reporter-outfile=.junit.xml "$@"
+bun test --timeout 60000 --reporter=junit --reporter-outfile=.junit.xml "$@"
 rc=$?
 bun scripts/test-summary.ts .junit.xml "$rc"
