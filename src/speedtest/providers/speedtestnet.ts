@@ -1,0 +1,459 @@
+/**
+ * speedtest.net through Ookla's legacy HTTP protocol, natively (no external
+ * binary). Flow, as in speedtest-cli and speedtest-go (protocols.md §1):
+ * the configuration XML gives the client's location, the server list comes
+ * from the JSON API (the XML lists when it is empty or unreadable), the best
+ * server is the one with the lowest measured latency among the 5 closest, and
+ * every test URL derives from the server's upload.php URL: latency.txt and
+ * random{N}x{N}.jpg sit beside it.
+ *
+ * A server chosen by ID need not be in the nearest list: it is looked up in
+ * the cached list, then with the list API's `search=<id>`, then with
+ * ios-config.php?serverid=<id> (next to the configuration URL).
+ *
+ * `[speedtest] timeout` bounds each phase (server selection, latency,
+ * download, upload); the measured duration shrinks if needed so a transfer
+ * phase always fits.
+ */
+import { NotFound } from "../../core/errors";
+import {
+  mapConcurrently,
+  measureDownload,
+  measureHttpPings,
+  measureUpload,
+  publicUrl,
+  speedtestNetLatency,
+  type TransferOptions,
+  withDeadline,
+} from "./http-throughput";
+import {
+  type Measurement,
+  type Phase,
+  ProviderError,
+  type RunOptions,
+  type ServerInfo,
+  type SpeedTestProvider,
+} from "./provider";
+
+export interface SpeedtestNetSettings {
+  /** `[speedtest.speedtestnet] servers_url`: the JSON server list (an XML list is accepted too). */
+  serversUrl: string;
+  /** `[speedtest.speedtestnet] config_url`: the configuration XML with the client's location. */
+  configUrl: string;
+  /** `[speedtest] timeout`: the time each phase may take, seconds. */
+  timeoutSeconds: number;
+  /** Measured window of each transfer phase, seconds. */
+  durationSeconds?: number;
+  /** Discarded warm-up before each measured window, seconds. */
+  graceSeconds?: number;
+  downloadStreams?: number;
+  uploadStreams?: number;
+  /** Latency samples kept (one more warm-up request is sent first). */
+  pingCount?: number;
+  /** Pause between latency requests, ms. */
+  pingIntervalMs?: number;
+}
+
+/** What the configuration XML says about the client. The IP address is deliberately not kept. */
+export interface SpeedtestNetClientInfo {
+  isp: string | null;
+  country: string | null;
+}
+
+export interface SpeedtestNetProvider extends SpeedTestProvider {
+  /** The client's ISP and country as speedtest.net sees them. */
+  clientInfo(signal: AbortSignal): Promise<SpeedtestNetClientInfo>;
+}
+
+/** One server of the legacy list. `url` is its upload.php; every other test URL derives from it. */
+export interface OoklaServer {
+  id: string;
+  name: string;
+  sponsor: string;
+  country: string;
+  host: string;
+  url: string;
+  lat: number;
+  lon: number;
+  /** km from the client, or NaN when unknown. */
+  distance: number;
+}
+
+export interface OoklaConfig {
+  lat: number | null;
+  lon: number | null;
+  isp: string | null;
+  country: string | null;
+  ignoreIds: Set<string>;
+}
+
+export const SPEEDTESTNET_DEFAULTS = {
+  durationSeconds: 10,
+  graceSeconds: 2,
+  downloadStreams: 4,
+  uploadStreams: 4,
+  pingCount: 10,
+  pingIntervalMs: 200,
+};
+
+/** How long the server list and the client's location stay cached. */
+export const LIST_CACHE_MS = 30 * 60 * 1000;
+/** Auto selection pings this many of the geographically closest servers. */
+export const CLOSEST_CANDIDATES = 5;
+/** The largest legacy image: one request keeps a stream busy for long, and cut-off transfers still count. */
+const DOWNLOAD_IMAGE = "random4000x4000.jpg";
+const LATENCY_FILE = "latency.txt";
+const LATENCY_BODY = "test=test";
+const XML_FALLBACKS = ["/speedtest-servers-static.php", "/speedtest-servers.php"];
+const MAX_REQUEST_TIMEOUT_MS = 15_000;
+/** Room left in a phase's timeout for connection setup and the end of the last requests. */
+const PHASE_MARGIN_MS = 2_000;
+const MIN_DURATION_MS = 1_000;
+
+export function createSpeedtestNetProvider(settings: SpeedtestNetSettings): SpeedtestNetProvider {
+  const defaults = SPEEDTESTNET_DEFAULTS;
+  const config = {
+    graceSeconds: settings.graceSeconds ?? defaults.graceSeconds,
+    durationSeconds: settings.durationSeconds ?? defaults.durationSeconds,
+    downloadStreams: settings.downloadStreams ?? defaults.downloadStreams,
+    uploadStreams: settings.uploadStreams ?? defaults.uploadStreams,
+    pingCount: settings.pingCount ?? defaults.pingCount,
+    pingIntervalMs: settings.pingIntervalMs ?? defaults.pingIntervalMs,
+  };
+  const timeoutMs = settings.timeoutSeconds * 1000;
+  const requestTimeoutMs = Math.min(MAX_REQUEST_TIMEOUT_MS, timeoutMs);
+  const graceMs = config.graceSeconds * 1000;
+  const durationMs = Math.max(
+    MIN_DURATION_MS,
+    Math.min(config.durationSeconds * 1000, timeoutMs - graceMs - PHASE_MARGIN_MS),
+  );
+  let cache: { expiresAt: number; servers: OoklaServer[]; config: OoklaConfig | null } | null = null;
+
+  const fetchText = async (url: string, what: string, signal: AbortSignal) => {
+    const response = await fetch(url, {
+      signal: AbortSignal.any([signal, AbortSignal.timeout(requestTimeoutMs)]),
+      headers: { "Cache-Control": "no-cache" },
+    });
+    const text = await response.text();
+    if (!response.ok) {
+      throw new ProviderError(`speedtest.net ${what} failed: HTTP ${response.status} from ${publicUrl(url)}`);
+    }
+    return text;
+  };
+
+  /** A server list from `url`, falling back to the XML lists on the same host when it is empty or unreadable. */
+  const loadServerList = async (url: string, signal: AbortSignal): Promise<OoklaServer[]> => {
+    const failures: string[] = [];
+    const search = new URL(url).searchParams.get("search");
+    const fallbacks = XML_FALLBACKS.map((path) => {
+      const fallback = new URL(path, url);
+      if (search) fallback.searchParams.set("search", search);
+      return fallback.href;
+    });
+    for (const candidate of [url, ...fallbacks]) {
+      try {
+        const servers = parseServerList(await fetchText(candidate, "server list", signal));
+        if (servers.length > 0) return servers;
+        failures.push(`${publicUrl(candidate)} listed no servers`);
+      } catch (error) {
+        if (signal.aborted) throw signal.reason;
+        failures.push(error instanceof Error ? error.message : String(error));
+      }
+    }
+    throw new ProviderError(`speedtest.net server list unavailable: ${failures.join("; ")}`);
+  };
+
+  const loadConfig = async (signal: AbortSignal) =>
+    parseConfigXml(await fetchText(settings.configUrl, "configuration", signal));
+
+  /** The list and the client's location, cached; without a location the list's own distances are used. */
+  const catalog = async (signal: AbortSignal) => {
+    if (cache && cache.expiresAt > Date.now()) return cache;
+    const [servers, clientConfig] = await Promise.all([
+      loadServerList(settings.serversUrl, signal),
+      loadConfig(signal).catch(() => {
+        if (signal.aborted) throw signal.reason;
+        return null;
+      }),
+    ]);
+    const located = servers.map((server) => withDistance(server, clientConfig));
+    // Servers of unknown distance go last, in list order.
+    const sortKey = (server: OoklaServer) => (Number.isFinite(server.distance) ? server.distance : Infinity);
+    located.sort((a, b) => sortKey(a) - sortKey(b));
+    cache = { expiresAt: Date.now() + LIST_CACHE_MS, servers: located, config: clientConfig };
+    return cache;
+  };
+
+  const findServerById = async (id: string, signal: AbortSignal): Promise<OoklaServer> => {
+    const notFound = new NotFound(`speedtest.net server "${id}" not found`);
+    if (!/^\d{1,12}$/.test(id)) throw notFound;
+    const { servers, config: clientConfig } = await catalog(signal);
+    const listed = servers.find((s) => s.id === id);
+    if (listed) return listed;
+    const searchUrl = new URL(settings.serversUrl);
+    searchUrl.searchParams.set("search", id);
+    const idLookupUrl = new URL("/api/ios-config.php", settings.configUrl);
+    idLookupUrl.searchParams.set("serverid", id);
+    const lookups = [
+      () => loadServerList(searchUrl.href, signal),
+      async () => parseServerList(await fetchText(idLookupUrl.href, "server lookup", signal)),
+    ];
+    let answered = false;
+    let lastFailure: unknown = null;
+    for (const lookup of lookups) {
+      try {
+        const match = (await lookup()).find((s) => s.id === id);
+        if (match) return withDistance(match, clientConfig);
+        answered = true;
+      } catch (error) {
+        if (signal.aborted) throw signal.reason;
+        lastFailure = error;
+      }
+    }
+    if (answered || lastFailure === null) throw notFound;
+    throw lastFailure;
+  };
+
+  /** The lowest-latency server among the closest CLOSEST_CANDIDATES (speedtest-cli's rule). */
+  const pickBestServer = async (signal: AbortSignal): Promise<OoklaServer> => {
+    const { servers, config: clientConfig } = await catalog(signal);
+    const candidates = servers.filter((s) => !clientConfig?.ignoreIds.has(s.id)).slice(0, CLOSEST_CANDIDATES);
+    const latencies = await mapConcurrently(candidates, CLOSEST_CANDIDATES, async (server) => {
+      try {
+        const samples = await measureHttpPings(latencyUrl(server), {
+          count: 3,
+          warmup: 1,
+          intervalMs: 0,
+          requestTimeoutMs,
+          signal,
+          label: "speedtest.net server selection",
+          expectBody: LATENCY_BODY,
+        });
+        return Math.min(...samples);
+      } catch {
+        if (signal.aborted) throw signal.reason;
+        return Infinity;
+      }
+    });
+    let best: OoklaServer | undefined;
+    let bestLatency = Infinity;
+    for (const [i, server] of candidates.entries()) {
+      if (latencies[i]! < bestLatency) {
+        best = server;
+        bestLatency = latencies[i]!;
+      }
+    }
+    if (!best) {
+      throw new ProviderError(
+        `none of the ${candidates.length} closest speedtest.net servers answered a latency probe`,
+      );
+    }
+    return best;
+  };
+
+  const transferOptions = (
+    phase: Phase,
+    streams: number,
+    signal: AbortSignal,
+    options: RunOptions,
+  ): TransferOptions => ({
+    streams,
+    graceMs,
+    durationMs,
+    requestTimeoutMs,
+    signal,
+    label: `speedtest.net ${phase}`,
+    onSample: ({ mbps, percent }) => options.onProgress({ phase, mbps, percent }),
+  });
+
+  return {
+    id: "speedtest",
+
+    async listServers(signal) {
+      const { servers } = await catalog(signal);
+      return servers.map(toServerInfo);
+    },
+
+    async clientInfo(signal) {
+      const { config: clientConfig } = await catalog(signal);
+      return { isp: clientConfig?.isp ?? null, country: clientConfig?.country ?? null };
+    },
+
+    async run(options): Promise<Measurement> {
+      const startedAt = performance.now();
+      const { signal } = options;
+      options.onProgress({ phase: "latency", percent: 0 });
+      const server = await withDeadline("speedtest.net server selection", timeoutMs, signal, (phaseSignal) =>
+        options.serverId ? findServerById(options.serverId, phaseSignal) : pickBestServer(phaseSignal),
+      );
+
+      const samples = await withDeadline("speedtest.net latency test", timeoutMs, signal, (phaseSignal) =>
+        measureHttpPings(latencyUrl(server), {
+          count: config.pingCount,
+          warmup: 1,
+          intervalMs: config.pingIntervalMs,
+          requestTimeoutMs,
+          signal: phaseSignal,
+          label: "speedtest.net latency test",
+          expectBody: LATENCY_BODY,
+          onSample: (latencyMs, done) =>
+            options.onProgress({ phase: "latency", latencyMs, percent: (done / config.pingCount) * 100 }),
+        }),
+      );
+      const { latencyMs, jitterMs } = speedtestNetLatency(samples);
+
+      const download = options.enableDownload
+        ? await withDeadline("speedtest.net download", timeoutMs, signal, (phaseSignal) =>
+            measureDownload(
+              new URL(DOWNLOAD_IMAGE, server.url).href,
+              transferOptions("download", config.downloadStreams, phaseSignal, options),
+            ),
+          )
+        : null;
+      const upload = options.enableUpload
+        ? await withDeadline("speedtest.net upload", timeoutMs, signal, (phaseSignal) =>
+            measureUpload(server.url, transferOptions("upload", config.uploadStreams, phaseSignal, options)),
+          )
+        : null;
+
+      return {
+        serverId: server.id,
+        serverName:
+          server.sponsor && server.name ? `${server.sponsor} (${server.name})` : server.sponsor || server.name,
+        serverHost: server.host,
+        downloadMbps: download?.mbps ?? null,
+        uploadMbps: upload?.mbps ?? null,
+        latencyMs,
+        jitterMs,
+        packetLoss: null,
+        bytesDownloaded: download?.totalBytes ?? 0,
+        bytesUploaded: upload?.totalBytes ?? 0,
+        durationMs: performance.now() - startedAt,
+      };
+    },
+  };
+}
+
+/** latency.txt beside the server's upload.php. */
+function latencyUrl(server: OoklaServer): string {
+  return new URL(LATENCY_FILE, server.url).href;
+}
+
+function toServerInfo(server: OoklaServer): ServerInfo {
+  return {
+    id: server.id,
+    name: server.name,
+    host: server.host,
+    distance: Number.isFinite(server.distance) ? Math.round(server.distance * 10) / 10 : 0,
+    country: server.country,
+    sponsor: server.sponsor,
+    url: server.url,
+    lat: server.lat,
+    lon: server.lon,
+    isIperf: false,
+    isLibrespeed: false,
+    isPublic: true,
+  };
+}
+
+function withDistance(server: OoklaServer, clientConfig: OoklaConfig | null): OoklaServer {
+  if (clientConfig?.lat == null || clientConfig.lon == null) return server;
+  return { ...server, distance: haversineKm(clientConfig.lat, clientConfig.lon, server.lat, server.lon) };
+}
+
+/** Great-circle distance with speedtest-cli's Earth radius of 6371 km. */
+export function haversineKm(lat1: number, lon1: number, lat2: number, lon2: number): number {
+  const rad = Math.PI / 180;
+  const dLat = (lat2 - lat1) * rad;
+  const dLon = (lon2 - lon1) * rad;
+  const a = Math.sin(dLat / 2) ** 2 + Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(dLon / 2) ** 2;
+  return 6371 * 2 * Math.atan2(Math.sqrt(a), Math.sqrt(1 - a));
+}
+
+/** A JSON (`/api/js/servers`) or XML (`<server …/>` elements) server list; unusable entries are skipped. */
+export function parseServerList(text: string): OoklaServer[] {
+  const trimmed = text.trim();
+  if (trimmed.startsWith("[")) {
+    const parsed: unknown = JSON.parse(trimmed);
+    return Array.isArray(parsed) ? parsed.flatMap((entry) => toServer(entry as Record<string, unknown>)) : [];
+  }
+  if (trimmed.startsWith("<")) return xmlElements(trimmed, "server").flatMap(toServer);
+  return [];
+}
+
+function toServer(entry: Record<string, unknown>): OoklaServer[] {
+  const text = (key: string) => {
+    const value = entry?.[key];
+    return typeof value === "string" || typeof value === "number" ? String(value) : "";
+  };
+  const id = text("id");
+  const url = text("url");
+  const lat = Number(text("lat"));
+  const lon = Number(text("lon"));
+  if (!id || !Number.isFinite(lat) || !Number.isFinite(lon) || text("lat") === "" || text("lon") === "") return [];
+  let parsedUrl: URL;
+  try {
+    parsedUrl = new URL(url);
+  } catch {
+    return [];
+  }
+  if (parsedUrl.protocol !== "http:" && parsedUrl.protocol !== "https:") return [];
+  const distance = text("distance") === "" ? Number.NaN : Number(text("distance"));
+  return [
+    {
+      id,
+      name: text("name"),
+      sponsor: text("sponsor"),
+      country: text("country"),
+      host: text("host") || parsedUrl.host,
+      url: parsedUrl.href,
+      lat,
+      lon,
+      distance,
+    },
+  ];
+}
+
+/** The parts of speedtest-config.php the client uses. */
+export function parseConfigXml(text: string): OoklaConfig {
+  const client = xmlElements(text, "client")[0] ?? {};
+  const serverConfig = xmlElements(text, "server-config")[0] ?? {};
+  const coordinate = (value: string | undefined) =>
+    value !== undefined && value.trim() !== "" && Number.isFinite(Number(value)) ? Number(value) : null;
+  return {
+    lat: coordinate(client.lat),
+    lon: coordinate(client.lon),
+    isp: client.isp || null,
+    country: client.country || null,
+    ignoreIds: new Set(
+      (serverConfig.ignoreids ?? "")
+        .split(",")
+        .map((id) => id.trim())
+        .filter(Boolean),
+    ),
+  };
+}
+
+/** Attributes of every `<name …>` element; enough XML for Ookla's flat attribute-only documents. */
+function xmlElements(xml: string, name: string): Record<string, string>[] {
+  const elements: Record<string, string>[] = [];
+  for (const element of xml.matchAll(new RegExp(`<${name}\\s([^>]*?)/?>`, "g"))) {
+    const attributes: Record<string, string> = {};
+    for (const [, key, value] of element[1]!.matchAll(/([\w-]+)\s*=\s*"([^"]*)"/g)) {
+      attributes[key!] = decodeXmlEntities(value!);
+    }
+    elements.push(attributes);
+  }
+  return elements;
+}
+
+const NAMED_ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
+
+function decodeXmlEntities(value: string): string {
+  return value.replace(/&(#x[0-9a-f]+|#\d+|amp|lt|gt|quot|apos);/gi, (_, entity: string) => {
+    if (entity.startsWith("#x") || entity.startsWith("#X"))
+      return String.fromCodePoint(Number.parseInt(entity.slice(2), 16));
+    if (entity.startsWith("#")) return String.fromCodePoint(Number(entity.slice(1)));
+    return NAMED_ENTITIES[entity.toLowerCase()]!;
+  });
+}
