@@ -1,12 +1,327 @@
-// Alpine components shared by the pages. Loaded before Alpine (both deferred), so registration happens in alpine:init.
-document.addEventListener("alpine:init", () => {
-  window.Alpine.data("passwordField", () => ({
-    visible: false,
-    toggle() {
-      this.visible = !this.visible;
-    },
-  }));
-});
+// Alpine components and small page helpers. Loaded deferred before Alpine, so components register in alpine:init.
+(() => {
+  const cssVar = (name) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+  const isDark = () => (window.netronomeTheme ? window.netronomeTheme() === "dark" : false);
+  const eventData = (event) => {
+    const raw = event.detail?.data;
+    return typeof raw === "string" ? JSON.parse(raw) : raw;
+  };
+
+  // Timestamps are rendered in UTC by the server; show them in the viewer's timezone.
+  const timeFormats = {
+    datetime: new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" }),
+    time: new Intl.DateTimeFormat(undefined, { timeStyle: "short" }),
+  };
+  const relative = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
+  function relativeText(date) {
+    const seconds = Math.round((date.getTime() - Date.now()) / 1000);
+    const abs = Math.abs(seconds);
+    if (abs < 60) return relative.format(seconds, "second");
+    if (abs < 3600) return relative.format(Math.round(seconds / 60), "minute");
+    if (abs < 86400) return relative.format(Math.round(seconds / 3600), "hour");
+    return relative.format(Math.round(seconds / 86400), "day");
+  }
+  function localiseTimes(root = document) {
+    for (const el of root.querySelectorAll("time[data-local]")) {
+      const date = new Date(el.getAttribute("datetime"));
+      if (Number.isNaN(date.getTime())) continue;
+      const style = el.dataset.local;
+      el.textContent =
+        style === "relative" ? relativeText(date) : timeFormats[style === "time" ? "time" : "datetime"].format(date);
+      el.title = timeFormats.datetime.format(date);
+    }
+  }
+  document.addEventListener("DOMContentLoaded", () => localiseTimes());
+  document.addEventListener("htmx:after:swap", () => localiseTimes());
+  setInterval(() => {
+    for (const el of document.querySelectorAll('time[data-local="relative"]')) localiseTimes(el.parentElement);
+  }, 30_000);
+
+  function niceScale(value) {
+    for (const step of [10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 100000])
+      if (value <= step) return step;
+    return Math.ceil(value / 100000) * 100000;
+  }
+
+  function chartTheme() {
+    return {
+      mode: isDark() ? "dark" : "light",
+      background: "transparent",
+      foreColor: cssVar("--muted"),
+      grid: cssVar("--border"),
+    };
+  }
+
+  document.addEventListener("alpine:init", () => {
+    const Alpine = window.Alpine;
+
+    // Speed Test page: provider choice, live gauge and throughput line, driven by the page's SSE stream.
+    Alpine.data("speedTest", (initial) => ({
+      provider: "speedtest",
+      host: "",
+      running: false,
+      runId: null,
+      phase: "idle",
+      mbps: 0,
+      latency: null,
+      percent: 0,
+      scale: 100,
+      statusText: "Ready. Choose a provider and start a test.",
+      status: "idle",
+      figures: { latency: null, jitter: null, download: null, upload: null },
+      points: { download: [], upload: [] },
+      chart: null,
+
+      init() {
+        if (initial?.current) {
+          this.onStarted({ run: initial.current.run });
+          if (initial.current.progress)
+            this.onProgress({ run: initial.current.run, progress: initial.current.progress });
+        }
+        this.$nextTick(() => this.renderChart());
+        const on = (name, fn) => window.addEventListener(name, (e) => fn.call(this, eventData(e)));
+        on("speedtest-started", this.onStarted);
+        on("speedtest-progress", this.onProgress);
+        on("speedtest-finished", this.onFinished);
+        on("speedtest-cancelled", this.onCancelled);
+        on("speedtest-rejected", this.onRejected);
+        document.addEventListener("netronome:theme", () => this.renderChart());
+      },
+      destroy() {
+        this.chart?.destroy();
+      },
+
+      get gaugeFraction() {
+        return Math.min(1, (this.phase === "latency" ? (this.latency ?? 0) / 200 : this.mbps / this.scale) || 0);
+      },
+      get gaugeNumber() {
+        if (this.phase === "latency") return this.fmt(this.latency);
+        return this.fmt(this.mbps);
+      },
+      get gaugeUnit() {
+        return this.phase === "latency" ? "ms latency" : "Mbit/s";
+      },
+      get gaugeLabel() {
+        return `${this.gaugeNumber} ${this.gaugeUnit}`;
+      },
+      get statusLabel() {
+        return { idle: "Idle", running: "Running", done: "Done", failed: "Failed", cancelled: "Cancelled" }[
+          this.status
+        ];
+      },
+      get badgeClass() {
+        return (
+          { running: "badge-info", done: "badge-ok", failed: "badge-bad", cancelled: "badge-warn" }[this.status] ?? ""
+        );
+      },
+      fmt(v) {
+        if (v === null || v === undefined || !Number.isFinite(v)) return "–";
+        return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
+      },
+
+      onStarted({ run }) {
+        this.running = true;
+        this.runId = run.id;
+        this.status = "running";
+        this.phase = "latency";
+        this.mbps = 0;
+        this.latency = null;
+        this.percent = 0;
+        this.scale = 100;
+        this.figures = { latency: null, jitter: null, download: null, upload: null };
+        this.points = { download: [], upload: [] };
+        this.statusText = `${run.isScheduled ? "Scheduled test" : "Testing"} against ${run.serverName}: measuring latency…`;
+        this.updateChart();
+      },
+      onProgress({ run, progress }) {
+        if (this.runId !== run.id) this.onStarted({ run });
+        this.phase = progress.phase;
+        this.percent = progress.percent;
+        if (progress.phase === "latency") {
+          if (progress.latencyMs !== undefined) this.latency = progress.latencyMs;
+          this.statusText = `Measuring latency to ${run.serverName}…`;
+          return;
+        }
+        this.mbps = progress.mbps ?? 0;
+        this.scale = Math.max(this.scale, niceScale(this.mbps));
+        this.figures[progress.phase] = this.mbps;
+        this.statusText = `${progress.phase === "download" ? "Downloading" : "Uploading"} from ${run.serverName}: ${Math.round(progress.phasePercent)}%`;
+        this.points[progress.phase].push([Date.now(), Number(this.mbps.toFixed(2))]);
+        this.updateChart();
+      },
+      onFinished({ result }) {
+        this.running = false;
+        this.percent = 100;
+        this.phase = "idle";
+        this.status = result.error ? "failed" : "done";
+        this.figures = {
+          latency: result.latency,
+          jitter: result.jitter,
+          download: result.downloadSpeed,
+          upload: result.uploadSpeed,
+        };
+        this.mbps = result.downloadSpeed ?? result.uploadSpeed ?? 0;
+        this.statusText = result.error
+          ? `The test against ${result.serverName} failed: ${result.error}`
+          : `Done: ${this.fmt(result.downloadSpeed)} Mbit/s down, ${this.fmt(result.uploadSpeed)} Mbit/s up, ${this.fmt(result.latency)} ms latency (${result.serverName}).`;
+      },
+      onCancelled() {
+        this.running = false;
+        this.status = "cancelled";
+        this.phase = "idle";
+        this.mbps = 0;
+        this.statusText = "The test was cancelled; nothing was saved.";
+      },
+      onRejected({ message }) {
+        this.running = false;
+        this.status = "failed";
+        this.phase = "idle";
+        this.statusText = message;
+      },
+
+      renderChart() {
+        if (!this.$refs.chart || !window.ApexCharts) return;
+        this.chart?.destroy();
+        const theme = chartTheme();
+        this.chart = new window.ApexCharts(this.$refs.chart, {
+          chart: {
+            type: "line",
+            height: 160,
+            animations: { enabled: false },
+            toolbar: { show: false },
+            zoom: { enabled: false },
+            background: theme.background,
+            foreColor: theme.foreColor,
+          },
+          theme: { mode: theme.mode },
+          stroke: { width: 2, curve: "smooth" },
+          colors: [cssVar("--download"), cssVar("--upload")],
+          series: this.series(),
+          xaxis: { type: "datetime", labels: { show: false }, tooltip: { enabled: false } },
+          yaxis: { min: 0, labels: { formatter: (v) => `${Math.round(v)}` }, title: { text: "Mbit/s" } },
+          grid: { borderColor: theme.grid },
+          legend: { position: "top" },
+          tooltip: { x: { show: false } },
+          noData: { text: "Throughput appears here during a test" },
+        });
+        this.chart.render();
+      },
+      series() {
+        return [
+          { name: "Download", data: this.points.download },
+          { name: "Upload", data: this.points.upload },
+        ];
+      },
+      updateChart() {
+        this.chart?.updateSeries(this.series(), false);
+      },
+    }));
+
+    // Dashboard: history chart with ranges, metric toggles and a server filter; refetches when a test finishes.
+    Alpine.data("historyChart", (initial) => ({
+      range: initial.range,
+      serverId: "",
+      metrics: { download: true, upload: true, latency: true, jitter: false },
+      chart: null,
+      loading: false,
+      empty: false,
+      error: "",
+      data: null,
+
+      init() {
+        this.load();
+        window.addEventListener("speedtest-finished", () => this.load());
+        document.addEventListener("netronome:theme", () => this.render());
+      },
+      destroy() {
+        this.chart?.destroy();
+      },
+      setRange(range) {
+        this.range = range;
+        this.load();
+      },
+      toggle(metric) {
+        this.metrics[metric] = !this.metrics[metric];
+        this.render();
+      },
+      async load() {
+        this.loading = true;
+        this.error = "";
+        const params = new URLSearchParams({ timeRange: this.range });
+        if (this.serverId) params.set("serverId", this.serverId);
+        try {
+          const res = await fetch(`${initial.base}/api/speedtest/chart?${params}`, {
+            headers: { accept: "application/json" },
+          });
+          if (res.status === 401) {
+            window.location.href = `${initial.base}/login`;
+            return;
+          }
+          if (!res.ok) throw new Error((await res.json()).message ?? res.statusText);
+          this.data = await res.json();
+          this.empty = this.data.points.length === 0;
+          this.render();
+        } catch (e) {
+          this.error = `Could not load the chart: ${e.message}`;
+        } finally {
+          this.loading = false;
+        }
+      },
+      render() {
+        if (!this.data || !this.$refs.chart || !window.ApexCharts) return;
+        const defs = [
+          { key: "download", name: "Download", color: cssVar("--download"), axis: 0 },
+          { key: "upload", name: "Upload", color: cssVar("--upload"), axis: 0 },
+          { key: "latency", name: "Latency", color: cssVar("--latency"), axis: 1 },
+          { key: "jitter", name: "Jitter", color: cssVar("--jitter"), axis: 1 },
+        ].filter((d) => this.metrics[d.key]);
+        const series = defs.map((d) => ({ name: d.name, data: this.data.points.map((p) => [p.t, p[d.key]]) }));
+        const hasRate = defs.some((d) => d.axis === 0);
+        const hasTime = defs.some((d) => d.axis === 1);
+        const yaxis = defs.map((d, i) => {
+          const firstOfAxis = defs.findIndex((x) => x.axis === d.axis) === i;
+          return {
+            seriesName: defs.find((x) => x.axis === d.axis).name,
+            show: firstOfAxis,
+            opposite: d.axis === 1 && hasRate,
+            min: 0,
+            title: { text: d.axis === 0 ? "Mbit/s" : "ms" },
+            labels: {
+              formatter: (v) => (v === null || v === undefined ? "–" : v >= 100 ? v.toFixed(0) : v.toFixed(1)),
+            },
+          };
+        });
+        const theme = chartTheme();
+        this.chart?.destroy();
+        this.chart = new window.ApexCharts(this.$refs.chart, {
+          chart: {
+            type: "line",
+            height: 320,
+            animations: { enabled: false },
+            background: theme.background,
+            foreColor: theme.foreColor,
+            toolbar: {
+              show: true,
+              tools: { download: false, pan: true, zoom: true, zoomin: true, zoomout: true, reset: true },
+            },
+          },
+          theme: { mode: theme.mode },
+          series,
+          colors: defs.map((d) => d.color),
+          stroke: { width: 2, curve: "straight" },
+          markers: { size: this.data.points.length < 60 ? 3 : 0 },
+          xaxis: { type: "datetime", labels: { datetimeUTC: false } },
+          yaxis: yaxis.length ? yaxis : [{ show: false }],
+          grid: { borderColor: theme.grid },
+          legend: { position: "top" },
+          tooltip: { shared: true, x: { format: "dd MMM HH:mm" } },
+          noData: { text: hasRate || hasTime ? "No results in this range" : "Choose a metric" },
+        });
+        this.chart.render();
+      },
+    }));
+  });
+})();
 
 // Traceroute panel: one trace per fetch-read event stream (aborting the fetch kills traceroute), hops rendered as they arrive.
 (() => {
@@ -211,6 +526,218 @@ document.addEventListener("alpine:init", () => {
           this.status = "failed";
           this.error = plainMessage(data.message);
         }
+      },
+    }));
+  });
+})();
+
+// Packet-loss monitors panel (Traceroute page): live status from the page's event stream, the schedule form,
+// per-monitor loss and RTT charts, and results that refresh when a run of their monitor finishes.
+(() => {
+  const cssVar = (name) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+  const isDark = () => (window.netronomeTheme ? window.netronomeTheme() === "dark" : false);
+  const eventData = (event) => {
+    const raw = event.detail?.data;
+    return typeof raw === "string" ? JSON.parse(raw) : raw;
+  };
+  const onEvents = (names, handler) => {
+    for (const name of names) window.addEventListener(name, (e) => handler(name, eventData(e)));
+  };
+  const rtt = (v) => {
+    if (v === null || v === undefined || !Number.isFinite(v)) return "–";
+    return v < 1 ? v.toFixed(3) : v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0);
+  };
+  const STATE = {
+    ok: ["OK", "badge-ok"],
+    threshold_exceeded: ["Loss above threshold", "badge-warn"],
+    down: ["Down", "badge-bad"],
+    unknown: ["No data yet", ""],
+  };
+  const STATUS = {
+    active: ["Active", "badge-info"],
+    stopped: ["Stopped", ""],
+    queued: ["Queued", "badge-warn"],
+    testing: ["Testing", "badge-info badge-live"],
+  };
+
+  document.addEventListener("alpine:init", () => {
+    const Alpine = window.Alpine;
+
+    Alpine.data("monitorsPanel", (initial) => ({
+      live: {},
+      states: {},
+      selected: initial.selected,
+
+      init() {
+        onEvents(["packetloss-queued", "packetloss-started", "packetloss-progress"], (_name, update) => {
+          this.live[update.monitorId] = update;
+        });
+        onEvents(["packetloss-finished", "packetloss-cancelled"], (name, update) => {
+          delete this.live[update.monitorId];
+          if (name === "packetloss-finished") this.states[update.monitorId] = update.state;
+        });
+      },
+      select(id) {
+        this.selected = id;
+        for (const item of this.$root.querySelectorAll(".monitor-item"))
+          item.classList.toggle("selected", Number(item.dataset.monitorId) === id);
+      },
+      statusOf(id, fallback) {
+        const update = this.live[id];
+        if (!update) return fallback;
+        return update.isQueued ? "queued" : "testing";
+      },
+      statusLabel(id, fallback) {
+        return STATUS[this.statusOf(id, fallback)][0];
+      },
+      statusClass(id, fallback) {
+        return STATUS[this.statusOf(id, fallback)][1];
+      },
+      stateLabel(id, fallback) {
+        return STATE[this.states[id] ?? fallback][0];
+      },
+      stateClass(id, fallback) {
+        return STATE[this.states[id] ?? fallback][1];
+      },
+      progressText(id) {
+        const u = this.live[id];
+        if (!u) return "";
+        const loss = u.packetLoss === null ? "" : ` · ${u.packetLoss.toFixed(1)}% loss so far`;
+        return `${u.method ?? "probe"}: ${Math.round(u.progress)}% · ${u.packetsRecv}/${u.packetsSent} replies${loss}`;
+      },
+    }));
+
+    Alpine.data("monitorForm", (initial) => ({
+      mode: initial.mode,
+      times: initial.times,
+    }));
+
+    // Reloads page 1 when a run of its monitor finishes, unless the user has hop details open.
+    Alpine.data("monitorResults", (initial) => ({
+      init() {
+        const onFinished = (e) => {
+          if (eventData(e).monitorId !== initial.id || initial.page !== 1) return;
+          if (this.$root.querySelector(".hops-row:not([style*='display: none'])")) return;
+          this.$root.dispatchEvent(new CustomEvent("refresh"));
+        };
+        window.addEventListener("packetloss-finished", onFinished);
+        this.stop = () => window.removeEventListener("packetloss-finished", onFinished);
+      },
+      destroy() {
+        this.stop?.();
+      },
+    }));
+
+    Alpine.data("monitorChart", (initial) => ({
+      range: initial.range,
+      data: null,
+      summary: null,
+      error: "",
+      note: "",
+      charts: [],
+
+      init() {
+        this.load();
+        const onFinished = (e) => {
+          if (eventData(e).monitorId === initial.id) this.load();
+        };
+        const onTheme = () => this.render();
+        window.addEventListener("packetloss-finished", onFinished);
+        document.addEventListener("netronome:theme", onTheme);
+        this.stop = () => {
+          window.removeEventListener("packetloss-finished", onFinished);
+          document.removeEventListener("netronome:theme", onTheme);
+        };
+      },
+      destroy() {
+        this.stop?.();
+        for (const chart of this.charts) chart.destroy();
+        this.charts = [];
+      },
+      setRange(range) {
+        this.range = range;
+        this.load();
+      },
+      pct(v) {
+        return v === null || v === undefined ? "–" : `${v.toFixed(v > 0 && v < 1 ? 2 : 1)}%`;
+      },
+      ms(v) {
+        return rtt(v);
+      },
+      async load() {
+        this.error = "";
+        try {
+          const res = await fetch(`${initial.base}/api/packetloss/monitors/${initial.id}/chart?timeRange=${this.range}`, {
+            headers: { accept: "application/json" },
+          });
+          if (res.status === 401) {
+            window.location.href = `${initial.base}/login`;
+            return;
+          }
+          if (!res.ok) throw new Error((await res.json()).message ?? res.statusText);
+          this.data = await res.json();
+          this.summary = this.data.summary;
+          const step = this.data.stepSeconds;
+          const every = step >= 86400 ? "day" : step >= 3600 ? `${step / 3600} h` : `${step / 60} min`;
+          this.note = `One point per ${every}; gaps are times without runs.`;
+          this.render();
+        } catch (e) {
+          this.error = `Could not load the chart: ${e.message}`;
+        }
+      },
+      render() {
+        if (!this.data || !window.ApexCharts) return;
+        for (const chart of this.charts) chart.destroy();
+        const points = this.data.points;
+        const dark = isDark();
+        const base = {
+          chart: {
+            height: 220,
+            animations: { enabled: false },
+            background: "transparent",
+            foreColor: cssVar("--muted"),
+            toolbar: { show: false },
+            zoom: { enabled: false },
+          },
+          theme: { mode: dark ? "dark" : "light" },
+          grid: { borderColor: cssVar("--border") },
+          xaxis: { type: "datetime", labels: { datetimeUTC: false }, min: Date.parse(this.data.from), max: Date.parse(this.data.to) },
+          legend: { position: "top" },
+          dataLabels: { enabled: false },
+          noData: { text: "No runs in this range" },
+        };
+        const hasData = points.some((p) => p.runs > 0);
+        const loss = new window.ApexCharts(this.$refs.loss, {
+          ...base,
+          chart: { ...base.chart, type: "area" },
+          series: hasData ? [{ name: "Packet loss", data: points.map((p) => [p.t, p.loss]) }] : [],
+          colors: [cssVar("--bad")],
+          stroke: { width: 1.5, curve: "straight" },
+          fill: { opacity: 0.25, type: "solid" },
+          markers: { size: points.filter((p) => p.runs > 0).length < 40 ? 3 : 0 },
+          yaxis: { min: 0, max: (max) => Math.max(5, Math.ceil(max)), labels: { formatter: (v) => (v === null || v === undefined ? "–" : `${v.toFixed(0)}%`) } },
+          tooltip: { x: { format: "dd MMM HH:mm" }, y: { formatter: (v) => (v === null || v === undefined ? "no runs" : `${v.toFixed(2)}%`) } },
+        });
+        const band = points.map((p) => ({ x: p.t, y: p.min === null ? null : [p.min, p.max] }));
+        const latency = new window.ApexCharts(this.$refs.rtt, {
+          ...base,
+          chart: { ...base.chart, type: "rangeArea" },
+          series: hasData
+            ? [
+                { type: "rangeArea", name: "Fastest–slowest", data: band },
+                { type: "line", name: "Average", data: points.map((p) => ({ x: p.t, y: p.avg })) },
+              ]
+            : [],
+          colors: [cssVar("--latency"), cssVar("--latency")],
+          fill: { opacity: [0.25, 1] },
+          stroke: { width: [0, 2], curve: "straight" },
+          markers: { size: points.filter((p) => p.runs > 0).length < 40 ? [0, 3] : 0 },
+          yaxis: { min: 0, labels: { formatter: (v) => (v === null || v === undefined ? "–" : rtt(v)) }, title: { text: "ms" } },
+          tooltip: { shared: true, x: { format: "dd MMM HH:mm" } },
+        });
+        this.charts = [loss, latency];
+        loss.render();
+        latency.render();
       },
     }));
   });

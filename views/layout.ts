@@ -20,6 +20,8 @@ interface NavItem {
 
 const NAV: readonly NavItem[] = [
   { href: "/", label: "Dashboard" },
+  { href: "/speedtest", label: "Speed Test" },
+  { href: "/traceroute", label: "Traceroute" },
   { href: "/settings", label: "Settings" },
 ];
 
@@ -53,7 +55,7 @@ export const themeToggle = html`<button type="button" class="btn btn-icon" data-
 
 export function layout(
   ctx: PageContext,
-  opts: { title: string; content: SafeHtml; scripts?: readonly AssetName[] },
+  opts: { title: string; content: SafeHtml; scripts?: readonly AssetName[]; live?: boolean },
 ): SafeHtml {
   return html`<html lang="en">
     ${head(ctx, opts.title, opts.scripts ?? [])}
@@ -82,6 +84,10 @@ export function layout(
         </div>
       </header>
       <main id="main" class="container">${opts.content}</main>
+      ${
+        // One event stream per page: named events reach Alpine (x-on:*.window) and htmx triggers (from:body).
+        opts.live ? html`<div hx-sse:connect="${ctx.base}/events" hx-swap="none" hidden></div>` : ""
+      }
       <footer class="footer">Netronome ${ctx.version}</footer>
     </body>
   </html>`;

@@ -4,7 +4,7 @@ import { loginPage } from "../../views/auth/login";
 import { registerPage, registrationClosedPage } from "../../views/auth/register";
 import { fieldErrors } from "../../views/components/form";
 import { AppError } from "../core/errors";
-import { htmlResponse } from "../core/html";
+import { htmlResponse, type SafeHtml } from "../core/html";
 import type { AppContext } from "../server/context";
 import { type PageContextFactory, safeNext } from "../server/page-context";
 import { credentials, loginForm, registerForm } from "./auth.schema";
@@ -14,17 +14,20 @@ import { SESSION_TTL_SECONDS, type SessionPlugin } from "./session.plugin";
 // Handlers destructure their context: Elysia infers what to provide from the parameter list.
 export function authPlugin(ctx: AppContext, auth: AuthService, session: SessionPlugin, page: PageContextFactory) {
   const base = ctx.config.server.base_url;
+  let plainLoginPage: SafeHtml | undefined;
   const redirect = (location: string) => new Response(null, { status: 303, headers: { location } });
 
   return (
     new Elysia({ name: "auth.routes", seed: ctx.instanceId })
       .use(session)
       // ---- HTML pages
-      .get("/login", async ({ jwt, cookie, headers, request, server, query, sessions }) => {
+      .get("/login", async ({ jwt, headers, request, query, sessions }) => {
         if (!(await auth.hasUsers())) return redirect(`${base}/register`);
-        if (await sessions.identify({ jwt, cookie, headers, request, server }))
-          return redirect(safeNext(base, query.next));
-        return htmlResponse(loginPage(page(request, null), { next: query.next }));
+        if (await sessions.hasValidCookie(jwt, headers.cookie)) return redirect(safeNext(base, query.next));
+        if (query.next) return htmlResponse(loginPage(page(request, null), { next: query.next }));
+        // The plain sign-in page never changes: render it once.
+        plainLoginPage ??= loginPage(page(request, null), {});
+        return htmlResponse(plainLoginPage);
       })
       .post(
         "/login",

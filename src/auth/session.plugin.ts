@@ -5,6 +5,7 @@
  */
 import { jwt } from "@elysiajs/jwt";
 import { Elysia, t } from "elysia";
+import { Redirect, Unauthorized } from "../core/errors";
 import { type Cidr, ipInRanges, parseCidr } from "../core/net";
 import type { AppContext } from "../server/context";
 import type { AuthService, SessionUser } from "./auth.service";
@@ -13,6 +14,8 @@ export const SESSION_COOKIE = "session";
 export const SESSION_TTL_SECONDS = 7 * 24 * 3600;
 /** Sessions older than this are re-issued on use, so an active user is never signed out. */
 const RENEW_AFTER_SECONDS = 24 * 3600;
+
+const SESSION_COOKIE_PATTERN = new RegExp(`(?:^|;\\s*)${SESSION_COOKIE}=([^;]+)`);
 
 export const WHITELISTED_USER: SessionUser = { id: 0, username: "whitelisted" };
 
@@ -68,6 +71,21 @@ export function sessionPlugin(ctx: AppContext, auth: AuthService, secret: string
     cookie[SESSION_COOKIE]!.set({ value: "", httpOnly: true, sameSite: "lax", path: base || "/", maxAge: 0 });
   };
 
+  // The identity found in `transform`, handed to `resolve` for the same request.
+  const identities = new WeakMap<Request, Identity>();
+  const resolved = (request: Request) => {
+    const identity = identities.get(request);
+    if (!identity) throw new Unauthorized();
+    return { user: identity.user, identity };
+  };
+
+  const verifyToken = async (signer: SessionIo["jwt"], token: string) => {
+    const payload = await signer.verify(token);
+    if (!payload || typeof payload.sub !== "string") return null;
+    const user = await auth.sessionUser(Number(payload.sub), Number(payload.v));
+    return user ? { user, issuedAt: Number(payload.iat ?? 0) } : null;
+  };
+
   const identify = async (c: SessionIo): Promise<Identity | null> => {
     const ip = clientAddress(c);
     if (ip && whitelist.length && ipInRanges(ip, whitelist)) return { user: WHITELISTED_USER, via: "whitelist" };
@@ -75,11 +93,9 @@ export function sessionPlugin(ctx: AppContext, auth: AuthService, secret: string
     const cookieToken = c.cookie[SESSION_COOKIE]?.value;
     const token = bearer ?? (typeof cookieToken === "string" && cookieToken ? cookieToken : undefined);
     if (!token) return null;
-    const payload = await c.jwt.verify(token);
-    if (!payload || typeof payload.sub !== "string") return null;
-    const user = await auth.sessionUser(Number(payload.sub), Number(payload.v));
-    if (!user) return null;
-    const issuedAt = Number(payload.iat ?? 0);
+    const session = await verifyToken(c.jwt, token);
+    if (!session) return null;
+    const { user, issuedAt } = session;
     if (!bearer && Date.now() / 1000 - issuedAt > RENEW_AFTER_SECONDS) await issue(c, user, user.sessionVersion);
     return { user: { id: user.id, username: user.username }, via: "session" };
   };
@@ -99,35 +115,46 @@ export function sessionPlugin(ctx: AppContext, auth: AuthService, secret: string
         issue: (io: unknown, user: SessionUser, sessionVersion: number) => issue(io as SessionIo, user, sessionVersion),
         clear: (cookie: unknown) => clear(cookie as SessionIo["cookie"]),
         identify: (io: unknown) => identify(io as SessionIo),
+        /**
+         * Whether the raw Cookie header carries a valid session. For public pages that only redirect
+         * signed-in visitors: it skips Elysia's cookie parsing, which costs on every request.
+         */
+        hasValidCookie: async (signer: unknown, cookieHeader: string | undefined) => {
+          const token = cookieHeader?.match(SESSION_COOKIE_PATTERN)?.[1];
+          return token ? (await verifyToken(signer as SessionIo["jwt"], decodeURIComponent(token))) !== null : false;
+        },
         /** The key failed logins are counted under: the socket address. */
         clientKey: (io: unknown) => clientAddress(io as SessionIo) ?? "local",
       })
       // Handlers destructure their context: Elysia infers what to provide from the parameter list, and that
       // inference fails on a bare `c` once the bundle is minified (see reference stack notes).
+      // The session is checked in `transform`, which runs before body validation, so an anonymous request
+      // learns nothing about a route's input; `resolve` then hands the identity to the handler.
       .macro({
         /** JSON routes: 401 without a valid session. */
         api: {
-          async resolve({ jwt, cookie, headers, request, server, status }) {
+          async transform({ jwt, cookie, headers, request, server }) {
             const identity = await identify({ jwt, cookie, headers, request, server } as unknown as SessionIo);
-            if (!identity) return status(401, { error: "unauthorized", message: "authentication required" });
-            return { user: identity.user, identity };
+            if (!identity) throw new Unauthorized();
+            identities.set(request, identity);
           },
+          resolve: ({ request }) => resolved(request),
         },
         /** HTML routes: the sign-in page (or first-run registration) instead of an error. */
         page: {
-          async resolve({ jwt, cookie, headers, request, server, set, status }) {
+          async transform({ jwt, cookie, headers, request, server }) {
             const identity = await identify({ jwt, cookie, headers, request, server } as unknown as SessionIo);
-            if (identity) return { user: identity.user, identity };
-            if (headers["hx-request"]) {
-              // htmx follows HX-Redirect with a full navigation; a 204 is never swapped into the page.
-              set.headers["hx-redirect"] = loginUrl;
-              return status(204, "");
+            if (identity) {
+              identities.set(request, identity);
+              return;
             }
+            // htmx follows HX-Redirect with a full navigation; its 204 is never swapped into the page.
+            if (headers["hx-request"]) throw new Redirect(loginUrl, { htmx: true });
             const path = new URL(request.url).pathname;
             const next = path !== `${base}/` && path !== base ? `?next=${encodeURIComponent(path)}` : "";
-            set.headers.location = (await auth.hasUsers()) ? `${loginUrl}${next}` : `${base}/register`;
-            return status(303, "");
+            throw new Redirect((await auth.hasUsers()) ? `${loginUrl}${next}` : `${base}/register`);
           },
+          resolve: ({ request }) => resolved(request),
         },
       })
   );

@@ -23,6 +23,7 @@ export async function serve(configPath: string | undefined): Promise<number> {
 
   const db = await openDatabase(config.database);
   log.info("database ready", { type: db.dialect, ...(db.dialect === "sqlite" ? { path: config.database.path } : {}) });
+  const shuttingDown = new AbortController();
   const ctx: AppContext = {
     config,
     loaded,
@@ -30,15 +31,17 @@ export async function serve(configPath: string | undefined): Promise<number> {
     log,
     build: buildInfo,
     startedAt: new Date(),
+    stopping: shuttingDown.signal,
     instanceId: crypto.randomUUID(),
   };
-  const { app } = await createApp(ctx);
+  const { app, start, stop } = await createApp(ctx);
   try {
     app.listen({ hostname: config.server.host, port: config.server.port });
   } catch (e) {
     await db.close();
     throw new Error(`cannot listen on ${config.server.host}:${config.server.port}: ${(e as Error).message}`);
   }
+  await start();
   log.info(`listening on http://${config.server.host}:${config.server.port}${config.server.base_url}/`);
 
   return await new Promise<number>((resolve) => {
@@ -47,7 +50,9 @@ export async function serve(configPath: string | undefined): Promise<number> {
       if (stopping) return;
       stopping = true;
       log.info("shutting down", { signal });
+      shuttingDown.abort();
       const force = setTimeout(() => void app.server?.stop(true), SHUTDOWN_GRACE_MS);
+      await stop();
       await app.stop(false);
       clearTimeout(force);
       await db.close();

@@ -175,6 +175,15 @@ export const configSchema = {
     },
     librespeed: {
       timeout: int(60, "LIBRESPEED_TIMEOUT", "Timeout of a LibreSpeed test in seconds", 5, 3600),
+      duration: int(
+        10,
+        "LIBRESPEED_DURATION",
+        "Measured seconds per direction (after a discarded 2 s warm-up)",
+        1,
+        120,
+      ),
+      download_streams: int(6, "LIBRESPEED_DOWNLOAD_STREAMS", "Parallel download streams", 1, 32),
+      upload_streams: int(3, "LIBRESPEED_UPLOAD_STREAMS", "Parallel upload streams", 1, 32),
       servers_url: str(
         "",
         "LIBRESPEED_SERVERS_URL",
@@ -185,6 +194,14 @@ export const configSchema = {
       ),
     },
     speedtestnet: {
+      duration: int(
+        10,
+        "SPEEDTESTNET_DURATION",
+        "Measured seconds per direction (after a discarded 2 s warm-up)",
+        1,
+        120,
+      ),
+      streams: int(4, "SPEEDTESTNET_STREAMS", "Parallel download and upload streams", 1, 32),
       servers_url: str(
         "https://www.speedtest.net/api/js/servers?engine=js&limit=20",
         "SPEEDTESTNET_SERVERS_URL",
@@ -231,6 +248,18 @@ export const configSchema = {
       "PACKETLOSS_RESTORE_MONITORS_ON_STARTUP",
       "Run every enabled monitor immediately at start-up",
     ),
+  },
+  retention: {
+    raw_days: int(
+      7,
+      "RETENTION_RAW_DAYS",
+      "Days packet-loss results (with hop data) are kept before only rollups remain",
+      1,
+      3650,
+    ),
+    minute_days: int(30, "RETENTION_MINUTE_DAYS", "Days 1-minute packet-loss rollups are kept", 1, 3650),
+    hour_days: int(0, "RETENTION_HOUR_DAYS", "Days hourly packet-loss rollups are kept (0: forever)", 0, 36500),
+    speedtest_days: int(0, "RETENTION_SPEEDTEST_DAYS", "Days speed-test results are kept (0: forever)", 0, 36500),
   },
   notifications: {
     enabled: bool(false, "NOTIFICATIONS_ENABLED", "Send notifications"),

@@ -3,7 +3,12 @@
  * AbortSignal so that a closed browser tab releases its subscription at once.
  */
 
-export class Bus<E> {
+/** The publishing side of a bus, typed to the events one service may publish. */
+export interface Publisher<E> {
+  publish(event: E): void;
+}
+
+export class Bus<E> implements Publisher<E> {
   private readonly listeners = new Set<(event: E) => void>();
 
   publish(event: E): void {

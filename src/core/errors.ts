@@ -51,3 +51,13 @@ export class TooManyRequests extends AppError {
     super(429, "too_many_requests", message);
   }
 }
+
+/** Sends the client elsewhere: a 303, or for htmx a 204 with HX-Redirect (htmx then navigates the whole page). */
+export class Redirect extends AppError {
+  constructor(
+    readonly location: string,
+    readonly options: { htmx?: boolean } = {},
+  ) {
+    super(options.htmx ? 204 : 303, "redirect", `see ${location}`);
+  }
+}

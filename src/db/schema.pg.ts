@@ -1,5 +1,16 @@
 /** PostgreSQL schema: the same tables and TypeScript shapes as schema.sqlite.ts. */
-import { integer, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  boolean,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+} from "drizzle-orm/pg-core";
 
 const createdAt = () =>
   timestamp("created_at", { mode: "date", withTimezone: true })
@@ -21,3 +32,141 @@ export const appSettings = pgTable("app_settings", {
     .notNull()
     .$defaultFn(() => new Date()),
 });
+
+export const speedTests = pgTable(
+  "speed_tests",
+  {
+    id: integer().primaryKey().generatedByDefaultAsIdentity(),
+    testType: text("test_type", { enum: ["speedtest", "librespeed", "iperf3"] }).notNull(),
+    serverId: text("server_id").notNull(),
+    serverName: text("server_name").notNull(),
+    serverHost: text("server_host").notNull(),
+    downloadMbps: doublePrecision("download_mbps"),
+    uploadMbps: doublePrecision("upload_mbps"),
+    latencyMs: doublePrecision("latency_ms"),
+    jitterMs: doublePrecision("jitter_ms"),
+    packetLoss: doublePrecision("packet_loss"),
+    bytesDownloaded: bigint("bytes_downloaded", { mode: "number" }).notNull().default(0),
+    bytesUploaded: bigint("bytes_uploaded", { mode: "number" }).notNull().default(0),
+    durationMs: integer("duration_ms").notNull().default(0),
+    isScheduled: boolean("is_scheduled").notNull().default(false),
+    scheduleId: integer("schedule_id"),
+    error: text(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("speed_tests_created_at_idx").on(t.createdAt),
+    index("speed_tests_type_idx").on(t.testType, t.createdAt),
+  ],
+);
+
+export const schedules = pgTable("schedules", {
+  id: integer().primaryKey().generatedByDefaultAsIdentity(),
+  serverIds: jsonb("server_ids").$type<string[]>().notNull(),
+  interval: text().notNull(),
+  options: jsonb().$type<Record<string, unknown>>().notNull(),
+  enabled: boolean().notNull().default(true),
+  lastRun: timestamp("last_run", { mode: "date", withTimezone: true }),
+  nextRun: timestamp("next_run", { mode: "date", withTimezone: true }),
+  createdAt: createdAt(),
+  updatedAt: timestamp("updated_at", { mode: "date", withTimezone: true })
+    .notNull()
+    .$defaultFn(() => new Date()),
+});
+
+export const savedIperfServers = pgTable("saved_iperf_servers", {
+  id: integer().primaryKey().generatedByDefaultAsIdentity(),
+  name: text().notNull(),
+  host: text().notNull(),
+  port: integer().notNull().default(5201),
+  createdAt: createdAt(),
+  updatedAt: timestamp("updated_at", { mode: "date", withTimezone: true })
+    .notNull()
+    .$defaultFn(() => new Date()),
+});
+
+export const packetLossMonitors = pgTable("packet_loss_monitors", {
+  id: integer().primaryKey().generatedByDefaultAsIdentity(),
+  host: text().notNull(),
+  name: text().notNull(),
+  interval: text().notNull(),
+  packetCount: integer("packet_count").notNull(),
+  threshold: doublePrecision().notNull(),
+  enabled: boolean().notNull().default(false),
+  lastRun: timestamp("last_run", { mode: "date", withTimezone: true }),
+  nextRun: timestamp("next_run", { mode: "date", withTimezone: true }),
+  lastState: text("last_state", { enum: ["unknown", "ok", "threshold_exceeded", "down"] })
+    .notNull()
+    .default("unknown"),
+  lastStateChange: timestamp("last_state_change", { mode: "date", withTimezone: true }),
+  createdAt: createdAt(),
+  updatedAt: timestamp("updated_at", { mode: "date", withTimezone: true })
+    .notNull()
+    .$defaultFn(() => new Date()),
+});
+
+export const packetLossResults = pgTable(
+  "packet_loss_results",
+  {
+    id: integer().primaryKey().generatedByDefaultAsIdentity(),
+    monitorId: integer("monitor_id")
+      .notNull()
+      .references(() => packetLossMonitors.id, { onDelete: "cascade" }),
+    packetLoss: doublePrecision("packet_loss").notNull(),
+    packetsSent: integer("packets_sent").notNull(),
+    packetsRecv: integer("packets_recv").notNull(),
+    minRtt: doublePrecision("min_rtt"),
+    avgRtt: doublePrecision("avg_rtt"),
+    maxRtt: doublePrecision("max_rtt"),
+    stdDevRtt: doublePrecision("std_dev_rtt"),
+    method: text({ enum: ["mtr", "ping"] }).notNull(),
+    privilegedMode: boolean("privileged_mode").notNull().default(false),
+    hopCount: integer("hop_count"),
+    hops: jsonb().$type<unknown[]>(),
+    error: text(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("packet_loss_results_monitor_time_idx").on(t.monitorId, t.createdAt, t.id),
+    index("packet_loss_results_time_idx").on(t.createdAt),
+  ],
+);
+
+export const packetLossRollups = pgTable(
+  "packet_loss_rollups",
+  {
+    monitorId: integer("monitor_id")
+      .notNull()
+      .references(() => packetLossMonitors.id, { onDelete: "cascade" }),
+    resolution: integer().notNull(),
+    bucketStart: timestamp("bucket_start", { mode: "date", withTimezone: true }).notNull(),
+    runs: integer().notNull(),
+    packetsSent: integer("packets_sent").notNull(),
+    packetsRecv: integer("packets_recv").notNull(),
+    rttCount: integer("rtt_count").notNull(),
+    rttSum: doublePrecision("rtt_sum").notNull(),
+    rttMin: doublePrecision("rtt_min"),
+    rttMax: doublePrecision("rtt_max"),
+    lossMax: doublePrecision("loss_max").notNull(),
+    histogram: jsonb().$type<number[]>().notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.monitorId, t.resolution, t.bucketStart] }),
+    index("packet_loss_rollups_time_idx").on(t.resolution, t.bucketStart),
+  ],
+);
+
+export const monitorEvents = pgTable(
+  "monitor_events",
+  {
+    id: integer().primaryKey().generatedByDefaultAsIdentity(),
+    monitorId: integer("monitor_id")
+      .notNull()
+      .references(() => packetLossMonitors.id, { onDelete: "cascade" }),
+    fromState: text("from_state").notNull(),
+    toState: text("to_state").notNull(),
+    packetLoss: doublePrecision("packet_loss"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("monitor_events_monitor_idx").on(t.monitorId, t.createdAt)],
+);

@@ -1,5 +1,5 @@
 /** SQLite schema. schema.pg.ts must define the same tables with the same TypeScript shapes (see schema-parity.ts). */
-import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 const createdAt = () =>
   integer("created_at", { mode: "timestamp_ms" })
@@ -22,3 +22,151 @@ export const appSettings = sqliteTable("app_settings", {
     .notNull()
     .$defaultFn(() => new Date()),
 });
+
+/** One speed-test run. Throughput in Mbit/s and times in ms, as numbers; a failed run keeps its error. */
+export const speedTests = sqliteTable(
+  "speed_tests",
+  {
+    id: integer().primaryKey({ autoIncrement: true }),
+    testType: text("test_type", { enum: ["speedtest", "librespeed", "iperf3"] }).notNull(),
+    serverId: text("server_id").notNull(),
+    serverName: text("server_name").notNull(),
+    serverHost: text("server_host").notNull(),
+    downloadMbps: real("download_mbps"),
+    uploadMbps: real("upload_mbps"),
+    latencyMs: real("latency_ms"),
+    jitterMs: real("jitter_ms"),
+    packetLoss: real("packet_loss"),
+    bytesDownloaded: integer("bytes_downloaded").notNull().default(0),
+    bytesUploaded: integer("bytes_uploaded").notNull().default(0),
+    durationMs: integer("duration_ms").notNull().default(0),
+    isScheduled: integer("is_scheduled", { mode: "boolean" }).notNull().default(false),
+    scheduleId: integer("schedule_id"),
+    error: text(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("speed_tests_created_at_idx").on(t.createdAt),
+    index("speed_tests_type_idx").on(t.testType, t.createdAt),
+  ],
+);
+
+/** A recurring speed test. `options` holds the TestOptions it runs with. */
+export const schedules = sqliteTable("schedules", {
+  id: integer().primaryKey({ autoIncrement: true }),
+  serverIds: text("server_ids", { mode: "json" }).$type<string[]>().notNull(),
+  interval: text().notNull(),
+  options: text({ mode: "json" }).$type<Record<string, unknown>>().notNull(),
+  enabled: integer({ mode: "boolean" }).notNull().default(true),
+  lastRun: integer("last_run", { mode: "timestamp_ms" }),
+  nextRun: integer("next_run", { mode: "timestamp_ms" }),
+  createdAt: createdAt(),
+  updatedAt: integer("updated_at", { mode: "timestamp_ms" })
+    .notNull()
+    .$defaultFn(() => new Date()),
+});
+
+export const savedIperfServers = sqliteTable("saved_iperf_servers", {
+  id: integer().primaryKey({ autoIncrement: true }),
+  name: text().notNull(),
+  host: text().notNull(),
+  port: integer().notNull().default(5201),
+  createdAt: createdAt(),
+  updatedAt: integer("updated_at", { mode: "timestamp_ms" })
+    .notNull()
+    .$defaultFn(() => new Date()),
+});
+
+/** A packet-loss monitor: a host probed on a schedule, with the state machine's last state. */
+export const packetLossMonitors = sqliteTable("packet_loss_monitors", {
+  id: integer().primaryKey({ autoIncrement: true }),
+  host: text().notNull(),
+  name: text().notNull(),
+  interval: text().notNull(),
+  packetCount: integer("packet_count").notNull(),
+  threshold: real().notNull(),
+  enabled: integer({ mode: "boolean" }).notNull().default(false),
+  lastRun: integer("last_run", { mode: "timestamp_ms" }),
+  nextRun: integer("next_run", { mode: "timestamp_ms" }),
+  lastState: text("last_state", { enum: ["unknown", "ok", "threshold_exceeded", "down"] })
+    .notNull()
+    .default("unknown"),
+  lastStateChange: integer("last_state_change", { mode: "timestamp_ms" }),
+  createdAt: createdAt(),
+  updatedAt: integer("updated_at", { mode: "timestamp_ms" })
+    .notNull()
+    .$defaultFn(() => new Date()),
+});
+
+/** One monitor run. RTTs in ms with sub-millisecond precision; hop data stays out of list queries. */
+export const packetLossResults = sqliteTable(
+  "packet_loss_results",
+  {
+    id: integer().primaryKey({ autoIncrement: true }),
+    monitorId: integer("monitor_id")
+      .notNull()
+      .references(() => packetLossMonitors.id, { onDelete: "cascade" }),
+    packetLoss: real("packet_loss").notNull(),
+    packetsSent: integer("packets_sent").notNull(),
+    packetsRecv: integer("packets_recv").notNull(),
+    minRtt: real("min_rtt"),
+    avgRtt: real("avg_rtt"),
+    maxRtt: real("max_rtt"),
+    stdDevRtt: real("std_dev_rtt"),
+    method: text({ enum: ["mtr", "ping"] }).notNull(),
+    privilegedMode: integer("privileged_mode", { mode: "boolean" }).notNull().default(false),
+    hopCount: integer("hop_count"),
+    hops: text({ mode: "json" }).$type<unknown[]>(),
+    error: text(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("packet_loss_results_monitor_time_idx").on(t.monitorId, t.createdAt, t.id),
+    index("packet_loss_results_time_idx").on(t.createdAt),
+  ],
+);
+
+/**
+ * Aggregates of results per monitor and time bucket (resolution 60 s or 3600 s), written with each
+ * result. Sums and counts merge exactly across buckets; `histogram` holds RTT counts per fixed bucket
+ * for percentiles.
+ */
+export const packetLossRollups = sqliteTable(
+  "packet_loss_rollups",
+  {
+    monitorId: integer("monitor_id")
+      .notNull()
+      .references(() => packetLossMonitors.id, { onDelete: "cascade" }),
+    resolution: integer().notNull(),
+    bucketStart: integer("bucket_start", { mode: "timestamp_ms" }).notNull(),
+    runs: integer().notNull(),
+    packetsSent: integer("packets_sent").notNull(),
+    packetsRecv: integer("packets_recv").notNull(),
+    rttCount: integer("rtt_count").notNull(),
+    rttSum: real("rtt_sum").notNull(),
+    rttMin: real("rtt_min"),
+    rttMax: real("rtt_max"),
+    lossMax: real("loss_max").notNull(),
+    histogram: text({ mode: "json" }).$type<number[]>().notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.monitorId, t.resolution, t.bucketStart] }),
+    index("packet_loss_rollups_time_idx").on(t.resolution, t.bucketStart),
+  ],
+);
+
+/** State-machine transitions (ok, threshold_exceeded, down), kept for notifications. */
+export const monitorEvents = sqliteTable(
+  "monitor_events",
+  {
+    id: integer().primaryKey({ autoIncrement: true }),
+    monitorId: integer("monitor_id")
+      .notNull()
+      .references(() => packetLossMonitors.id, { onDelete: "cascade" }),
+    fromState: text("from_state").notNull(),
+    toState: text("to_state").notNull(),
+    packetLoss: real("packet_loss"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("monitor_events_monitor_idx").on(t.monitorId, t.createdAt)],
+);

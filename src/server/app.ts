@@ -8,33 +8,118 @@ import { createAuthRepository } from "../auth/auth.repository";
 import { createAuthService } from "../auth/auth.service";
 import { LoginThrottle } from "../auth/login-throttle";
 import { sessionPlugin } from "../auth/session.plugin";
+import { Bus } from "../core/bus";
 import { dashboardPlugin } from "../dashboard/dashboard.plugin";
+import { diagnosticsPages } from "../diagnostics/diagnostics.pages";
+import { GeoIp } from "../diagnostics/geoip";
+import { monitorsPlugin } from "../diagnostics/monitors/monitors.plugin";
+import { createMonitorsRepository } from "../diagnostics/monitors/monitors.repository";
+import { createMonitorsService } from "../diagnostics/monitors/monitors.service";
+import { traceroutePlugin } from "../diagnostics/traceroute/traceroute.plugin";
+import { createTracerouteService } from "../diagnostics/traceroute/traceroute.service";
+import { createHistoryRepository } from "../history/history.repository";
+import { retentionRules, scheduleRetention } from "../history/retention";
+import { Scheduler } from "../scheduler/scheduler";
+import { Semaphore } from "../scheduler/semaphore";
 import { settingsPlugin } from "../settings/settings.plugin";
+import { createProviders, latencyMethods } from "../speedtest/providers";
+import { schedulesPlugin } from "../speedtest/schedules.plugin";
+import { createSchedulesService } from "../speedtest/schedules.service";
+import { speedtestPages } from "../speedtest/speedtest.pages";
+import { speedtestApi } from "../speedtest/speedtest.plugin";
+import { createSpeedtestRepository } from "../speedtest/speedtest.repository";
+import { createSpeedtestService } from "../speedtest/speedtest.service";
 import { assetsPlugin } from "./assets";
 import type { AppContext } from "./context";
 import { errorsPlugin } from "./errors.plugin";
+import type { AppEvent } from "./events";
+import { eventsPlugin } from "./events.plugin";
 import { healthPlugin } from "./health.plugin";
 import { pageContextFactory } from "./page-context";
-import { securityHeaders } from "./security-headers";
 
 export async function createApp(ctx: AppContext) {
+  const bus = new Bus<AppEvent>();
+  const scheduler = new Scheduler({ timezone: ctx.config.server.timezone, log: ctx.log.child("scheduler") });
+
+  // Shared by traceroute hops and MTR hop data in monitor results.
+  const geoip = new GeoIp(ctx.config.geoip, ctx.log.child("geoip"));
+  const traceroute = createTracerouteService({
+    settings: ctx.config.traceroute,
+    geoip,
+    log: ctx.log.child("traceroute"),
+  });
+
   const auth = createAuthService(createAuthRepository(ctx.db), new LoginThrottle());
+  const speedtestRepo = createSpeedtestRepository(ctx.db);
+  const speedtest = createSpeedtestService({
+    repo: speedtestRepo,
+    providers: createProviders(ctx.loaded),
+    bus,
+    // One test at a time on this machine: manual tests and schedules share the slot.
+    slot: new Semaphore(1),
+    log: ctx.log.child("speedtest"),
+  });
+  const schedules = createSchedulesService({
+    repo: speedtestRepo,
+    scheduler,
+    speedtest,
+    timezone: ctx.config.server.timezone,
+    log: ctx.log.child("schedules"),
+  });
+
+  const historyRepo = createHistoryRepository(ctx.db);
+  const monitors = createMonitorsService({
+    repo: createMonitorsRepository(ctx.db),
+    history: historyRepo,
+    scheduler,
+    // Scheduled and manual monitor runs share [packetloss] max_concurrent_monitors; extra runs queue.
+    group: new Semaphore(ctx.config.packetloss.max_concurrent_monitors),
+    bus,
+    geoip,
+    settings: ctx.config.packetloss,
+    retention: ctx.config.retention,
+    timezone: ctx.config.server.timezone,
+    log: ctx.log.child("monitors"),
+  });
+
   const secret = await auth.sessionSecret(ctx.config.session.session_secret);
   const session = sessionPlugin(ctx, auth, secret);
   const page = pageContextFactory(ctx);
 
   const app = new Elysia({ prefix: ctx.config.server.base_url })
     .use(errorsPlugin(ctx, page))
-    .use(securityHeaders)
     // Public: assets, health, sign-in and first-run registration (auth.routes marks its own protected API routes).
     .use(assetsPlugin)
     .use(healthPlugin(ctx))
     .use(authPlugin(ctx, auth, session, page))
     // Everything below requires a session: each route opts into the `page` or `api` guard.
-    .use(dashboardPlugin(ctx, session, page))
+    .use(eventsPlugin(ctx, bus, session))
+    .use(dashboardPlugin(ctx, speedtestRepo, session, page))
+    .use(speedtestApi(ctx, speedtest, speedtestRepo, session))
+    .use(speedtestPages(ctx, speedtest, speedtestRepo, schedules, latencyMethods, session, page))
+    .use(schedulesPlugin(ctx, schedules, session, page))
+    .use(diagnosticsPages(ctx, session, page))
+    .use(monitorsPlugin(ctx, monitors, session, page))
+    .use(traceroutePlugin(ctx, traceroute, geoip, session, page))
     .use(settingsPlugin(ctx, auth, session, page));
 
-  return { app, services: { auth } };
+  return {
+    app,
+    services: { auth, speedtest, schedules, scheduler, bus, geoip, monitors },
+    /** Starts background work (schedules); separate from construction so tests decide when time starts. */
+    async start() {
+      const restored = await schedules.restore();
+      if (restored) ctx.log.info("schedules restored", { count: restored });
+      const monitorsRestored = await monitors.restore();
+      if (monitorsRestored) ctx.log.info("monitors restored", { count: monitorsRestored });
+      scheduleRetention(scheduler, retentionRules(ctx.config.retention, historyRepo), ctx.log.child("retention"));
+    },
+    /** Stops background work: running scheduled tests are aborted. */
+    async stop() {
+      speedtest.cancel();
+      await scheduler.stop();
+    },
+  };
 }
 
 export type App = Awaited<ReturnType<typeof createApp>>["app"];

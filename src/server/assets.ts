@@ -69,6 +69,7 @@ export const assetsPlugin = new Elysia({ name: "assets" }).get("/assets/:hash/:n
   const base: Record<string, string> = {
     etag: asset.etag,
     vary: "Accept-Encoding",
+    "x-content-type-options": "nosniff",
     // An old hash still gets the current file, but must not be cached for long.
     "cache-control": current ? "public, max-age=31536000, immutable" : "no-cache",
   };

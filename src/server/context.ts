@@ -12,6 +12,8 @@ export interface AppContext {
   readonly log: Logger;
   readonly build: BuildInfo;
   readonly startedAt: Date;
+  /** Aborted when the server begins shutting down: long-lived streams end so in-flight requests can finish. */
+  readonly stopping: AbortSignal;
   /** Distinguishes app instances for Elysia's plugin de-duplication (tests build several apps in one process). */
   readonly instanceId: string;
 }

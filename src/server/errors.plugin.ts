@@ -6,7 +6,7 @@
  */
 import { Elysia, ValidationError } from "elysia";
 import { errorPage, notFoundPage } from "../../views/errors/not-found";
-import { AppError, TooManyRequests } from "../core/errors";
+import { AppError, Redirect, TooManyRequests } from "../core/errors";
 import { htmlResponse } from "../core/html";
 import type { AppContext } from "./context";
 import type { PageContextFactory } from "./page-context";
@@ -67,7 +67,11 @@ export function errorsPlugin(ctx: AppContext, page: PageContextFactory) {
           fields: problems,
         });
       }
-      if (error instanceof AppError) {
+      if (error instanceof Redirect) {
+      const header = error.options.htmx ? "hx-redirect" : "location";
+      return new Response(null, { status: error.status, headers: { [header]: error.location } });
+    }
+    if (error instanceof AppError) {
         if (error instanceof TooManyRequests) set.headers["retry-after"] = String(error.retryAfterSeconds);
         return respond(error.status, {
           error: error.code,

@@ -12,6 +12,8 @@ export interface TestApp {
   app: Awaited<ReturnType<typeof createApp>>["app"];
   services: Awaited<ReturnType<typeof createApp>>["services"];
   db: DbHandle;
+  /** Starts background work (restores schedules). */
+  start(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -28,10 +30,21 @@ export async function startTestApp(
     log: silentLogger,
     build: buildInfo,
     startedAt: new Date(),
+    stopping: new AbortController().signal,
     instanceId: crypto.randomUUID(),
   };
-  const { app, services } = await createApp(ctx);
-  return { ctx, app, services, db, close: () => db.close() };
+  const created = await createApp(ctx);
+  return {
+    ctx,
+    app: created.app,
+    services: created.services,
+    db,
+    start: created.start,
+    close: async () => {
+      await created.stop();
+      await db.close();
+    },
+  };
 }
 
 /** A client for app.handle that keeps cookies between requests, like a browser. */

@@ -68,6 +68,8 @@ export interface LibreSpeedServerOptions {
   listForm?: ListForm;
   /** getIP.php?isp=true answers with this ipinfo-style object instead of the localhost label. */
   rawIspInfo?: Record<string, string>;
+  /** Serve HTTPS with this certificate and key (PEM). */
+  tls?: { cert: string; key: string };
   port?: number;
 }
 
@@ -213,6 +215,7 @@ export async function startLibreSpeedServer(options: LibreSpeedServerOptions = {
   const server = Bun.serve({
     hostname: "127.0.0.1",
     port: options.port ?? 0,
+    ...(options.tls && { tls: options.tls }),
     // Slow-mode tests hold responses for seconds.
     idleTimeout: 60,
     fetch: async (request) => {
@@ -230,7 +233,7 @@ export async function startLibreSpeedServer(options: LibreSpeedServerOptions = {
       return new Response("not found", { status: 404 });
     },
   });
-  base = `http://127.0.0.1:${server.port}`;
+  base = `${options.tls ? "https" : "http"}://127.0.0.1:${server.port}`;
   return {
     url: base,
     serversUrl: `${base}/servers.json`,

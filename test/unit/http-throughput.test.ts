@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
   LIBRESPEED_LATENCY_HELP,
   libreSpeedLatency,
@@ -17,6 +20,7 @@ import {
 } from "../../src/speedtest/providers/http-throughput";
 import { ProviderError } from "../../src/speedtest/providers/provider";
 import { type RunningLibreSpeedServer, startLibreSpeedServer } from "../servers/librespeed-server";
+import { type RunningSpeedtestNetServer, startSpeedtestNetServer } from "../servers/speedtestnet-server";
 
 const MiB = 1024 * 1024;
 
@@ -86,6 +90,30 @@ describe("transfers against a local LibreSpeed backend", () => {
     expect(result.durationMs).toBeLessThan(1300);
     expect(result.totalBytes).toBeGreaterThan(result.bytes);
     expect(server.counters.downloadBytes - sentBefore).toBeGreaterThanOrEqual(result.totalBytes);
+  });
+
+  test("download: chunked bodies are counted to the byte", async () => {
+    // 1 MiB responses: every response the server finished is counted in full, the ones cut at the end in part.
+    const sentBefore = server.counters.downloadBytes;
+    const result = await measureDownload(`${server.url}/s/1/backend/garbage.php?ckSize=1`, options());
+    const sent = server.counters.downloadBytes - sentBefore;
+    expect(result.totalBytes).toBeLessThanOrEqual(sent);
+    expect(sent - result.totalBytes).toBeLessThan(2 * MiB);
+  });
+
+  test("download: Content-Length bodies are counted to the byte", async () => {
+    const speedtest: RunningSpeedtestNetServer = await startSpeedtestNetServer();
+    try {
+      // random350x350.jpg is 245 388 bytes: complete responses count in full, the two cut at the end in part.
+      const imageBytes = 245_388;
+      const result = await measureDownload(`${speedtest.url}/srv/1001/speedtest/random350x350.jpg`, options());
+      const sent = speedtest.counters.downloadBytes;
+      expect(sent % imageBytes).toBe(0);
+      expect(result.totalBytes).toBeLessThanOrEqual(sent);
+      expect(sent - result.totalBytes).toBeLessThan(2 * imageBytes);
+    } finally {
+      await speedtest.stop();
+    }
   });
 
   test("upload: only POSTs the server answered count, and the server got every counted byte", async () => {
@@ -230,5 +258,64 @@ describe("transfers against a local LibreSpeed backend", () => {
     const reason = new Error("stop");
     setTimeout(() => controller.abort(reason), 20);
     expect(await withDeadline("x", 1000, controller.signal, untilAborted).catch((e: unknown) => e)).toBe(reason);
+  });
+});
+
+describe.skipIf(!Bun.which("openssl"))("transfers over HTTPS", () => {
+  let dir: string;
+  let server: RunningLibreSpeedServer;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "netronome-tls-"));
+    const [cert, key] = [join(dir, "cert.pem"), join(dir, "key.pem")];
+    const openssl = Bun.spawnSync(
+      ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"].concat([
+        "-addext",
+        "subjectAltName=IP:127.0.0.1",
+        "-keyout",
+        key,
+        "-out",
+        cert,
+      ]),
+      { stderr: "pipe" },
+    );
+    if (openssl.exitCode !== 0) throw new Error(openssl.stderr.toString());
+    server = await startLibreSpeedServer({
+      tls: { cert: await Bun.file(cert).text(), key: await Bun.file(key).text() },
+    });
+  });
+  afterAll(async () => {
+    await server.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const options = (): TransferOptions => ({
+    streams: 2,
+    graceMs: 200,
+    durationMs: 600,
+    requestTimeoutMs: 5000,
+    signal: new AbortController().signal,
+    label: "tls transfer",
+  });
+
+  test("an untrusted certificate fails the phase", async () => {
+    expect(server.url).toStartWith("https://");
+    await expect(measureDownload(`${server.url}/s/1/backend/garbage.php`, options())).rejects.toThrow(
+      /^tls transfer failed: .*(self[- ]signed|SELF_SIGNED)/i,
+    );
+  });
+
+  test("a trusted connection downloads and uploads", async () => {
+    // The standard switch for trusting any certificate; restored right after.
+    process.env.NODE_TLS_REJECT_UNAUTHORIZED = "0";
+    try {
+      const download = await measureDownload(`${server.url}/s/1/backend/garbage.php?ckSize=1`, options());
+      const upload = await measureUpload(`${server.url}/s/1/backend/empty.php`, options());
+      expect(download.bytes).toBeGreaterThan(0);
+      expect(upload.bytes).toBeGreaterThan(0);
+      expect(server.counters.uploadBytes).toBeGreaterThanOrEqual(upload.totalBytes);
+    } finally {
+      delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+    }
   });
 });

@@ -18,6 +18,7 @@
  *   in a row on one stream without a single byte moved fail the phase, as
  *   does a measured window in which no byte moved at all.
  */
+import type { Socket, SocketHandler } from "bun";
 import { ProviderError } from "./provider";
 
 /** A live reading, delivered at most every PROGRESS_INTERVAL_MS. */
@@ -79,28 +80,21 @@ export const PROGRESS_INTERVAL_MS = 250;
 /** Consecutive failed requests without a byte moved before a stream gives up. */
 const MAX_CONSECUTIVE_FAILURES = 3;
 
-// Identity encoding: the counted bytes are the bytes on the wire, and nobody spends CPU on gzip.
-const DOWNLOAD_HEADERS = { "Accept-Encoding": "identity", "Cache-Control": "no-cache" };
-const UPLOAD_HEADERS = {
-  "Accept-Encoding": "identity",
-  "Cache-Control": "no-cache",
-  "Content-Type": "application/octet-stream",
-};
-
 /** Upload bodies are resized so one POST takes about this long: short enough for a fine-grained count, long enough that the idle round trip between POSTs costs little. */
 const UPLOAD_TARGET_REQUEST_MS = 500;
 export const UPLOAD_MIN_BYTES = 64 * 1024;
 export const UPLOAD_MAX_BYTES = 4 * 1024 * 1024;
 
-/** Thrown into an aborted request when the phase ends normally. */
+/** Thrown into a connection when the phase ends normally. */
 const PHASE_OVER = Symbol("phase over");
 
 class RequestStalled extends Error {}
 
-/** Per-stream state, touched once per chunk: keep it a plain monomorphic object. */
+/** Per-stream state, touched once per received chunk: keep it a plain monomorphic object. */
 interface TransferStream {
   bytes: number;
-  controller: AbortController | null;
+  connection: HttpConnection | null;
+  inFlight: boolean;
   bytesAtLastTick: number;
   lastProgressAt: number;
   consecutiveFailures: number;
@@ -118,10 +112,14 @@ class Transfer {
   private lastFailure = "";
   private fatal: unknown = null;
 
-  constructor(readonly options: TransferOptions) {
+  constructor(
+    readonly url: URL,
+    readonly options: TransferOptions,
+  ) {
     this.streams = Array.from({ length: options.streams }, () => ({
       bytes: 0,
-      controller: null,
+      connection: null,
+      inFlight: false,
       bytesAtLastTick: 0,
       lastProgressAt: this.startedAt,
       consecutiveFailures: 0,
@@ -152,22 +150,30 @@ class Transfer {
     return this.result();
   }
 
-  /** Marks the start of a request and returns the controller that aborts it. */
-  beginRequest(stream: TransferStream): AbortController {
-    const controller = new AbortController();
-    stream.controller = controller;
+  /** The stream's kept-alive connection, or a new one. */
+  beginRequest(stream: TransferStream): HttpConnection {
+    stream.inFlight = true;
     stream.lastProgressAt = performance.now();
-    return controller;
+    if (!stream.connection?.reusable) stream.connection = new HttpConnection(this.url);
+    return stream.connection;
   }
 
-  requestSucceeded(stream: TransferStream): void {
-    stream.controller = null;
+  /** Checks the status of a finished request; an error status ends the phase. */
+  requestDone(stream: TransferStream, status: number): void {
+    stream.inFlight = false;
+    if (status < 200 || status > 299) {
+      throw new ProviderError(
+        `${this.options.label} failed: the server answered HTTP ${status} for ${publicUrl(this.url.href)}`,
+      );
+    }
     stream.consecutiveFailures = 0;
   }
 
   /** Records a failed request; ends the phase when the stream keeps failing without moving a byte. */
   requestFailed(stream: TransferStream, error: unknown, bytesBefore: number): void {
-    stream.controller = null;
+    stream.inFlight = false;
+    stream.connection?.destroy(error);
+    stream.connection = null;
     if (this.finished) return;
     if (error instanceof ProviderError) {
       this.fail(error);
@@ -180,12 +186,6 @@ class Transfer {
     }
   }
 
-  httpError(response: Response, url: string): ProviderError {
-    return new ProviderError(
-      `${this.options.label} failed: the server answered HTTP ${response.status} for ${publicUrl(url)}`,
-    );
-  }
-
   private fail(error: unknown): void {
     if (this.fatal === null && !this.finished) this.fatal = error;
     this.stop(error);
@@ -196,7 +196,7 @@ class Transfer {
     this.finished = true;
     this.windowEndedAt = performance.now();
     this.windowEndBytes = this.totalBytes();
-    for (const stream of this.streams) stream.controller?.abort(reason);
+    for (const stream of this.streams) stream.connection?.destroy(reason);
   }
 
   private tick(): void {
@@ -206,8 +206,8 @@ class Transfer {
       if (stream.bytes !== stream.bytesAtLastTick) {
         stream.bytesAtLastTick = stream.bytes;
         stream.lastProgressAt = now;
-      } else if (stream.controller && now - stream.lastProgressAt > this.options.requestTimeoutMs) {
-        stream.controller.abort(new RequestStalled());
+      } else if (stream.inFlight && now - stream.lastProgressAt > this.options.requestTimeoutMs) {
+        stream.connection?.destroy(new RequestStalled());
       }
     }
     const onSample = this.options.onSample;
@@ -245,28 +245,18 @@ class Transfer {
 
 /**
  * Downloads `url` over `streams` parallel connections, again and again, for
- * warm-up + window; every body chunk's length is counted as it arrives.
- * Requests still running when the window closes are cut off.
+ * warm-up + window; every received body chunk's length is counted as it
+ * arrives. Requests still running when the window closes are cut off.
  */
 export function measureDownload(url: string, options: TransferOptions): Promise<TransferResult> {
-  const transfer = new Transfer(options);
+  const transfer = new Transfer(new URL(url), options);
+  const head = requestHead("GET", transfer.url, "");
   return transfer.run(async (stream) => {
     while (!transfer.finished) {
-      const controller = transfer.beginRequest(stream);
       const bytesBefore = stream.bytes;
       try {
-        const response = await fetch(url, { signal: controller.signal, headers: DOWNLOAD_HEADERS });
-        if (!response.ok || !response.body) {
-          await response.body?.cancel();
-          throw transfer.httpError(response, url);
-        }
-        const reader = response.body.getReader();
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          stream.bytes += value.byteLength;
-        }
-        transfer.requestSucceeded(stream);
+        const status = await transfer.beginRequest(stream).request(head, null, stream);
+        transfer.requestDone(stream, status);
       } catch (error) {
         transfer.requestFailed(stream, error, bytesBefore);
       }
@@ -281,24 +271,21 @@ export function measureDownload(url: string, options: TransferOptions): Promise<
  * about UPLOAD_TARGET_REQUEST_MS.
  */
 export function measureUpload(url: string, options: TransferOptions): Promise<TransferResult> {
-  const transfer = new Transfer(options);
+  const transfer = new Transfer(new URL(url), options);
   const payload = uploadPayload();
   return transfer.run(async (stream) => {
     let size = UPLOAD_MIN_BYTES;
     while (!transfer.finished) {
-      const controller = transfer.beginRequest(stream);
       const startedAt = performance.now();
       try {
-        const response = await fetch(url, {
-          method: "POST",
-          body: payload.subarray(0, size),
-          signal: controller.signal,
-          headers: UPLOAD_HEADERS,
-        });
-        await response.arrayBuffer();
-        if (!response.ok) throw transfer.httpError(response, url);
+        const head = requestHead(
+          "POST",
+          transfer.url,
+          `Content-Type: application/octet-stream\r\nContent-Length: ${size}\r\n`,
+        );
+        const status = await transfer.beginRequest(stream).request(head, payload.subarray(0, size), null);
+        transfer.requestDone(stream, status);
         stream.bytes += size;
-        transfer.requestSucceeded(stream);
         size = nextUploadSize(size, performance.now() - startedAt);
       } catch (error) {
         transfer.requestFailed(stream, error, stream.bytes);
@@ -326,6 +313,274 @@ function uploadPayload(): Uint8Array<ArrayBuffer> {
   sharedPayload = payload;
   return payload;
 }
+
+const encoder = new TextEncoder();
+
+function requestHead(method: string, url: URL, extraHeaders: string): Uint8Array {
+  return encoder.encode(
+    `${method} ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nUser-Agent: netronome\r\n` +
+      `Accept: */*\r\nAccept-Encoding: identity\r\nCache-Control: no-cache\r\nConnection: keep-alive\r\n${extraHeaders}\r\n`,
+  );
+}
+
+/** Where the response parser is. */
+enum Parse {
+  Head,
+  Length,
+  ChunkSize,
+  ChunkData,
+  ChunkEnd,
+  Trailers,
+  UntilClose,
+  Done,
+}
+
+const HEAD_END = Buffer.from("\r\n\r\n");
+const MAX_HEAD_BYTES = 16 * 1024;
+const LINE_FEED = 10;
+const DEFAULT_PORTS: Record<string, number> = { "http:": 80, "https:": 443 };
+
+/** The thrown error when the server hangs up mid-response, with the code fetch uses for the same thing. */
+function connectionClosed(): Error {
+  return Object.assign(new Error("the server closed the connection mid-transfer"), { code: "ECONNRESET" });
+}
+
+/**
+ * One kept-alive HTTP/1.1 connection (plain or TLS) used by the transfer
+ * loops. It exists because Bun's fetch body streams cost more CPU per byte
+ * than the socket itself: here each received chunk costs a few integer
+ * operations. It writes a request (head + optional body, honouring
+ * backpressure), parses the response framing (Content-Length, chunked, or
+ * until close) and adds the body bytes of a 2xx response to `counter.bytes`.
+ */
+class HttpConnection {
+  reusable = false;
+  private socket: Socket<HttpConnection> | null = null;
+  private readonly ready: Promise<void>;
+  private markReady!: () => void;
+  private failReady!: (error: unknown) => void;
+  private destroyed: unknown = null;
+  private pending: { resolve: (status: number) => void; reject: (error: unknown) => void } | null = null;
+  private counter: { bytes: number } | null = null;
+  private writeParts: Uint8Array[] = [];
+  private writeOffset = 0;
+  private phase = Parse.Done;
+  private status = 0;
+  private keepAlive = true;
+  private remaining = 0;
+  private head = "";
+  private line = "";
+
+  constructor(url: URL) {
+    this.ready = new Promise((resolve, reject) => {
+      this.markReady = resolve;
+      this.failReady = reject;
+    });
+    // Rejections surface through request(); this keeps an unused failed connection from being "unhandled".
+    this.ready.catch(() => {});
+    Bun.connect<HttpConnection>({
+      hostname: url.hostname.replace(/^\[|\]$/g, ""),
+      port: Number(url.port) || DEFAULT_PORTS[url.protocol] || 80,
+      tls: url.protocol === "https:",
+      data: this,
+      socket: SOCKET_HANDLERS,
+    }).then(
+      (socket) => {
+        if (this.destroyed !== null) socket.terminate();
+      },
+      (error: unknown) => this.destroy(error),
+    );
+  }
+
+  /** Sends one request and resolves with the response status once the whole response has arrived. */
+  async request(head: Uint8Array, body: Uint8Array | null, counter: { bytes: number } | null): Promise<number> {
+    await this.ready;
+    if (this.destroyed !== null) throw this.destroyed;
+    this.reusable = false;
+    this.counter = counter;
+    this.phase = Parse.Head;
+    this.head = "";
+    return new Promise((resolve, reject) => {
+      this.pending = { resolve, reject };
+      this.writeParts = body ? [head, body] : [head];
+      this.writeOffset = 0;
+      this.flushWrites();
+    });
+  }
+
+  /** Closes the connection at once; a request in flight rejects with `reason`. */
+  destroy(reason: unknown): void {
+    if (this.destroyed !== null) return;
+    this.destroyed = reason;
+    this.reusable = false;
+    this.failReady(reason);
+    this.socket?.terminate();
+    this.settle(reason);
+  }
+
+  opened(socket: Socket<HttpConnection>): void {
+    this.socket = socket;
+    this.markReady();
+  }
+
+  closed(error?: Error): void {
+    if (this.phase === Parse.UntilClose) this.complete();
+    this.destroy(error ?? connectionClosed());
+  }
+
+  /** Writes as much of the queued request as the socket takes; `drain` calls it again for the rest. */
+  flushWrites(): void {
+    const socket = this.socket;
+    if (!socket) return;
+    while (this.writeParts.length > 0) {
+      const part = this.writeParts[0]!;
+      const written = socket.write(part, this.writeOffset, part.length - this.writeOffset);
+      if (written < 0) {
+        this.destroy(connectionClosed());
+        return;
+      }
+      this.writeOffset += written;
+      if (this.writeOffset < part.length) return;
+      this.writeParts.shift();
+      this.writeOffset = 0;
+    }
+  }
+
+  /** Parses a received chunk; body bytes only cost an addition and a comparison. */
+  received(chunk: Buffer): void {
+    let offset = 0;
+    const length = chunk.length;
+    while (offset < length && this.pending) {
+      switch (this.phase) {
+        case Parse.Head:
+          offset = this.parseHead(chunk, offset);
+          break;
+        case Parse.Length:
+        case Parse.ChunkData: {
+          const n = Math.min(this.remaining, length - offset);
+          if (this.counter) this.counter.bytes += n;
+          this.remaining -= n;
+          offset += n;
+          if (this.remaining === 0) {
+            if (this.phase === Parse.Length) this.complete();
+            else this.phase = Parse.ChunkEnd;
+          }
+          break;
+        }
+        case Parse.UntilClose:
+          if (this.counter) this.counter.bytes += length - offset;
+          offset = length;
+          break;
+        default:
+          offset = this.parseLine(chunk, offset);
+      }
+    }
+  }
+
+  private parseHead(chunk: Buffer, offset: number): number {
+    const end = chunk.indexOf(HEAD_END, offset);
+    // The terminator may straddle two chunks: search the carried-over head plus a little of this chunk too.
+    const text =
+      this.head +
+      chunk.toString("latin1", offset, end === -1 ? Math.min(chunk.length, offset + MAX_HEAD_BYTES) : end + 4);
+    const headEnd = text.indexOf("\r\n\r\n");
+    if (headEnd === -1) {
+      if (text.length >= MAX_HEAD_BYTES) this.destroy(new Error("the server sent oversized response headers"));
+      this.head = text;
+      return chunk.length;
+    }
+    const consumed = headEnd + 4 - this.head.length;
+    this.head = "";
+    const [statusLine = "", ...headerLines] = text.slice(0, headEnd).split("\r\n");
+    const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(statusLine)?.[1]);
+    if (!status) {
+      this.destroy(new Error("the server did not answer with HTTP/1.1"));
+      return chunk.length;
+    }
+    // Interim answers (100 Continue) precede the real one.
+    if (status < 200) return offset + consumed;
+    let contentLength = -1;
+    let chunked = false;
+    this.keepAlive = !statusLine.startsWith("HTTP/1.0");
+    for (const header of headerLines) {
+      const colon = header.indexOf(":");
+      const name = header.slice(0, colon).trim().toLowerCase();
+      const value = header
+        .slice(colon + 1)
+        .trim()
+        .toLowerCase();
+      if (name === "content-length") contentLength = Number(value);
+      else if (name === "transfer-encoding") chunked = value.includes("chunked");
+      else if (name === "connection") this.keepAlive = value.includes("keep-alive") || !value.includes("close");
+    }
+    this.status = status;
+    if (this.counter && (status < 200 || status > 299)) this.counter = null;
+    if (status === 204 || status === 304) {
+      this.complete();
+    } else if (chunked) {
+      this.phase = Parse.ChunkSize;
+    } else if (contentLength >= 0) {
+      this.remaining = contentLength;
+      this.phase = Parse.Length;
+      if (contentLength === 0) this.complete();
+    } else {
+      this.keepAlive = false;
+      this.phase = Parse.UntilClose;
+    }
+    return offset + consumed;
+  }
+
+  /** Chunk-size lines, the CRLF after chunk data and trailers: short lines ending in LF. */
+  private parseLine(chunk: Buffer, offset: number): number {
+    const lineEnd = chunk.indexOf(LINE_FEED, offset);
+    this.line += chunk.toString("latin1", offset, lineEnd === -1 ? chunk.length : lineEnd);
+    if (lineEnd === -1) return chunk.length;
+    const line = this.line.trim();
+    this.line = "";
+    if (this.phase === Parse.ChunkEnd) {
+      this.phase = Parse.ChunkSize;
+    } else if (this.phase === Parse.ChunkSize) {
+      const size = Number.parseInt(line, 16);
+      if (Number.isNaN(size)) {
+        this.destroy(new Error("the server sent a malformed chunked body"));
+      } else if (size === 0) {
+        this.phase = Parse.Trailers;
+      } else {
+        this.remaining = size;
+        this.phase = Parse.ChunkData;
+      }
+    } else if (line === "") {
+      this.complete();
+    }
+    return lineEnd + 1;
+  }
+
+  private complete(): void {
+    this.phase = Parse.Done;
+    // A response that ends before the request body is fully sent leaves the connection in an unknown state.
+    this.reusable = this.keepAlive && this.writeParts.length === 0 && this.destroyed === null;
+    this.writeParts = [];
+    this.settle(null);
+  }
+
+  private settle(error: unknown): void {
+    const pending = this.pending;
+    this.pending = null;
+    this.counter = null;
+    if (!pending) return;
+    if (error === null) pending.resolve(this.status);
+    else pending.reject(error);
+  }
+}
+
+const SOCKET_HANDLERS: SocketHandler<HttpConnection> = {
+  open: (socket) => socket.data.opened(socket),
+  data: (socket, chunk) => socket.data.received(chunk),
+  drain: (socket) => socket.data.flushWrites(),
+  close: (socket, error) => socket.data.closed(error),
+  error: (socket, error) => socket.data.destroy(error),
+  connectError: (socket, error) => socket.data.destroy(error),
+};
 
 /**
  * Sends `warmup + count` sequential GETs to `url` over one kept-alive
@@ -360,7 +615,7 @@ async function httpRoundTrip(url: string, timeoutMs: number, signal: AbortSignal
   const startedAt = performance.now();
   const response = await fetch(url, {
     signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
-    headers: DOWNLOAD_HEADERS,
+    headers: { "Accept-Encoding": "identity", "Cache-Control": "no-cache" },
   });
   const body = await response.text();
   const rttMs = performance.now() - startedAt;

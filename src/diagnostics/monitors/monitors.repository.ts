@@ -1,0 +1,187 @@
+/**
+ * Packet-loss monitors, their results and state events. A result is stored
+ * together with its rollups, the monitor's new state and any transition in
+ * one transaction. Both dialects.
+ */
+import { and, asc, count, desc, eq, inArray, sql } from "drizzle-orm";
+import type { DbHandle } from "../../db";
+import { atomic } from "../../history/atomic";
+import { type RollupFigures, type RollupRow, RESOLUTIONS, bucketStart, rollupsAfterRun } from "../../history/rollups";
+import type { MonitorState, Transition } from "./state";
+
+export type MonitorRow = DbHandle["t"]["packetLossMonitors"]["$inferSelect"];
+export type NewMonitor = DbHandle["t"]["packetLossMonitors"]["$inferInsert"];
+export type ResultRow = DbHandle["t"]["packetLossResults"]["$inferSelect"];
+export type NewResult = DbHandle["t"]["packetLossResults"]["$inferInsert"];
+/** A result without its hop data: what lists carry. */
+export type ResultSummary = Omit<ResultRow, "hops">;
+export type EventRow = DbHandle["t"]["monitorEvents"]["$inferSelect"];
+
+export interface RecordedRun {
+  result: ResultRow;
+  monitor: MonitorRow;
+}
+
+export function createMonitorsRepository(h: DbHandle) {
+  const { db, t } = h;
+  const m = t.packetLossMonitors;
+  const r = t.packetLossResults;
+  const rollups = t.packetLossRollups;
+  const summaryColumns = {
+    id: r.id,
+    monitorId: r.monitorId,
+    packetLoss: r.packetLoss,
+    packetsSent: r.packetsSent,
+    packetsRecv: r.packetsRecv,
+    minRtt: r.minRtt,
+    avgRtt: r.avgRtt,
+    maxRtt: r.maxRtt,
+    stdDevRtt: r.stdDevRtt,
+    method: r.method,
+    privilegedMode: r.privilegedMode,
+    hopCount: r.hopCount,
+    error: r.error,
+    createdAt: r.createdAt,
+  };
+  const excluded = (column: string) => sql.raw(`excluded.${column}`);
+
+  return {
+    async list(): Promise<MonitorRow[]> {
+      return db.select().from(m).orderBy(asc(m.id));
+    },
+
+    async find(id: number): Promise<MonitorRow | undefined> {
+      const [row] = await db.select().from(m).where(eq(m.id, id)).limit(1);
+      return row;
+    },
+
+    async insert(row: NewMonitor): Promise<MonitorRow> {
+      const [saved] = await db.insert(m).values(row).returning();
+      return saved!;
+    },
+
+    async update(id: number, patch: Partial<NewMonitor>): Promise<MonitorRow | undefined> {
+      const [saved] = await db
+        .update(m)
+        .set({ ...patch, updatedAt: new Date() })
+        .where(eq(m.id, id))
+        .returning();
+      return saved;
+    },
+
+    /** Run bookkeeping (last_run, next_run) that is not an edit: updated_at stays. */
+    async touch(id: number, patch: Pick<Partial<NewMonitor>, "lastRun" | "nextRun">): Promise<void> {
+      await db.update(m).set(patch).where(eq(m.id, id));
+    },
+
+    async remove(id: number): Promise<boolean> {
+      const deleted = await db.delete(m).where(eq(m.id, id)).returning({ id: m.id });
+      return deleted.length > 0;
+    },
+
+    /** Newest first, without hop data. */
+    async history(monitorId: number, limit: number, offset: number): Promise<{ rows: ResultSummary[]; total: number }> {
+      const [rows, [totalRow]] = await Promise.all([
+        db
+          .select(summaryColumns)
+          .from(r)
+          .where(eq(r.monitorId, monitorId))
+          .orderBy(desc(r.createdAt), desc(r.id))
+          .limit(limit)
+          .offset(offset),
+        db.select({ n: count() }).from(r).where(eq(r.monitorId, monitorId)),
+      ]);
+      return { rows, total: Number(totalRow?.n ?? 0) };
+    },
+
+    async latest(monitorId: number): Promise<ResultSummary | undefined> {
+      const [row] = await db
+        .select(summaryColumns)
+        .from(r)
+        .where(eq(r.monitorId, monitorId))
+        .orderBy(desc(r.createdAt), desc(r.id))
+        .limit(1);
+      return row;
+    },
+
+    /** One result with its hops. */
+    async findResult(monitorId: number, resultId: number): Promise<ResultRow | undefined> {
+      const [row] = await db
+        .select()
+        .from(r)
+        .where(and(eq(r.monitorId, monitorId), eq(r.id, resultId)))
+        .limit(1);
+      return row;
+    },
+
+    async events(monitorId: number, limit: number): Promise<EventRow[]> {
+      return db
+        .select()
+        .from(t.monitorEvents)
+        .where(eq(t.monitorEvents.monitorId, monitorId))
+        .orderBy(desc(t.monitorEvents.createdAt), desc(t.monitorEvents.id))
+        .limit(limit);
+    },
+
+    /**
+     * Stores a run in one transaction: the result, its rollup buckets (read,
+     * merged and written back), the monitor's state and last run, and the
+     * transition if the state changed.
+     */
+    async recordRun(run: {
+      result: NewResult & { createdAt: Date };
+      figures: RollupFigures;
+      state: MonitorState;
+      transition: Transition | null;
+    }): Promise<RecordedRun> {
+      const monitorId = run.result.monitorId;
+      const at = run.result.createdAt;
+      const buckets = RESOLUTIONS.map((resolution) =>
+        and(eq(rollups.resolution, resolution), eq(rollups.bucketStart, new Date(bucketStart(at.getTime(), resolution)))),
+      );
+      return atomic(h, function* (tx) {
+        const existing = (yield tx
+          .select()
+          .from(rollups)
+          .where(and(eq(rollups.monitorId, monitorId), sql`(${sql.join(buckets, sql` or `)})`))) as RollupRow[];
+        const [result] = (yield tx.insert(r).values(run.result).returning()) as ResultRow[];
+        yield tx
+          .insert(rollups)
+          .values(rollupsAfterRun(monitorId, at, run.figures, existing))
+          .onConflictDoUpdate({
+            target: [rollups.monitorId, rollups.resolution, rollups.bucketStart],
+            set: {
+              runs: excluded("runs"),
+              packetsSent: excluded("packets_sent"),
+              packetsRecv: excluded("packets_recv"),
+              rttCount: excluded("rtt_count"),
+              rttSum: excluded("rtt_sum"),
+              rttMin: excluded("rtt_min"),
+              rttMax: excluded("rtt_max"),
+              lossMax: excluded("loss_max"),
+              histogram: excluded("histogram"),
+            },
+          });
+        const statePatch = run.transition ? { lastState: run.state, lastStateChange: at } : { lastState: run.state };
+        const [monitor] = (yield tx.update(m).set(statePatch).where(eq(m.id, monitorId)).returning()) as MonitorRow[];
+        if (run.transition)
+          yield tx.insert(t.monitorEvents).values({
+            monitorId,
+            fromState: run.transition.from,
+            toState: run.transition.to,
+            packetLoss: run.transition.packetLoss,
+            createdAt: at,
+          });
+        return { result: result!, monitor: monitor! };
+      });
+    },
+
+    /** Monitors by id, for the events of several at once. */
+    async findMany(ids: number[]): Promise<MonitorRow[]> {
+      if (ids.length === 0) return [];
+      return db.select().from(m).where(inArray(m.id, ids));
+    },
+  };
+}
+
+export type MonitorsRepository = ReturnType<typeof createMonitorsRepository>;

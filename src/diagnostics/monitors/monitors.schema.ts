@@ -1,0 +1,58 @@
+/** Request shapes of the packet-loss monitor API (the original's field names) and the page's forms. */
+import { t } from "elysia";
+import { CHART_RANGES } from "../../history/chart";
+
+const monitorFields = {
+  host: t.String({ minLength: 1, maxLength: 300, error: "host: required, a host name or IP address" }),
+  name: t.Optional(t.String({ maxLength: 100, error: "name: at most 100 characters" })),
+  interval: t.Optional(
+    t.String({ maxLength: 400, error: 'interval: a duration from 10s to 24h such as "30s" or "5m", or "exact:HH:MM"' }),
+  ),
+  packetCount: t.Optional(
+    t.Integer({ minimum: 1, maximum: 1000, error: "packetCount: must be a whole number from 1 to 1000" }),
+  ),
+  threshold: t.Optional(t.Number({ minimum: 0, maximum: 100, error: "threshold: must be a loss percentage from 0 to 100" })),
+  enabled: t.Optional(t.Boolean({ error: "enabled: must be true or false" })),
+  startImmediately: t.Optional(t.Boolean({ error: "startImmediately: must be true or false" })),
+};
+
+export const monitorBody = t.Object(monitorFields);
+
+/** PUT: every field optional; what is left out stays as it is. */
+export const monitorPatch = t.Object({ ...monitorFields, host: t.Optional(monitorFields.host) });
+
+export const monitorParams = t.Object({ id: t.Numeric({ minimum: 1, error: "id: must be a positive number" }) });
+
+export const resultParams = t.Object({
+  id: t.Numeric({ minimum: 1, error: "id: must be a positive number" }),
+  resultId: t.Numeric({ minimum: 1, error: "resultId: must be a positive number" }),
+});
+
+export const historyQuery = t.Object({
+  page: t.Optional(t.Numeric({ minimum: 1, error: "page: must be a whole number ≥ 1" })),
+  limit: t.Optional(t.Numeric({ minimum: 1, error: "limit: must be a whole number ≥ 1" })),
+});
+
+export const chartQuery = t.Object({
+  timeRange: t.Optional(
+    t.UnionEnum([...CHART_RANGES], { error: `timeRange: must be one of ${CHART_RANGES.join(", ")}` }),
+  ),
+});
+
+/** The panel's create/edit form: checkboxes and selects arrive as strings. */
+export const monitorForm = t.Object({
+  host: t.String({ maxLength: 300 }),
+  name: t.Optional(t.String({ maxLength: 100 })),
+  intervalMode: t.Optional(t.UnionEnum(["preset", "exact"], { error: "intervalMode: must be preset or exact" })),
+  interval: t.Optional(t.String({ maxLength: 400 })),
+  exactTimes: t.Optional(t.String({ maxLength: 400 })),
+  packetCount: t.Optional(t.String({ maxLength: 10 })),
+  threshold: t.Optional(t.String({ maxLength: 10 })),
+  startImmediately: t.Optional(t.String({ maxLength: 3 })),
+});
+
+export const panelQuery = t.Object({ host: t.Optional(t.String({ maxLength: 300 })) });
+
+export const detailQuery = t.Object({
+  page: t.Optional(t.Numeric({ minimum: 1 })),
+});

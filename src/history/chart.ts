@@ -1,0 +1,174 @@
+/**
+ * Charts of a monitor's history from its rollups. Each range reads one rollup
+ * resolution and draws one point per step (a table, as Beszel does), so a
+ * year costs a few thousand rows however often the monitor runs. Steps without
+ * runs are null points: the chart shows a gap where nothing was measured
+ * instead of a line across it.
+ */
+import {
+  addHistogram,
+  bucketStart,
+  histogramPercentile,
+  lossPercent,
+  type Resolution,
+  type RollupFigures,
+} from "./rollups";
+
+export const CHART_RANGES = ["1d", "3d", "1w", "1m", "all"] as const;
+export type ChartRange = (typeof CHART_RANGES)[number];
+
+const DAY_MS = 86_400_000;
+const RANGE_SPAN_MS: Record<Exclude<ChartRange, "all">, number> = {
+  "1d": DAY_MS,
+  "3d": 3 * DAY_MS,
+  "1w": 7 * DAY_MS,
+  "1m": 30 * DAY_MS,
+};
+
+/** Which rollups each range reads and the step between its points (about 170 to 1,440 points). */
+export const CHART_RESOLUTION: Record<ChartRange, { source: Resolution; stepSeconds: number }> = {
+  "1d": { source: 60, stepSeconds: 60 },
+  "3d": { source: 60, stepSeconds: 300 },
+  "1w": { source: 3600, stepSeconds: 3600 },
+  "1m": { source: 3600, stepSeconds: 3600 },
+  all: { source: 3600, stepSeconds: 86_400 },
+};
+
+/** "all" draws hours rather than days while the history is shorter than this. */
+const ALL_HOURLY_UP_TO_MS = 31 * DAY_MS;
+
+/** Steps a chart may use; a monitor that runs less often than a step gets the next larger one. */
+const STEP_LADDER = [60, 300, 900, 3600, 21_600, 86_400] as const;
+
+export interface ChartPlan {
+  range: ChartRange;
+  source: Resolution;
+  stepSeconds: number;
+  /** First point (aligned to the step) and the end of the range, UTC ms. */
+  from: number;
+  to: number;
+}
+
+export function chartPlan(o: {
+  range: ChartRange;
+  now: number;
+  /** Seconds between the monitor's runs, so that a monitor running hourly is not drawn as dots between gaps. */
+  runSpacingSeconds: number;
+  /** [retention] minute_days: older ranges must read hourly rollups. */
+  minuteRetentionDays: number;
+  /** The oldest hourly bucket, for "all"; null when there is no history. */
+  firstBucket: number | null;
+}): ChartPlan {
+  const { range, now } = o;
+  let { source, stepSeconds } = CHART_RESOLUTION[range];
+  let from: number;
+  if (range === "all") {
+    from = o.firstBucket ?? now;
+    if (now - from <= ALL_HOURLY_UP_TO_MS) stepSeconds = 3600;
+  } else {
+    from = now - RANGE_SPAN_MS[range];
+  }
+  const runStep = STEP_LADDER.find((s) => s >= o.runSpacingSeconds) ?? STEP_LADDER[STEP_LADDER.length - 1]!;
+  stepSeconds = Math.max(stepSeconds, runStep);
+  if (source === 60 && (stepSeconds >= 3600 || from < now - o.minuteRetentionDays * DAY_MS)) {
+    source = 3600;
+    stepSeconds = Math.max(stepSeconds, 3600);
+  }
+  return { range, source, stepSeconds, from: bucketStart(from, stepSeconds), to: now };
+}
+
+/** A rollup row as the chart reads it: the figures without the histogram. */
+export type ChartRow = Omit<RollupFigures, "histogram"> & { bucketStart: Date };
+
+export interface ChartPoint {
+  /** Start of the step, UTC ms. */
+  t: number;
+  runs: number;
+  /** Packet loss over the step in percent (exact: from summed counts); null where nothing ran. */
+  loss: number | null;
+  /** The worst single run in the step. */
+  lossMax: number | null;
+  /** RTT of the destination in ms: fastest, mean over every reply, slowest. */
+  min: number | null;
+  avg: number | null;
+  max: number | null;
+}
+
+/** Merges rows (sorted by bucket) into one point per step, with null points for steps nothing ran in. */
+export function chartPoints(plan: ChartPlan, rows: readonly ChartRow[]): ChartPoint[] {
+  const stepMs = plan.stepSeconds * 1000;
+  const points: ChartPoint[] = [];
+  let rowIndex = 0;
+  for (let t = plan.from; t <= plan.to; t += stepMs) {
+    const acc = { runs: 0, packetsSent: 0, packetsRecv: 0, rttCount: 0, rttSum: 0, lossMax: 0 };
+    let min: number | null = null;
+    let max: number | null = null;
+    while (rowIndex < rows.length && rows[rowIndex]!.bucketStart.getTime() < t + stepMs) {
+      const row = rows[rowIndex++]!;
+      if (row.bucketStart.getTime() < t) continue;
+      acc.runs += row.runs;
+      acc.packetsSent += row.packetsSent;
+      acc.packetsRecv += row.packetsRecv;
+      acc.rttCount += row.rttCount;
+      acc.rttSum += row.rttSum;
+      acc.lossMax = Math.max(acc.lossMax, row.lossMax);
+      if (row.rttMin !== null) min = min === null ? row.rttMin : Math.min(min, row.rttMin);
+      if (row.rttMax !== null) max = max === null ? row.rttMax : Math.max(max, row.rttMax);
+    }
+    const ran = acc.runs > 0;
+    points.push({
+      t,
+      runs: acc.runs,
+      loss: lossPercent(acc),
+      lossMax: ran ? acc.lossMax : null,
+      min,
+      avg: acc.rttCount > 0 ? acc.rttSum / acc.rttCount : null,
+      max,
+    });
+  }
+  return points;
+}
+
+export interface RangeSummary {
+  runs: number;
+  packetsSent: number;
+  packetsRecv: number;
+  loss: number | null;
+  min: number | null;
+  avg: number | null;
+  max: number | null;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+}
+
+/** Figures for the whole range: exact sums, and percentiles from the merged histograms. */
+export function rangeSummary(rows: readonly ChartRow[], histograms: readonly { histogram: readonly number[] }[]): RangeSummary {
+  const acc = { runs: 0, packetsSent: 0, packetsRecv: 0, rttCount: 0, rttSum: 0 };
+  let min: number | null = null;
+  let max: number | null = null;
+  for (const row of rows) {
+    acc.runs += row.runs;
+    acc.packetsSent += row.packetsSent;
+    acc.packetsRecv += row.packetsRecv;
+    acc.rttCount += row.rttCount;
+    acc.rttSum += row.rttSum;
+    if (row.rttMin !== null) min = min === null ? row.rttMin : Math.min(min, row.rttMin);
+    if (row.rttMax !== null) max = max === null ? row.rttMax : Math.max(max, row.rttMax);
+  }
+  const merged: number[] = [];
+  for (const h of histograms) addHistogram(merged, h.histogram);
+  const percentile = (p: number) => histogramPercentile(merged, p, { min, max });
+  return {
+    runs: acc.runs,
+    packetsSent: acc.packetsSent,
+    packetsRecv: acc.packetsRecv,
+    loss: lossPercent(acc),
+    min,
+    avg: acc.rttCount > 0 ? acc.rttSum / acc.rttCount : null,
+    max,
+    p50: percentile(50),
+    p95: percentile(95),
+    p99: percentile(99),
+  };
+}

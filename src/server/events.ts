@@ -1,0 +1,5 @@
+/** Every event that travels on the application bus; each feature defines its own part. */
+import type { MonitorEvent } from "../diagnostics/monitors/monitors.events";
+import type { SpeedtestEvent } from "../speedtest/speedtest.events";
+
+export type AppEvent = SpeedtestEvent | MonitorEvent;

@@ -1,0 +1,30 @@
+/** Events the speed-test service publishes on the bus (live progress for every open browser). */
+import type { Phase } from "./providers/provider";
+import type { SpeedTestRow } from "./speedtest.repository";
+import type { TestType } from "./speedtest.schema";
+
+export interface RunInfo {
+  id: string;
+  testType: TestType;
+  serverName: string;
+  isScheduled: boolean;
+  startedAt: number;
+  phases: Phase[];
+}
+
+export interface LiveProgress {
+  phase: Phase;
+  /** Progress of the current phase, 0–100. */
+  phasePercent: number;
+  /** Progress of the whole test, 0–100. */
+  percent: number;
+  mbps?: number;
+  latencyMs?: number;
+}
+
+export type SpeedtestEvent =
+  | { type: "speedtest.started"; run: RunInfo }
+  | { type: "speedtest.progress"; run: RunInfo; progress: LiveProgress }
+  | { type: "speedtest.finished"; run: RunInfo; result: SpeedTestRow }
+  | { type: "speedtest.cancelled"; run: RunInfo }
+  | { type: "speedtest.rejected"; run: RunInfo; message: string };

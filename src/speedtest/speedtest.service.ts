@@ -1,0 +1,251 @@
+/**
+ * Runs speed tests: one at a time on the machine (a manual request while one
+ * runs is refused, scheduled runs wait their turn), live progress on the bus,
+ * cancellation that kills child processes and writes nothing, and the stored
+ * result. Knows nothing about HTTP.
+ */
+import type { Publisher } from "../core/bus";
+import { AppError, BadInput, Conflict, NotFound } from "../core/errors";
+import { formatTarget, parseTarget } from "../core/host";
+import type { Logger } from "../core/log";
+import type { Semaphore } from "../scheduler/semaphore";
+import type { Phase, ServerInfo, SpeedTestProvider } from "./providers/provider";
+import type { LiveProgress, RunInfo, SpeedtestEvent } from "./speedtest.events";
+import type { IperfServerRow, SpeedTestRow, SpeedtestRepository } from "./speedtest.repository";
+import type { TestOptions, TestType } from "./speedtest.schema";
+
+export type Providers = Record<TestType, SpeedTestProvider>;
+
+/** Share of the whole test each phase represents, for one overall percentage. */
+const PHASE_WEIGHT: Record<Phase, number> = { latency: 1, download: 4.5, upload: 4.5 };
+/** Prefix of saved iperf3 server IDs in server lists and TestOptions.serverIds. */
+export const SAVED_IPERF_PREFIX = "iperf-";
+
+export interface StartedTest {
+  run: RunInfo;
+  /** Resolves with the stored result (also for a test that failed with an error); rejects when cancelled. */
+  done: Promise<SpeedTestRow>;
+}
+
+export class TestCancelled extends Error {
+  constructor() {
+    super("the test was cancelled");
+  }
+}
+
+interface Target {
+  testType: TestType;
+  serverId?: string;
+  host?: string;
+  displayName: string;
+  udp: boolean;
+}
+
+export function testTypeOf(o: Pick<TestOptions, "useIperf" | "useLibrespeed">): TestType {
+  return o.useIperf ? "iperf3" : o.useLibrespeed ? "librespeed" : "speedtest";
+}
+
+export function iperfServerInfo(s: IperfServerRow): ServerInfo {
+  return {
+    id: `${SAVED_IPERF_PREFIX}${s.id}`,
+    name: s.name,
+    host: formatTarget({ host: s.host, port: s.port }),
+    distance: 0,
+    country: "",
+    sponsor: "",
+    url: "",
+    lat: 0,
+    lon: 0,
+    isIperf: true,
+    isLibrespeed: false,
+    isPublic: false,
+  };
+}
+
+export function createSpeedtestService(deps: {
+  repo: SpeedtestRepository;
+  providers: Providers;
+  bus: Publisher<SpeedtestEvent>;
+  slot: Semaphore;
+  log: Logger;
+}) {
+  const { repo, providers, bus, slot, log } = deps;
+  let current: { run: RunInfo; controller: AbortController; progress?: LiveProgress } | undefined;
+
+  async function resolveTarget(options: TestOptions): Promise<Target> {
+    const testType = testTypeOf(options);
+    const requested = options.serverIds?.find((id) => id.trim() !== "");
+    if (testType !== "iperf3")
+      return {
+        testType,
+        serverId: requested,
+        displayName: options.serverName ?? requested ?? "closest server",
+        udp: false,
+      };
+    if (options.serverHost?.trim()) {
+      const target = parseTarget(options.serverHost, "serverHost");
+      return {
+        testType,
+        host: formatTarget(target),
+        displayName: options.serverName || formatTarget(target),
+        udp: Boolean(options.useUdp),
+      };
+    }
+    if (requested?.startsWith(SAVED_IPERF_PREFIX)) {
+      const saved = await repo.findIperfServer(Number(requested.slice(SAVED_IPERF_PREFIX.length)));
+      if (!saved) throw new NotFound(`iperf3 server "${requested}" not found`);
+      return {
+        testType,
+        host: formatTarget({ host: saved.host, port: saved.port }),
+        displayName: saved.name,
+        udp: Boolean(options.useUdp),
+      };
+    }
+    throw new BadInput(
+      "serverHost: an iperf3 test needs a host (host, host:port or [IPv6]:port) or a saved server",
+      "serverHost",
+    );
+  }
+
+  function phasesOf(options: TestOptions): Phase[] {
+    const phases: Phase[] = ["latency"];
+    if (options.enableDownload !== false) phases.push("download");
+    if (options.enableUpload !== false) phases.push("upload");
+    return phases;
+  }
+
+  function overallPercent(phases: Phase[], phase: Phase, phasePercent: number): number {
+    const total = phases.reduce((s, p) => s + PHASE_WEIGHT[p], 0);
+    const before = phases.slice(0, phases.indexOf(phase)).reduce((s, p) => s + PHASE_WEIGHT[p], 0);
+    return Math.min(100, ((before + (PHASE_WEIGHT[phase] * phasePercent) / 100) / total) * 100);
+  }
+
+  async function execute(
+    run: RunInfo,
+    target: Target,
+    options: TestOptions,
+    controller: AbortController,
+    scheduleId?: number,
+  ) {
+    const provider = providers[target.testType];
+    const started = Date.now();
+    try {
+      const m = await provider.run({
+        serverId: target.serverId,
+        host: target.host,
+        udp: target.udp,
+        enableDownload: options.enableDownload !== false,
+        enableUpload: options.enableUpload !== false,
+        signal: controller.signal,
+        onProgress: (p) => {
+          const progress: LiveProgress = {
+            phase: p.phase,
+            phasePercent: p.percent,
+            percent: overallPercent(run.phases, p.phase, p.percent),
+            ...(p.mbps !== undefined ? { mbps: p.mbps } : {}),
+            ...(p.latencyMs !== undefined ? { latencyMs: p.latencyMs } : {}),
+          };
+          if (current?.run === run) current.progress = progress;
+          bus.publish({ type: "speedtest.progress", run, progress });
+        },
+      });
+      return await repo.insertResult({
+        testType: target.testType,
+        serverId: m.serverId,
+        // iperf3 servers are named by the user (or saved with a name); the HTTP providers know their servers' names.
+        serverName: target.testType === "iperf3" ? target.displayName : m.serverName,
+        serverHost: m.serverHost,
+        downloadMbps: m.downloadMbps,
+        uploadMbps: m.uploadMbps,
+        latencyMs: m.latencyMs,
+        jitterMs: m.jitterMs,
+        packetLoss: m.packetLoss,
+        bytesDownloaded: Math.round(m.bytesDownloaded),
+        bytesUploaded: Math.round(m.bytesUploaded),
+        durationMs: Math.round(m.durationMs),
+        isScheduled: run.isScheduled,
+        scheduleId: scheduleId ?? null,
+      });
+    } catch (e) {
+      if (controller.signal.aborted) throw new TestCancelled();
+      // Bad input (an unknown server ID, say) is the caller's mistake, not a measurement: nothing is stored.
+      if (e instanceof AppError) throw e;
+      const message = e instanceof Error ? e.message : String(e);
+      log.warn("speed test failed", { testType: target.testType, server: target.displayName, error: message });
+      return await repo.insertResult({
+        testType: target.testType,
+        serverId: target.serverId ?? target.host ?? "",
+        serverName: target.displayName,
+        serverHost: target.host ?? "",
+        isScheduled: run.isScheduled,
+        scheduleId: scheduleId ?? null,
+        durationMs: Date.now() - started,
+        error: message,
+      });
+    }
+  }
+
+  return {
+    /** Validates the options' provider and target without starting anything (schedules check them when saved). */
+    async check(options: TestOptions): Promise<{ testType: TestType; displayName: string }> {
+      const target = await resolveTarget(options);
+      return { testType: target.testType, displayName: target.displayName };
+    },
+
+    /** Servers for the picker: the provider's list, or the saved iperf3 servers. */
+    async listServers(testType: TestType, signal: AbortSignal): Promise<ServerInfo[]> {
+      if (testType === "iperf3") return (await repo.listIperfServers()).map(iperfServerInfo);
+      return providers[testType].listServers(signal);
+    },
+
+    /** The running test and its latest progress, for pages opened mid-test. */
+    current(): { run: RunInfo; progress?: LiveProgress } | undefined {
+      return current && { run: current.run, progress: current.progress };
+    },
+
+    /**
+     * Starts a test. Manual tests are refused with 409 while one runs; scheduled
+     * tests wait for the slot. Input is validated before anything starts.
+     */
+    async start(options: TestOptions, how: { scheduled: boolean; scheduleId?: number }): Promise<StartedTest> {
+      const target = await resolveTarget(options);
+      const release = how.scheduled ? await slot.acquire() : slot.tryAcquire();
+      if (!release) throw new Conflict("a test is already running");
+      const controller = new AbortController();
+      const run: RunInfo = {
+        id: crypto.randomUUID(),
+        testType: target.testType,
+        serverName: target.displayName,
+        isScheduled: how.scheduled,
+        startedAt: Date.now(),
+        phases: phasesOf(options),
+      };
+      current = { run, controller };
+      bus.publish({ type: "speedtest.started", run });
+      const done = execute(run, target, options, controller, how.scheduleId)
+        .then((result) => {
+          bus.publish({ type: "speedtest.finished", run, result });
+          return result;
+        })
+        .catch((e: unknown) => {
+          if (e instanceof TestCancelled) bus.publish({ type: "speedtest.cancelled", run });
+          else bus.publish({ type: "speedtest.rejected", run, message: e instanceof Error ? e.message : String(e) });
+          throw e;
+        })
+        .finally(() => {
+          if (current?.run === run) current = undefined;
+          release();
+        });
+      return { run, done };
+    },
+
+    /** Aborts the running test: its child processes are killed and no result is written. */
+    cancel(): boolean {
+      if (!current) return false;
+      current.controller.abort();
+      return true;
+    },
+  };
+}
+
+export type SpeedtestService = ReturnType<typeof createSpeedtestService>;

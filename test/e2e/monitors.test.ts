@@ -1,0 +1,118 @@
+/**
+ * The packet-loss monitors panel in Chromium against the app started from
+ * source: create a monitor for 127.0.0.1 with "start monitoring immediately",
+ * watch it go Testing → result, open its chart and hop view, on a desktop and
+ * a 375 px phone. Only 127.0.0.1 is probed, numerically (mtr without DNS).
+ */
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { hasChromium, launchBrowser, screenshot, watchErrors } from "../helpers/browser";
+import { describeIf, hasCommand } from "../helpers/env";
+import { type ServerProcess, startServer } from "../helpers/server-process";
+
+const MAIN = join(import.meta.dir, "../../src/main.ts");
+
+describeIf(
+  hasChromium && hasCommand("mtr"),
+  "needs Chromium at /usr/bin/chromium and mtr",
+  "the packet-loss monitors panel in Chromium",
+  () => {
+    let browser: Browser;
+    let server: ServerProcess;
+    beforeAll(async () => {
+      server = await startServer([process.execPath, MAIN, "serve"], {
+        env: { NETRONOME__PACKETLOSS_DEFAULT_PACKET_COUNT: "3", NETRONOME__PACKETLOSS_MTR_ENABLE_DNS: "false" },
+      });
+      await fetch(`${server.url}/register`, {
+        method: "POST",
+        body: new URLSearchParams({ username: "admin", password: "password123", confirm: "password123" }),
+        redirect: "manual",
+      });
+      browser = await launchBrowser();
+    });
+    afterAll(async () => {
+      await browser?.close();
+      await server?.stop();
+    });
+
+    async function signIn(width: number, height: number): Promise<{ page: Page; errors: string[]; close(): Promise<void> }> {
+      const context = await browser.newContext({ viewport: { width, height }, colorScheme: "light" });
+      const page = await context.newPage();
+      const errors = watchErrors(page);
+      await page.goto(`${server.url}/login`);
+      await page.getByLabel("Username").fill("admin");
+      await page.getByLabel("Password").fill("password123");
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.waitForURL(`${server.url}/`);
+      return { page, errors, close: () => context.close() };
+    }
+
+    test("create a monitor that starts immediately: Testing, then a result, a chart and its hops", async () => {
+      const { page, errors, close } = await signIn(1280, 900);
+      await page.goto(`${server.url}/traceroute?tab=monitors&host=127.0.0.1`);
+      const form = page.locator("#monitor-form");
+      expect(await form.getByLabel("Host").inputValue()).toBe("127.0.0.1");
+      await form.getByLabel("Name").fill("Loopback");
+      await form.getByLabel("Interval").selectOption("1m");
+      await form.getByLabel("Loss threshold (%)").fill("10");
+      expect(await form.getByLabel("Start monitoring immediately").isChecked()).toBe(true);
+
+      // Daily times swap the interval list for time fields, and back.
+      await form.getByText("Daily times").click();
+      await form.getByLabel("Time 1", { exact: true }).waitFor();
+      await form.getByText("Repeating", { exact: true }).click();
+      await form.getByLabel("Time 1", { exact: true }).waitFor({ state: "hidden" });
+
+      await form.getByRole("button", { name: "Add monitor" }).click();
+      const item = page.locator(".monitor-item", { hasText: "Loopback" });
+      await item.waitFor();
+      await item.locator(".badge", { hasText: "Testing" }).waitFor({ timeout: 10_000 });
+      await item.getByRole("progressbar").waitFor();
+      await screenshot(page, "monitors-testing");
+      await item.locator(".badge", { hasText: "Active" }).waitFor({ timeout: 20_000 });
+      await item.locator(".badge", { hasText: "OK" }).waitFor();
+      expect(await item.locator(".badge-schedule").textContent()).toBe("every minute");
+
+      // The detail (opened on creation) shows the chart and the new result; hops load when asked for.
+      const detail = page.locator("#monitor-detail");
+      await detail.getByRole("heading", { name: "Loopback" }).waitFor();
+      await detail.locator(".results-table tbody tr").first().waitFor();
+      await detail.locator(".apexcharts-canvas").nth(1).waitFor();
+      expect(await detail.locator(".range-summary dd").first().textContent()).toBe("0.0%");
+      await detail.getByRole("button", { name: "1 week" }).click();
+      await detail.getByText("One point per 1 h").waitFor();
+      await detail.getByRole("button", { name: "24 hours" }).click();
+      await detail.getByText("One point per 1 min").waitFor();
+      const resultRow = detail.locator(".results-table tbody").first();
+      expect(await resultRow.locator("td").nth(1).textContent()).toBe("mtr");
+      expect(await resultRow.locator("td").nth(2).textContent()).toBe("0.0%");
+      expect(await resultRow.locator("td").nth(3).textContent()).toBe("3/3");
+      await resultRow.getByRole("button", { name: "Hops" }).click();
+      const hops = resultRow.locator(".hops table tbody tr");
+      await hops.first().waitFor();
+      expect(await hops.first().locator("td").nth(1).textContent()).toBe("127.0.0.1");
+      await screenshot(page, "monitors-desktop");
+
+      await page.getByText("Why can intermediate hops show loss").click();
+      await page.getByText("the router is forwarding your packets").waitFor();
+      expect(errors).toEqual([]);
+      await close();
+    }, 60_000);
+
+    test("the panel fits a 375 px phone", async () => {
+      const { page, errors, close } = await signIn(375, 800);
+      await page.goto(`${server.url}/traceroute?tab=monitors`);
+      const item = page.locator(".monitor-item", { hasText: "Loopback" });
+      await item.waitFor();
+      await item.getByRole("button", { name: "Loopback", exact: true }).click();
+      await page.locator("#monitor-detail .apexcharts-canvas").nth(1).waitFor();
+      await screenshot(page, "monitors-phone");
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow).toBeLessThanOrEqual(0);
+      await screenshot(page, "monitors-phone");
+      expect(errors).toEqual([]);
+      await close();
+    }, 60_000);
+  },
+);

@@ -1,0 +1,67 @@
+/** The paginated table of speed-test results; refreshes itself when a test finishes. */
+import { html } from "../../src/core/html";
+import type { SpeedTestRow } from "../../src/speedtest/speedtest.repository";
+import type { TestType } from "../../src/speedtest/speedtest.schema";
+import { localTime, mbps, ms } from "../components/format";
+import type { PageContext } from "../layout";
+
+export const PROVIDER_LABEL: Record<TestType, string> = {
+  speedtest: "Speedtest.net",
+  librespeed: "LibreSpeed",
+  iperf3: "iperf3",
+};
+
+export interface ResultsPage {
+  rows: SpeedTestRow[];
+  total: number;
+  page: number;
+  limit: number;
+}
+
+export function resultsTable(ctx: PageContext, p: ResultsPage) {
+  const pages = Math.max(1, Math.ceil(p.total / p.limit));
+  const url = (page: number) => `${ctx.base}/speedtest/results?page=${page}&limit=${p.limit}`;
+  return html`<div id="results" hx-get="${url(p.page)}" hx-trigger="speedtest-finished from:body" hx-swap="outerHTML">
+    ${
+      p.rows.length === 0
+        ? html`<p class="empty">No results yet. Run a test from the <a href="${ctx.base}/speedtest">Speed Test</a> page.</p>`
+        : html`<div class="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Time</th>
+                <th scope="col">Provider</th>
+                <th scope="col">Server</th>
+                <th scope="col" class="num">Download</th>
+                <th scope="col" class="num">Upload</th>
+                <th scope="col" class="num">Latency</th>
+                <th scope="col" class="num">Jitter</th>
+                <th scope="col">Status</th>
+              </tr>
+            </thead>
+            <tbody>
+              ${p.rows.map(
+                (r) => html`<tr>
+                  <td>${localTime(r.createdAt)}</td>
+                  <td><span class="badge">${PROVIDER_LABEL[r.testType]}</span>${r.isScheduled ? html` <span class="badge badge-info" title="Started by a schedule">scheduled</span>` : ""}</td>
+                  <td class="truncate" title="${r.serverHost}">${r.serverName}</td>
+                  <td class="num">${mbps(r.downloadMbps)} <span class="muted small">Mbit/s</span></td>
+                  <td class="num">${mbps(r.uploadMbps)} <span class="muted small">Mbit/s</span></td>
+                  <td class="num">${ms(r.latencyMs)} <span class="muted small">ms</span></td>
+                  <td class="num">${ms(r.jitterMs)} <span class="muted small">ms</span></td>
+                  <td>${r.error ? html`<span class="badge badge-bad" title="${r.error}">failed</span> <span class="small muted truncate">${r.error}</span>` : html`<span class="badge badge-ok">ok</span>`}</td>
+                </tr>`,
+              )}
+            </tbody>
+          </table>
+        </div>
+        <nav class="pager" aria-label="Result pages">
+          <span class="muted small">${p.total} result${p.total === 1 ? "" : "s"} · page ${p.page} of ${pages}</span>
+          <span class="row">
+            <button class="btn btn-small" type="button" hx-get="${url(p.page - 1)}" hx-target="#results" hx-swap="outerHTML" ${p.page <= 1 ? html`disabled` : ""}>Previous</button>
+            <button class="btn btn-small" type="button" hx-get="${url(p.page + 1)}" hx-target="#results" hx-swap="outerHTML" ${p.page >= pages ? html`disabled` : ""}>Next</button>
+          </span>
+        </nav>`
+    }
+  </div>`;
+}
