@@ -138,7 +138,10 @@
         this.phase = progress.phase;
         this.percent = progress.percent;
         if (progress.phase === "latency") {
-          if (progress.latencyMs !== undefined) this.latency = progress.latencyMs;
+          if (progress.latencyMs !== undefined) {
+            this.latency = progress.latencyMs;
+            this.figures.latency = progress.latencyMs;
+          }
           this.statusText = `Measuring latency to ${run.serverName}…`;
           return;
         }
@@ -151,6 +154,7 @@
       },
       onFinished({ result }) {
         this.running = false;
+        document.getElementById("run-message")?.replaceChildren();
         this.percent = 100;
         this.phase = "idle";
         this.status = result.error ? "failed" : "done";
@@ -310,7 +314,12 @@
           colors: defs.map((d) => d.color),
           stroke: { width: 2, curve: "straight" },
           markers: { size: this.data.points.length < 60 ? 3 : 0 },
-          xaxis: { type: "datetime", labels: { datetimeUTC: false } },
+          xaxis: {
+            type: "datetime",
+            min: this.data.from ?? undefined,
+            max: this.data.to,
+            labels: { datetimeUTC: false },
+          },
           yaxis: yaxis.length ? yaxis : [{ show: false }],
           grid: { borderColor: theme.grid },
           legend: { position: "top" },
@@ -667,9 +676,12 @@
       async load() {
         this.error = "";
         try {
-          const res = await fetch(`${initial.base}/api/packetloss/monitors/${initial.id}/chart?timeRange=${this.range}`, {
-            headers: { accept: "application/json" },
-          });
+          const res = await fetch(
+            `${initial.base}/api/packetloss/monitors/${initial.id}/chart?timeRange=${this.range}`,
+            {
+              headers: { accept: "application/json" },
+            },
+          );
           if (res.status === 401) {
             window.location.href = `${initial.base}/login`;
             return;
@@ -701,7 +713,12 @@
           },
           theme: { mode: dark ? "dark" : "light" },
           grid: { borderColor: cssVar("--border") },
-          xaxis: { type: "datetime", labels: { datetimeUTC: false }, min: Date.parse(this.data.from), max: Date.parse(this.data.to) },
+          xaxis: {
+            type: "datetime",
+            labels: { datetimeUTC: false },
+            min: Date.parse(this.data.from),
+            max: Date.parse(this.data.to),
+          },
           legend: { position: "top" },
           dataLabels: { enabled: false },
           noData: { text: "No runs in this range" },
@@ -715,8 +732,15 @@
           stroke: { width: 1.5, curve: "straight" },
           fill: { opacity: 0.25, type: "solid" },
           markers: { size: points.filter((p) => p.runs > 0).length < 40 ? 3 : 0 },
-          yaxis: { min: 0, max: (max) => Math.max(5, Math.ceil(max)), labels: { formatter: (v) => (v === null || v === undefined ? "–" : `${v.toFixed(0)}%`) } },
-          tooltip: { x: { format: "dd MMM HH:mm" }, y: { formatter: (v) => (v === null || v === undefined ? "no runs" : `${v.toFixed(2)}%`) } },
+          yaxis: {
+            min: 0,
+            max: (max) => Math.max(5, Math.ceil(max)),
+            labels: { formatter: (v) => (v === null || v === undefined ? "–" : `${v.toFixed(0)}%`) },
+          },
+          tooltip: {
+            x: { format: "dd MMM HH:mm" },
+            y: { formatter: (v) => (v === null || v === undefined ? "no runs" : `${v.toFixed(2)}%`) },
+          },
         });
         const band = points.map((p) => ({ x: p.t, y: p.min === null ? null : [p.min, p.max] }));
         const latency = new window.ApexCharts(this.$refs.rtt, {
@@ -732,7 +756,11 @@
           fill: { opacity: [0.25, 1] },
           stroke: { width: [0, 2], curve: "straight" },
           markers: { size: points.filter((p) => p.runs > 0).length < 40 ? [0, 3] : 0 },
-          yaxis: { min: 0, labels: { formatter: (v) => (v === null || v === undefined ? "–" : rtt(v)) }, title: { text: "ms" } },
+          yaxis: {
+            min: 0,
+            labels: { formatter: (v) => (v === null || v === undefined ? "–" : rtt(v)) },
+            title: { text: "ms" },
+          },
           tooltip: { shared: true, x: { format: "dd MMM HH:mm" } },
         });
         this.charts = [loss, latency];

@@ -127,7 +127,8 @@ export function speedtestApi(
             if (batch.length < EXPORT_BATCH) break;
             afterId = batch[batch.length - 1]!.id;
           }
-          return { timeRange: range, points: chartPoints(rows) };
+          // The chart spans the whole range, so a quiet week looks like one, not like a zoomed-in day.
+          return { timeRange: range, from: filter.since?.getTime() ?? null, to: Date.now(), points: chartPoints(rows) };
         },
         { query: chartQuery },
       )

@@ -58,7 +58,7 @@ export function dashboardPage(ctx: PageContext, v: DashboardView) {
           <h1>Dashboard</h1>
           <p>${
             v.latest
-              ? html`Latest test ${localTime(v.latest.createdAt, "relative")} on ${v.latest.serverName} (${PROVIDER_LABEL[v.latest.testType]}).`
+              ? html`Last test ${localTime(v.latest.createdAt, "relative")} · ${v.latest.serverName} (${PROVIDER_LABEL[v.latest.testType]})`
               : html`No speed tests yet.`
           }</p>
         </div>

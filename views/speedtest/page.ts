@@ -59,7 +59,7 @@ function iperfPanel(v: SpeedtestPageView) {
         : ""
     }
     <div class="field">
-      <label for="f-serverHost">Server</label>
+      <label for="f-serverHost">iperf3 server</label>
       <input id="f-serverHost" name="serverHost" x-model="host" placeholder="host, host:port or [IPv6]:port" autocomplete="off" spellcheck="false" />
       <span class="hint">An iperf3 server (<code>iperf3 -s</code>); port 5201 unless given.</span>
     </div>

@@ -24,7 +24,7 @@ export function resultsTable(ctx: PageContext, p: ResultsPage) {
   return html`<div id="results" hx-get="${url(p.page)}" hx-trigger="speedtest-finished from:body" hx-swap="outerHTML">
     ${
       p.rows.length === 0
-        ? html`<p class="empty">No results yet. Run a test from the <a href="${ctx.base}/speedtest">Speed Test</a> page.</p>`
+        ? html`<p class="empty">No results yet: run a test and it appears here.</p>`
         : html`<div class="table-wrap">
           <table>
             <thead>
@@ -44,7 +44,7 @@ export function resultsTable(ctx: PageContext, p: ResultsPage) {
                 (r) => html`<tr>
                   <td>${localTime(r.createdAt)}</td>
                   <td><span class="badge">${PROVIDER_LABEL[r.testType]}</span>${r.isScheduled ? html` <span class="badge badge-info" title="Started by a schedule">scheduled</span>` : ""}</td>
-                  <td class="truncate" title="${r.serverHost}">${r.serverName}</td>
+                  <td><span class="truncate" title="${r.serverHost}">${r.serverName}</span></td>
                   <td class="num">${mbps(r.downloadMbps)} <span class="muted small">Mbit/s</span></td>
                   <td class="num">${mbps(r.uploadMbps)} <span class="muted small">Mbit/s</span></td>
                   <td class="num">${ms(r.latencyMs)} <span class="muted small">ms</span></td>

@@ -27,7 +27,7 @@ export function schedulesCard(
               (s) => html`<tr>
                 <td><strong>${s.description}</strong><div class="muted small mono">${s.interval}</div></td>
                 <td><span class="badge">${PROVIDER_LABEL[s.testType as TestType] ?? s.testType}</span></td>
-                <td class="truncate">${s.target}</td>
+                <td><span class="truncate">${s.target}</span></td>
                 <td>${s.enabled ? localTime(s.nextRun) : html`<span class="muted">–</span>`}</td>
                 <td>${localTime(s.lastRun)}</td>
                 <td>${s.enabled ? html`<span class="badge badge-ok">active</span>` : html`<span class="badge">paused</span>`}</td>
