@@ -1,8 +1,10 @@
 /**
  * Static assets embedded in the executable: content-hashed URLs served with
- * Cache-Control immutable, a strong ETag (304 on match) and gzip prepared once.
+ * Cache-Control immutable, a strong ETag (304 on match) and gzip. Each asset is
+ * read and hashed when first named, and compressed when first asked for gzip,
+ * which keeps start-up fast and idle memory small.
  */
-
+import { readFileSync } from "node:fs";
 import alpine from "alpinejs/dist/cdn.min.js" with { type: "file" };
 import apexcharts from "apexcharts/dist/apexcharts.min.js" with { type: "file" };
 import { Elysia } from "elysia";
@@ -28,30 +30,37 @@ export type AssetName = keyof typeof sources;
 
 interface Asset {
   body: Uint8Array<ArrayBuffer>;
-  gzip: Uint8Array<ArrayBuffer> | undefined;
+  compressible: boolean;
+  gzip?: Uint8Array<ArrayBuffer>;
   type: string;
   hash: string;
   etag: string;
 }
 
 const table = new Map<string, Asset>();
-for (const [name, path] of Object.entries(sources)) {
-  const file = Bun.file(path);
-  const body = (await file.bytes()) as Uint8Array<ArrayBuffer>;
+
+function asset(name: string): Asset | undefined {
+  const cached = table.get(name);
+  if (cached) return cached;
+  const path = sources[name as AssetName];
+  if (!path) return undefined;
+  const body = new Uint8Array(readFileSync(path));
   const hash = new Bun.CryptoHasher("sha256").update(body).digest("hex").slice(0, 12);
-  const compressible = /^(text\/|application\/(json|javascript)|image\/svg)/.test(file.type) && body.length > 512;
-  table.set(name, {
+  const type = Bun.file(path).type;
+  const entry: Asset = {
     body,
-    gzip: compressible ? (Bun.gzipSync(body, { level: 9 }) as Uint8Array<ArrayBuffer>) : undefined,
-    type: file.type,
+    compressible: /^(text\/|application\/(json|javascript)|image\/svg)/.test(type) && body.length > 512,
+    type,
     hash,
     etag: `"${hash}"`,
-  });
+  };
+  table.set(name, entry);
+  return entry;
 }
 
 /** The versioned path of an asset, without the base URL. */
 export function assetPath(name: AssetName): string {
-  return `/assets/${table.get(name)!.hash}/${name}`;
+  return `/assets/${asset(name)!.hash}/${name}`;
 }
 
 function matchesEtag(header: string | undefined, etag: string): boolean {
@@ -63,19 +72,19 @@ function matchesEtag(header: string | undefined, etag: string): boolean {
 }
 
 export const assetsPlugin = new Elysia({ name: "assets" }).get("/assets/:hash/:name", ({ params, headers }) => {
-  const asset = table.get(params.name);
-  if (!asset) return new Response("asset not found", { status: 404, headers: { "content-type": "text/plain" } });
-  const current = params.hash === asset.hash;
+  const entry = asset(params.name);
+  if (!entry) return new Response("asset not found", { status: 404, headers: { "content-type": "text/plain" } });
   const base: Record<string, string> = {
-    etag: asset.etag,
+    etag: entry.etag,
     vary: "Accept-Encoding",
     "x-content-type-options": "nosniff",
     // An old hash still gets the current file, but must not be cached for long.
-    "cache-control": current ? "public, max-age=31536000, immutable" : "no-cache",
+    "cache-control": params.hash === entry.hash ? "public, max-age=31536000, immutable" : "no-cache",
   };
-  if (matchesEtag(headers["if-none-match"], asset.etag)) return new Response(null, { status: 304, headers: base });
-  const gzip = asset.gzip && /\bgzip\b/.test(headers["accept-encoding"] ?? "");
-  return new Response(gzip ? asset.gzip : asset.body, {
-    headers: { ...base, "content-type": asset.type, ...(gzip ? { "content-encoding": "gzip" } : {}) },
-  });
+  if (matchesEtag(headers["if-none-match"], entry.etag)) return new Response(null, { status: 304, headers: base });
+  if (entry.compressible && /\bgzip\b/.test(headers["accept-encoding"] ?? "")) {
+    entry.gzip ??= Bun.gzipSync(entry.body, { level: 9 }) as Uint8Array<ArrayBuffer>;
+    return new Response(entry.gzip, { headers: { ...base, "content-type": entry.type, "content-encoding": "gzip" } });
+  }
+  return new Response(entry.body, { headers: { ...base, "content-type": entry.type } });
 });
