@@ -143,7 +143,10 @@ export interface RangeSummary {
 }
 
 /** Figures for the whole range: exact sums, and percentiles from the merged histograms. */
-export function rangeSummary(rows: readonly ChartRow[], histograms: readonly { histogram: readonly number[] }[]): RangeSummary {
+export function rangeSummary(
+  rows: readonly ChartRow[],
+  histograms: readonly { histogram: readonly number[] }[],
+): RangeSummary {
   const acc = { runs: 0, packetsSent: 0, packetsRecv: 0, rttCount: 0, rttSum: 0 };
   let min: number | null = null;
   let max: number | null = null;

@@ -25,7 +25,14 @@ export function createHistoryRepository({ db, t }: DbHandle) {
           histogram: r.histogram,
         })
         .from(r)
-        .where(and(eq(r.monitorId, monitorId), eq(r.resolution, resolution), gte(r.bucketStart, from), lte(r.bucketStart, to)))
+        .where(
+          and(
+            eq(r.monitorId, monitorId),
+            eq(r.resolution, resolution),
+            gte(r.bucketStart, from),
+            lte(r.bucketStart, to),
+          ),
+        )
         .orderBy(asc(r.bucketStart));
     },
 

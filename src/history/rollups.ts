@@ -71,7 +71,7 @@ export function histogramPercentile(
 ): number | null {
   const total = counts.reduce((s, c) => s + c, 0);
   if (total === 0) return null;
-  const rank = Math.min(Math.max(p, 0), 100) / 100 * total;
+  const rank = (Math.min(Math.max(p, 0), 100) / 100) * total;
   let seen = 0;
   for (let i = 0; i < counts.length; i++) {
     const count = counts[i]!;

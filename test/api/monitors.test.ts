@@ -94,12 +94,20 @@ describeIf(hasCommand("mtr") && hasCommand("ping"), "mtr and ping are needed", "
       });
       expect(put.status).toBe(200);
       const edited = await put.json();
-      expect(edited).toMatchObject({ host: "127.0.0.1", name: "Loopback", interval: "exact:06:00,18:30", threshold: 2.5 });
+      expect(edited).toMatchObject({
+        host: "127.0.0.1",
+        name: "Loopback",
+        interval: "exact:06:00,18:30",
+        threshold: 2.5,
+      });
       expect(edited.description).toBe("daily at 06:00 and 18:30 (UTC)");
       expect(Date.parse(edited.updatedAt)).toBeGreaterThanOrEqual(Date.parse(created.updatedAt));
 
       const enabled = await (
-        await c.fetch(`/api/packetloss/monitors/${created.id}`, { method: "PUT", json: { enabled: true, interval: "5m" } })
+        await c.fetch(`/api/packetloss/monitors/${created.id}`, {
+          method: "PUT",
+          json: { enabled: true, interval: "5m" },
+        })
       ).json();
       expect(enabled).toMatchObject({ enabled: true, interval: "5m", status: "active" });
       const nextRun = Date.parse(enabled.nextRun);
@@ -150,7 +158,10 @@ describeIf(hasCommand("mtr") && hasCommand("ping"), "mtr and ping are needed", "
 
     test("an invalid edit changes nothing", async () => {
       const m = await create({ host: "127.0.0.1", name: "keep" });
-      const res = await c.fetch(`/api/packetloss/monitors/${m.id}`, { method: "PUT", json: { name: "new", interval: "25h" } });
+      const res = await c.fetch(`/api/packetloss/monitors/${m.id}`, {
+        method: "PUT",
+        json: { name: "new", interval: "25h" },
+      });
       expect(res.status).toBe(400);
       expect((await list()).find((x) => x.id === m.id)).toMatchObject({ name: "keep", interval: "1h" });
       await c.fetch(`/api/packetloss/monitors/${m.id}`, { method: "DELETE" });
@@ -160,8 +171,32 @@ describeIf(hasCommand("mtr") && hasCommand("ping"), "mtr and ping are needed", "
       const m = await create({ host: "127.0.0.1", name: "history" });
       const repo = createMonitorsRepository(t.db);
       const hops = [
-        { number: 1, host: "10.0.0.1", ip: "10.0.0.1", loss: 100, sent: 4, recv: 0, last: null, avg: null, best: null, worst: null, stddev: null },
-        { number: 2, host: "127.0.0.1", ip: "127.0.0.1", loss: 25, sent: 4, recv: 3, last: 0.05, avg: 0.0453, best: 0.041, worst: 0.05, stddev: 0.004 },
+        {
+          number: 1,
+          host: "10.0.0.1",
+          ip: "10.0.0.1",
+          loss: 100,
+          sent: 4,
+          recv: 0,
+          last: null,
+          avg: null,
+          best: null,
+          worst: null,
+          stddev: null,
+        },
+        {
+          number: 2,
+          host: "127.0.0.1",
+          ip: "127.0.0.1",
+          loss: 25,
+          sent: 4,
+          recv: 3,
+          last: 0.05,
+          avg: 0.0453,
+          best: 0.041,
+          worst: 0.05,
+          stddev: 0.004,
+        },
       ];
       const start = Date.now() - 130 * 60_000;
       for (let i = 0; i < 130; i++) {
@@ -199,7 +234,14 @@ describeIf(hasCommand("mtr") && hasCommand("ping"), "mtr and ping are needed", "
         expect(row).not.toHaveProperty("hops");
         expect(row).not.toHaveProperty("mtrData");
       }
-      expect(capped.data[0]).toMatchObject({ packetLoss: 25, packetsSent: 4, packetsRecv: 3, minRtt: 0.041, usedMtr: true, method: "mtr" });
+      expect(capped.data[0]).toMatchObject({
+        packetLoss: 25,
+        packetsSent: 4,
+        packetsRecv: 3,
+        minRtt: 0.041,
+        usedMtr: true,
+        method: "mtr",
+      });
       expect((await c.get(`/api/packetloss/monitors/${m.id}/history?limit=0`)).status).toBe(400);
 
       const detail = await (await c.get(`/api/packetloss/monitors/${m.id}/history/${capped.data[0].id}`)).json();
@@ -208,8 +250,15 @@ describeIf(hasCommand("mtr") && hasCommand("ping"), "mtr and ping are needed", "
 
       // The same runs, charted from their rollups.
       const chart = await (await c.get(`/api/packetloss/monitors/${m.id}/chart?timeRange=1d`)).json();
-      expect(chart).toMatchObject({ timeRange: "1d", resolution: 60, stepSeconds: 3600 });
-      expect(chart.summary).toMatchObject({ runs: 130, packetsSent: 520, packetsRecv: 390, loss: 25, min: 0.041, max: 0.05 });
+      expect(chart).toMatchObject({ timeRange: "1d", resolution: 3600, stepSeconds: 3600 });
+      expect(chart.summary).toMatchObject({
+        runs: 130,
+        packetsSent: 520,
+        packetsRecv: 390,
+        loss: 25,
+        min: 0.041,
+        max: 0.05,
+      });
       expect(chart.points.filter((p: { runs: number }) => p.runs > 0).length).toBeGreaterThanOrEqual(3);
       expect(chart.points.filter((p: { loss: number | null }) => p.loss === null).length).toBeGreaterThan(0);
       expect((await c.get(`/api/packetloss/monitors/${m.id}/chart?timeRange=2y`)).status).toBe(400);
@@ -239,12 +288,26 @@ describeIf(hasCommand("mtr") && hasCommand("ping"), "mtr and ping are needed", "
         const s = await status(m.id);
         return s.isRunning && s;
       });
-      expect(running).toMatchObject({ type: "packetloss", monitorId: m.id, host: "127.0.0.1", isComplete: false, usedMtr: true });
+      expect(running).toMatchObject({
+        type: "packetloss",
+        monitorId: m.id,
+        host: "127.0.0.1",
+        isComplete: false,
+        usedMtr: true,
+      });
       const done = await until("the result", async () => {
         const s = await status(m.id);
         return s.isComplete && s;
       });
-      expect(done).toMatchObject({ packetLoss: 0, packetsSent: 3, packetsRecv: 3, usedMtr: true, method: "mtr", hopCount: 1, error: null });
+      expect(done).toMatchObject({
+        packetLoss: 0,
+        packetsSent: 3,
+        packetsRecv: 3,
+        usedMtr: true,
+        method: "mtr",
+        hopCount: 1,
+        error: null,
+      });
       expect(done.minRtt).toBeGreaterThan(0);
       expect(done.minRtt).toBeLessThan(1);
       expect(done.avgRtt).toBeGreaterThanOrEqual(done.minRtt);
@@ -255,7 +318,12 @@ describeIf(hasCommand("mtr") && hasCommand("ping"), "mtr and ping are needed", "
       expect(stream).toContain("event: packetloss-started");
       expect(stream).toContain("event: packetloss-progress");
       const finished = JSON.parse(stream.split("event: packetloss-finished\ndata: ")[1]!.split("\n")[0]!);
-      expect(finished).toMatchObject({ monitorId: m.id, isComplete: true, state: "ok", result: { method: "mtr", packetLoss: 0 } });
+      expect(finished).toMatchObject({
+        monitorId: m.id,
+        isComplete: true,
+        state: "ok",
+        result: { method: "mtr", packetLoss: 0 },
+      });
 
       const [row] = (await history(m.id)).data;
       const detail = await (await c.get(`/api/packetloss/monitors/${m.id}/history/${row.id}`)).json();
@@ -267,7 +335,9 @@ describeIf(hasCommand("mtr") && hasCommand("ping"), "mtr and ping are needed", "
       expect(monitor.lastRun).not.toBeNull();
       expect(monitor.lastStateChange).not.toBeNull();
       const transitions = await (await c.get(`/api/packetloss/monitors/${m.id}/events`)).json();
-      expect(transitions).toEqual([expect.objectContaining({ monitorId: m.id, fromState: "unknown", toState: "ok", packetLoss: 0 })]);
+      expect(transitions).toEqual([
+        expect.objectContaining({ monitorId: m.id, fromState: "unknown", toState: "ok", packetLoss: 0 }),
+      ]);
 
       // A second run in the same state is no transition.
       await c.postJson(`/api/packetloss/monitors/${m.id}/start`, {});
@@ -283,8 +353,16 @@ describeIf(hasCommand("mtr") && hasCommand("ping"), "mtr and ping are needed", "
       process.env.PATH = bin;
       try {
         const m = await create({ host: "127.0.0.1", name: "ping only", packetCount: 3, startImmediately: true });
-        const [row] = await until("the ping result", async () => (await history(m.id)).data);
-        expect(row).toMatchObject({ method: "ping", usedMtr: false, packetsSent: 3, packetsRecv: 3, packetLoss: 0, hopCount: null, error: null });
+        const row = await until("the ping result", async () => (await history(m.id)).data[0]);
+        expect(row).toMatchObject({
+          method: "ping",
+          usedMtr: false,
+          packetsSent: 3,
+          packetsRecv: 3,
+          packetLoss: 0,
+          hopCount: null,
+          error: null,
+        });
         expect(row.avgRtt).toBeLessThan(1);
         const detail = await (await c.get(`/api/packetloss/monitors/${m.id}/history/${row.id}`)).json();
         expect(detail.mtrData).toBeNull();
@@ -315,8 +393,8 @@ describeIf(hasCommand("mtr") && hasCommand("ping"), "mtr and ping are needed", "
       await until("the first run", async () => (await status(a.id)).isRunning);
       expect(await status(b.id)).toMatchObject({ isQueued: true, isRunning: false, isComplete: false });
       expect((await list()).find((x) => x.id === b.id)?.status).toBe("queued");
-      const [first] = await until("the first result", async () => (await history(a.id)).data);
-      const [second] = await until("the second result", async () => (await history(b.id)).data);
+      const first = await until("the first result", async () => (await history(a.id)).data[0]);
+      const second = await until("the second result", async () => (await history(b.id)).data[0]);
       expect(second.packetsRecv).toBe(2);
       const secondMonitor = (await list()).find((x) => x.id === b.id)!;
       // The queued run started only once the first had finished.
@@ -327,10 +405,14 @@ describeIf(hasCommand("mtr") && hasCommand("ping"), "mtr and ping are needed", "
 
     test("a 10-second monitor runs every 10 seconds", async () => {
       const m = await create({ host: "127.0.0.1", name: "fast", interval: "10s", packetCount: 1, enabled: true });
-      const rows = await until("two scheduled runs", async () => {
-        const h = await history(m.id);
-        return h.total >= 2 && h.data;
-      }, 30_000);
+      const rows = await until(
+        "two scheduled runs",
+        async () => {
+          const h = await history(m.id);
+          return h.total >= 2 && h.data;
+        },
+        30_000,
+      );
       const gap = Date.parse(rows[0].createdAt) - Date.parse(rows[1].createdAt);
       expect(gap).toBeGreaterThan(9_000);
       expect(gap).toBeLessThan(11_000);
@@ -345,7 +427,9 @@ describeIf(hasCommand("mtr") && hasCommand("ping"), "mtr and ping are needed", "
       database = await dialect.create();
       const t = await startTestApp(database, SETTINGS);
       await t.services.auth.createUser("admin", "password123");
-      monitorId = (await t.services.monitors.create({ host: "127.0.0.1", interval: "1h", packetCount: 1, enabled: true })).id;
+      monitorId = (
+        await t.services.monitors.create({ host: "127.0.0.1", interval: "1h", packetCount: 1, enabled: true })
+      ).id;
       await t.close();
     });
     afterAll(async () => {
@@ -367,7 +451,9 @@ describeIf(hasCommand("mtr") && hasCommand("ping"), "mtr and ping are needed", "
     });
 
     test("restore_monitors_on_startup runs every enabled monitor at once", async () => {
-      const t = await startTestApp(database, { packetloss: { ...SETTINGS.packetloss, restore_monitors_on_startup: true } });
+      const t = await startTestApp(database, {
+        packetloss: { ...SETTINGS.packetloss, restore_monitors_on_startup: true },
+      });
       try {
         await t.start();
         await until("the restored run", async () => (await t.services.monitors.status(monitorId)).isComplete, 15_000);
@@ -388,5 +474,9 @@ test("the state machine: down at 100 % or nothing back, threshold above the limi
   expect(stateOf({ packetLoss: 0, packetsRecv: 10 }, 0)).toBe("ok");
   expect(transition("ok", "ok", 0)).toBeNull();
   expect(transition("down", "ok", 0)).toEqual({ from: "down", to: "ok", packetLoss: 0 });
-  expect(transition("unknown", "threshold_exceeded", 20)).toEqual({ from: "unknown", to: "threshold_exceeded", packetLoss: 20 });
+  expect(transition("unknown", "threshold_exceeded", 20)).toEqual({
+    from: "unknown",
+    to: "threshold_exceeded",
+    packetLoss: 20,
+  });
 });

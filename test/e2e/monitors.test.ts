@@ -36,7 +36,10 @@ describeIf(
       await server?.stop();
     });
 
-    async function signIn(width: number, height: number): Promise<{ page: Page; errors: string[]; close(): Promise<void> }> {
+    async function signIn(
+      width: number,
+      height: number,
+    ): Promise<{ page: Page; errors: string[]; close(): Promise<void> }> {
       const context = await browser.newContext({ viewport: { width, height }, colorScheme: "light" });
       const page = await context.newPage();
       const errors = watchErrors(page);

@@ -69,7 +69,17 @@ describe("exact merging", () => {
     const sent = 10 + (i % 7);
     const recv = sent - (i % 4 === 0 ? 3 : i % 5 === 0 ? 1 : 0);
     const samples = rtts(recv, 20 + (i % 10), rand);
-    return { sent, recv, samples, figures: runFigures({ packetsSent: sent, packetsRecv: recv, packetLoss: ((sent - recv) / sent) * 100, rttSamplesMs: samples }) };
+    return {
+      sent,
+      recv,
+      samples,
+      figures: runFigures({
+        packetsSent: sent,
+        packetsRecv: recv,
+        packetLoss: ((sent - recv) / sent) * 100,
+        rttSamplesMs: samples,
+      }),
+    };
   });
   const all = runs.flatMap((r) => r.samples);
   const sum = (xs: readonly RollupFigures[]) => xs.reduce((a, b) => mergeFigures(a, b));
@@ -168,9 +178,15 @@ describe("charts from rollups", () => {
   });
 
   test("a monitor that runs hourly gets hourly points, and ranges past the minute retention read hours", () => {
-    expect(chartPlan({ ...base, range: "1d", runSpacingSeconds: 3600 })).toMatchObject({ source: 3600, stepSeconds: 3600 });
+    expect(chartPlan({ ...base, range: "1d", runSpacingSeconds: 3600 })).toMatchObject({
+      source: 3600,
+      stepSeconds: 3600,
+    });
     expect(chartPlan({ ...base, range: "1d", runSpacingSeconds: 300 })).toMatchObject({ source: 60, stepSeconds: 300 });
-    expect(chartPlan({ ...base, range: "3d", minuteRetentionDays: 1 })).toMatchObject({ source: 3600, stepSeconds: 3600 });
+    expect(chartPlan({ ...base, range: "3d", minuteRetentionDays: 1 })).toMatchObject({
+      source: 3600,
+      stepSeconds: 3600,
+    });
   });
 
   test("steps without runs are null points (gaps), and steps merge their buckets exactly", () => {
@@ -191,7 +207,15 @@ describe("charts from rollups", () => {
     const rows = [row(last - 3_600_000, 10, 10, 20), row(last, 10, 8, 30), row(last + 60_000, 10, 10, 40)];
     const points = chartPoints(plan, rows);
     expect(points.length).toBe(289);
-    expect(points.at(-1)).toEqual({ t: last, runs: 2, loss: 10, lossMax: 20, min: 29, avg: (30 * 8 + 40 * 10) / 18, max: 41 });
+    expect(points.at(-1)).toEqual({
+      t: last,
+      runs: 2,
+      loss: 10,
+      lossMax: 20,
+      min: 29,
+      avg: (30 * 8 + 40 * 10) / 18,
+      max: 41,
+    });
     const gap = points.slice(-12, -1);
     expect(gap.every((p) => p.runs === 0 && p.loss === null && p.avg === null && p.min === null)).toBe(true);
     expect(points.at(-13)).toMatchObject({ t: last - 3_600_000, runs: 1, loss: 0, avg: 20 });

@@ -4,8 +4,8 @@
  * hop data loaded on demand).
  */
 import { html, jsonAttr, type SafeHtml } from "../../src/core/html";
-import type { MonitorView } from "../../src/diagnostics/monitors/monitors.service";
 import type { ResultSummary } from "../../src/diagnostics/monitors/monitors.repository";
+import type { MonitorView } from "../../src/diagnostics/monitors/monitors.service";
 import type { MonitorHop } from "../../src/diagnostics/monitors/probe";
 import type { StoredState } from "../../src/diagnostics/monitors/state";
 import { alert } from "../components/form";
@@ -116,12 +116,16 @@ export interface MonitorFormView {
 export function monitorForm(ctx: PageContext, f: MonitorFormView) {
   const exact = f.values.interval.startsWith("exact:");
   const times = exact ? f.values.interval.slice("exact:".length).split(",").filter(Boolean) : ["06:00"];
-  const presets = INTERVAL_PRESETS.some(([v]) => v === f.values.interval) || exact
-    ? INTERVAL_PRESETS
-    : [...INTERVAL_PRESETS, [f.values.interval, f.values.interval] as [string, string]];
+  const presets =
+    INTERVAL_PRESETS.some(([v]) => v === f.values.interval) || exact
+      ? INTERVAL_PRESETS
+      : [...INTERVAL_PRESETS, [f.values.interval, f.values.interval] as [string, string]];
   const problem = (field: string) =>
-    f.error?.field === field ? html`<span class="field-error" id="m-${field}-error">${f.error.message.replace(`${field}: `, "")}</span>` : "";
-  const invalid = (field: string) => (f.error?.field === field ? html`aria-invalid="true" aria-describedby="m-${field}-error"` : "");
+    f.error?.field === field
+      ? html`<span class="field-error" id="m-${field}-error">${f.error.message.replace(`${field}: `, "")}</span>`
+      : "";
+  const invalid = (field: string) =>
+    f.error?.field === field ? html`aria-invalid="true" aria-describedby="m-${field}-error"` : "";
   const state = { mode: exact ? "exact" : "preset", times };
   const action = f.id ? `${ctx.base}/monitors/${f.id}` : `${ctx.base}/monitors`;
   return html`<form id="monitor-form" class="form monitor-form" hx-post="${action}" hx-target="#monitors-panel" hx-swap="outerHTML" x-data="monitorForm(${jsonAttr(state)})">
@@ -142,8 +146,8 @@ export function monitorForm(ctx: PageContext, f: MonitorFormView) {
     <fieldset class="field interval-field">
       <legend class="label">Schedule</legend>
       <div class="segmented" role="radiogroup" aria-label="Schedule type">
-        <label class="seg-option"><input type="radio" name="intervalMode" value="preset" x-model="mode" /> <span>Repeating</span></label>
-        <label class="seg-option"><input type="radio" name="intervalMode" value="exact" x-model="mode" /> <span>Daily times</span></label>
+        <label class="seg-option"><input type="radio" name="intervalMode" value="preset" x-model="mode" /> <span class="seg-label">Repeating</span></label>
+        <label class="seg-option"><input type="radio" name="intervalMode" value="exact" x-model="mode" /> <span class="seg-label">Daily times</span></label>
       </div>
       <div x-show="mode === 'preset'" ${exact ? html`x-cloak` : ""}>
         <label class="sr-only" for="m-interval">Interval</label>

@@ -73,7 +73,12 @@ function formValues(f: FormBody): MonitorFormValues {
   };
 }
 
-export function monitorsPlugin(ctx: AppContext, monitors: MonitorsService, session: SessionPlugin, page: PageContextFactory) {
+export function monitorsPlugin(
+  ctx: AppContext,
+  monitors: MonitorsService,
+  session: SessionPlugin,
+  page: PageContextFactory,
+) {
   const settings = ctx.config.packetloss;
   const historyPaging = { ...ctx.config.pagination, ...HISTORY_PAGE_SIZE };
   const blankForm = (host = ""): MonitorFormView => ({
@@ -104,7 +109,12 @@ export function monitorsPlugin(ctx: AppContext, monitors: MonitorsService, sessi
       { status },
     );
 
-  const resultsFragment = async (request: Request, user: { id: number; username: string }, id: number, pageNumber = 1) => {
+  const resultsFragment = async (
+    request: Request,
+    user: { id: number; username: string },
+    id: number,
+    pageNumber = 1,
+  ) => {
     const w = pageWindow({ page: pageNumber, limit: RESULTS_PER_PAGE }, historyPaging);
     const { rows, total } = await monitors.history(id, w.limit, w.offset);
     return monitorResults(page(request, user), { monitorId: id, rows, total, page: w.page, limit: w.limit });
@@ -130,9 +140,13 @@ export function monitorsPlugin(ctx: AppContext, monitors: MonitorsService, sessi
     .guard({ api: true }, (app) =>
       app
         .get("/api/packetloss/monitors", async () => (await monitors.list()).map(monitorJson))
-        .post("/api/packetloss/monitors", async ({ body, status }) => status(201, monitorJson(await monitors.create(body))), {
-          body: monitorBody,
-        })
+        .post(
+          "/api/packetloss/monitors",
+          async ({ body, status }) => status(201, monitorJson(await monitors.create(body))),
+          {
+            body: monitorBody,
+          },
+        )
         .put(
           "/api/packetloss/monitors/:id",
           async ({ params, body }) => monitorJson(await monitors.update(params.id, body)),
@@ -146,7 +160,9 @@ export function monitorsPlugin(ctx: AppContext, monitors: MonitorsService, sessi
           },
           { params: monitorParams },
         )
-        .get("/api/packetloss/monitors/:id/status", ({ params }) => monitors.status(params.id), { params: monitorParams })
+        .get("/api/packetloss/monitors/:id/status", ({ params }) => monitors.status(params.id), {
+          params: monitorParams,
+        })
         .get(
           "/api/packetloss/monitors/:id/history",
           async ({ params, query }) => {
@@ -212,9 +228,13 @@ export function monitorsPlugin(ctx: AppContext, monitors: MonitorsService, sessi
     )
     .guard({ page: true }, (app) =>
       app
-        .get("/monitors/panel", ({ request, user, query }) => panel(request, user, { form: blankForm(query.host?.trim()) }), {
-          query: panelQuery,
-        })
+        .get(
+          "/monitors/panel",
+          ({ request, user, query }) => panel(request, user, { form: blankForm(query.host?.trim()) }),
+          {
+            query: panelQuery,
+          },
+        )
         .get(
           "/monitors/list",
           async ({ request, user, query }) =>

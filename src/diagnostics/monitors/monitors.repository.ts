@@ -6,7 +6,7 @@
 import { and, asc, count, desc, eq, inArray, sql } from "drizzle-orm";
 import type { DbHandle } from "../../db";
 import { atomic } from "../../history/atomic";
-import { type RollupFigures, type RollupRow, RESOLUTIONS, bucketStart, rollupsAfterRun } from "../../history/rollups";
+import { bucketStart, RESOLUTIONS, type RollupFigures, type RollupRow, rollupsAfterRun } from "../../history/rollups";
 import type { MonitorState, Transition } from "./state";
 
 export type MonitorRow = DbHandle["t"]["packetLossMonitors"]["$inferSelect"];
@@ -137,7 +137,10 @@ export function createMonitorsRepository(h: DbHandle) {
       const monitorId = run.result.monitorId;
       const at = run.result.createdAt;
       const buckets = RESOLUTIONS.map((resolution) =>
-        and(eq(rollups.resolution, resolution), eq(rollups.bucketStart, new Date(bucketStart(at.getTime(), resolution)))),
+        and(
+          eq(rollups.resolution, resolution),
+          eq(rollups.bucketStart, new Date(bucketStart(at.getTime(), resolution))),
+        ),
       );
       return atomic(h, function* (tx) {
         const existing = (yield tx

@@ -11,7 +11,9 @@ const monitorFields = {
   packetCount: t.Optional(
     t.Integer({ minimum: 1, maximum: 1000, error: "packetCount: must be a whole number from 1 to 1000" }),
   ),
-  threshold: t.Optional(t.Number({ minimum: 0, maximum: 100, error: "threshold: must be a loss percentage from 0 to 100" })),
+  threshold: t.Optional(
+    t.Number({ minimum: 0, maximum: 100, error: "threshold: must be a loss percentage from 0 to 100" }),
+  ),
   enabled: t.Optional(t.Boolean({ error: "enabled: must be true or false" })),
   startImmediately: t.Optional(t.Boolean({ error: "startImmediately: must be true or false" })),
 };

@@ -21,11 +21,11 @@ import type { MonitorEvent, PacketLossUpdate } from "./monitors.events";
 import type { MonitorRow, MonitorsRepository, NewResult, ResultSummary } from "./monitors.repository";
 import {
   maxPacketCount,
-  planProbe,
+  ProbeFailed,
   type ProbeMethod,
   type ProbeOutcome,
-  ProbeFailed,
   type ProbeProgress,
+  planProbe,
   runBudgetSeconds,
   runProbe,
   runSpacingSeconds,
@@ -91,9 +91,10 @@ export function createMonitorsService(deps: {
     planProbe(row.packetCount, runBudgetSeconds(intervalOf(row)), { icmp: settings.privileged_mode, root });
 
   function statusOf(row: MonitorRow, job: JobInfo | undefined): MonitorStatus {
+    // A run being abandoned by stop() is still winding down; the monitor is already stopped.
+    if (!row.enabled) return "stopped";
     if (running.has(row.id)) return "testing";
-    if (job?.state === "queued") return "queued";
-    return row.enabled ? "active" : "stopped";
+    return job?.state === "queued" ? "queued" : "active";
   }
 
   function view(row: MonitorRow): MonitorView {
@@ -104,7 +105,12 @@ export function createMonitorsService(deps: {
     } catch {
       description = row.interval;
     }
-    return { ...row, nextRun: row.enabled ? (job?.nextRun ?? row.nextRun) : null, description, status: statusOf(row, job) };
+    return {
+      ...row,
+      nextRun: row.enabled ? (job?.nextRun ?? row.nextRun) : null,
+      description,
+      status: statusOf(row, job),
+    };
   }
 
   function liveUpdate(run: LiveRun, queued: boolean): PacketLossUpdate {
@@ -183,7 +189,8 @@ export function createMonitorsService(deps: {
           bus.publish({ type: "packetloss.progress", update: liveUpdate(live, false) });
         },
       });
-      if (outcome.fallbackReason) log.info("ping used instead of mtr", { monitor: monitorId, reason: outcome.fallbackReason });
+      if (outcome.fallbackReason)
+        log.info("ping used instead of mtr", { monitor: monitorId, reason: outcome.fallbackReason });
     } catch (e) {
       if (signal.aborted || !(e instanceof ProbeFailed)) {
         running.delete(monitorId);
@@ -289,8 +296,12 @@ export function createMonitorsService(deps: {
     const hostText = input.host ?? existing?.host;
     if (hostText === undefined) throw new BadInput("host: required", "host");
     const target = parseTarget(hostText, "host");
-    if (target.port !== undefined) throw new BadInput("host: a monitor probes a host, not a port; leave the port out", "host");
-    const interval = parseInterval(input.interval ?? existing?.interval ?? durationText(settings.default_interval), MONITOR_INTERVALS);
+    if (target.port !== undefined)
+      throw new BadInput("host: a monitor probes a host, not a port; leave the port out", "host");
+    const interval = parseInterval(
+      input.interval ?? existing?.interval ?? durationText(settings.default_interval),
+      MONITOR_INTERVALS,
+    );
     const packetCount = input.packetCount ?? existing?.packetCount ?? settings.default_packet_count;
     if (!Number.isInteger(packetCount) || packetCount < 1 || packetCount > 1000)
       throw new BadInput("packetCount: must be a whole number from 1 to 1000", "packetCount");

@@ -11,7 +11,7 @@ import type { Target } from "../../core/host";
 import { CommandNotFound, run } from "../../core/runner";
 import type { Interval } from "../../scheduler/interval";
 import { countryFlag, formatAsn, type GeoIp } from "../geoip";
-import { describeMtrFailure, MtrRawStream, mtrArgv, mtrEndToEnd, type MtrHop } from "../probes/mtr";
+import { describeMtrFailure, type MtrHop, MtrRawStream, mtrArgv, mtrEndToEnd } from "../probes/mtr";
 import { PingError, runPing } from "../probes/ping";
 
 export type ProbeMethod = "mtr" | "ping";
@@ -165,7 +165,10 @@ async function resolve(
   if (target.family !== 0) return { ip: target.host, family: target.family };
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ProbeFailed(`could not resolve ${target.host}: no answer within 10 s`, method)), DNS_TIMEOUT_MS);
+    timer = setTimeout(
+      () => reject(new ProbeFailed(`could not resolve ${target.host}: no answer within 10 s`, method)),
+      DNS_TIMEOUT_MS,
+    );
   });
   try {
     const found = await Promise.race([lookup(target.host), timeout]);
