@@ -6,7 +6,7 @@
  * run reports over the bus. Knows nothing about HTTP.
  */
 import type { Config } from "../../config/schema";
-import type { Bus } from "../../core/bus";
+import type { Publisher } from "../../core/bus";
 import { BadInput, Conflict, NotFound } from "../../core/errors";
 import { parseTarget } from "../../core/host";
 import type { Logger } from "../../core/log";
@@ -75,7 +75,7 @@ export function createMonitorsService(deps: {
   scheduler: Scheduler;
   /** Shared by scheduled and manual runs: [packetloss] max_concurrent_monitors. */
   group: Semaphore;
-  bus: Pick<Bus<MonitorEvent>, "publish">;
+  bus: Publisher<MonitorEvent>;
   geoip: GeoIp;
   settings: Config["packetloss"];
   retention: Config["retention"];
