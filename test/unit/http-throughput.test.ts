@@ -93,12 +93,12 @@ describe("transfers against a local LibreSpeed backend", () => {
   });
 
   test("download: chunked bodies are counted to the byte", async () => {
-    // 1 MiB responses: every response the server finished is counted in full, the ones cut at the end in part.
+    // 1 MiB responses: every response the server finished is counted in full, the two cut at the end in part.
     const sentBefore = server.counters.downloadBytes;
     const result = await measureDownload(`${server.url}/s/1/backend/garbage.php?ckSize=1`, options());
     const sent = server.counters.downloadBytes - sentBefore;
     expect(result.totalBytes).toBeLessThanOrEqual(sent);
-    expect(sent - result.totalBytes).toBeLessThan(2 * MiB);
+    expect(sent - result.totalBytes).toBeLessThanOrEqual(2 * MiB);
   });
 
   test("download: Content-Length bodies are counted to the byte", async () => {
@@ -110,7 +110,7 @@ describe("transfers against a local LibreSpeed backend", () => {
       const sent = speedtest.counters.downloadBytes;
       expect(sent % imageBytes).toBe(0);
       expect(result.totalBytes).toBeLessThanOrEqual(sent);
-      expect(sent - result.totalBytes).toBeLessThan(2 * imageBytes);
+      expect(sent - result.totalBytes).toBeLessThanOrEqual(2 * imageBytes);
     } finally {
       await speedtest.stop();
     }
@@ -301,7 +301,7 @@ describe.skipIf(!Bun.which("openssl"))("transfers over HTTPS", () => {
   test("an untrusted certificate fails the phase", async () => {
     expect(server.url).toStartWith("https://");
     await expect(measureDownload(`${server.url}/s/1/backend/garbage.php`, options())).rejects.toThrow(
-      /^tls transfer failed: .*(self[- ]signed|SELF_SIGNED)/i,
+      /^tls transfer failed: the server's TLS certificate was rejected \(.*self[- ]signed/i,
     );
   });
 

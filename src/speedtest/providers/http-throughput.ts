@@ -4,10 +4,17 @@
  * Mbit/s samples, prompt abort, and the two latency/jitter formulas.
  *
  * Throughput is goodput as measured (bits / 1e6 / second, no correction
- * factors). Downloads count the byte length of every body chunk as it arrives;
- * uploads count a POST body once the server has answered it, so only bytes
- * the server acknowledged are counted. The rate is the byte count of the
- * measured window (after the warm-up) divided by the window's length.
+ * factors). Downloads count the body bytes of every chunk read from the
+ * socket as it arrives; uploads count a POST body once the server has
+ * answered it, so only bytes the server acknowledged are counted. The rate is
+ * the byte count of the measured window (after the warm-up) divided by the
+ * window's length.
+ *
+ * Transfers use a small HTTP/1.1 client on Bun.connect (plain, or TLS with the
+ * standard certificate checks) instead of fetch: reading fetch's body stream
+ * cost so much CPU per byte that one stream topped out near 55 % of iperf3's
+ * single-stream rate on loopback, while a received socket chunk here costs an
+ * addition. Pings and server lists, where bytes do not matter, use fetch.
  *
  * Failure policy, per request:
  * - an HTTP error status fails the whole phase at once (a server that refuses
@@ -359,6 +366,7 @@ class HttpConnection {
   private readonly ready: Promise<void>;
   private markReady!: () => void;
   private failReady!: (error: unknown) => void;
+  private readonly tls: boolean;
   private destroyed: unknown = null;
   private pending: { resolve: (status: number) => void; reject: (error: unknown) => void } | null = null;
   private counter: { bytes: number } | null = null;
@@ -378,10 +386,11 @@ class HttpConnection {
     });
     // Rejections surface through request(); this keeps an unused failed connection from being "unhandled".
     this.ready.catch(() => {});
+    this.tls = url.protocol === "https:";
     Bun.connect<HttpConnection>({
       hostname: url.hostname.replace(/^\[|\]$/g, ""),
       port: Number(url.port) || DEFAULT_PORTS[url.protocol] || 80,
-      tls: url.protocol === "https:",
+      tls: this.tls,
       data: this,
       socket: SOCKET_HANDLERS,
     }).then(
@@ -420,7 +429,16 @@ class HttpConnection {
 
   opened(socket: Socket<HttpConnection>): void {
     this.socket = socket;
-    this.markReady();
+    if (!this.tls) this.markReady();
+  }
+
+  /** TLS connections are ready once the certificate checks out (the standard verification, on by default). */
+  handshake(success: boolean, authorizationError: Error | null): void {
+    if (success) this.markReady();
+    else
+      this.destroy(
+        new Error(`the server's TLS certificate was rejected (${authorizationError?.message ?? "unknown reason"})`),
+      );
   }
 
   closed(error?: Error): void {
@@ -575,6 +593,7 @@ class HttpConnection {
 
 const SOCKET_HANDLERS: SocketHandler<HttpConnection> = {
   open: (socket) => socket.data.opened(socket),
+  handshake: (socket, success, authorizationError) => socket.data.handshake(success, authorizationError),
   data: (socket, chunk) => socket.data.received(chunk),
   drain: (socket) => socket.data.flushWrites(),
   close: (socket, error) => socket.data.closed(error),
