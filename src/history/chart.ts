@@ -6,10 +6,10 @@
  * instead of a line across it.
  */
 import {
-  addHistogram,
   bucketStart,
   histogramPercentile,
   lossPercent,
+  mergeHistograms,
   type Resolution,
   type RollupFigures,
 } from "./rollups";
@@ -159,8 +159,8 @@ export function rangeSummary(
     if (row.rttMin !== null) min = min === null ? row.rttMin : Math.min(min, row.rttMin);
     if (row.rttMax !== null) max = max === null ? row.rttMax : Math.max(max, row.rttMax);
   }
-  const merged: number[] = [];
-  for (const h of histograms) addHistogram(merged, h.histogram);
+  let merged: number[] = [];
+  for (const h of histograms) merged = mergeHistograms(merged, h.histogram);
   const percentile = (p: number) => histogramPercentile(merged, p, { min, max });
   return {
     runs: acc.runs,

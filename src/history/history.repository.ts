@@ -1,39 +1,65 @@
 /** Reads of packet-loss rollups for charts, and the deletes of the retention job. Both dialects. */
-import { and, asc, count, eq, gte, inArray, lt, lte } from "drizzle-orm";
+import { and, asc, count, eq, gte, inArray, lt, lte, type SQL, sql } from "drizzle-orm";
 import type { DbHandle } from "../db";
 import type { ChartRow } from "./chart";
 import type { Resolution } from "./rollups";
 
-export type ChartRowWithHistogram = ChartRow & { histogram: number[] };
-
-export function createHistoryRepository({ db, t }: DbHandle) {
+export function createHistoryRepository({ db, t, dialect }: DbHandle) {
   const r = t.packetLossRollups;
+  const inRange = (monitorId: number, resolution: Resolution, from: Date, to: Date) =>
+    and(eq(r.monitorId, monitorId), eq(r.resolution, resolution), gte(r.bucketStart, from), lte(r.bucketStart, to));
+  /** The start of the chart step a bucket falls in, as epoch ms: the one expression the dialects spell differently. */
+  const stepStart = (stepSeconds: number): SQL => {
+    // A trusted integer, inlined so that SELECT and GROUP BY read as the same expression.
+    const step = sql.raw(String(Math.round(stepSeconds * 1000)));
+    return dialect === "sqlite"
+      ? sql`(${r.bucketStart} / ${step}) * ${step}`
+      : sql`floor(extract(epoch from ${r.bucketStart}) * 1000 / ${step}) * ${step}`;
+  };
+  const asNumber = (value: unknown) => Number(value);
   return {
-    /** Rollup rows of one resolution in [from, to], oldest first. */
-    async chartRows(monitorId: number, resolution: Resolution, from: Date, to: Date): Promise<ChartRowWithHistogram[]> {
+    /**
+     * The rollups of one resolution in [from, to] merged into chart steps by
+     * the database (sums and counts add, extremes take the extreme), oldest
+     * first, without histograms: one row per step that has data.
+     */
+    async chartRows(
+      monitorId: number,
+      resolution: Resolution,
+      from: Date,
+      to: Date,
+      stepSeconds: number,
+    ): Promise<ChartRow[]> {
+      const start = stepStart(stepSeconds);
       return db
         .select({
-          bucketStart: r.bucketStart,
-          runs: r.runs,
-          packetsSent: r.packetsSent,
-          packetsRecv: r.packetsRecv,
-          rttCount: r.rttCount,
-          rttSum: r.rttSum,
-          rttMin: r.rttMin,
-          rttMax: r.rttMax,
-          lossMax: r.lossMax,
-          histogram: r.histogram,
+          bucketStart: sql<Date>`${start}`.mapWith((v) => new Date(Number(v))),
+          runs: sql<number>`sum(${r.runs})`.mapWith(asNumber),
+          packetsSent: sql<number>`sum(${r.packetsSent})`.mapWith(asNumber),
+          packetsRecv: sql<number>`sum(${r.packetsRecv})`.mapWith(asNumber),
+          rttCount: sql<number>`sum(${r.rttCount})`.mapWith(asNumber),
+          rttSum: sql<number>`sum(${r.rttSum})`.mapWith(asNumber),
+          rttMin: sql<number | null>`min(${r.rttMin})`.mapWith(asNumber),
+          rttMax: sql<number | null>`max(${r.rttMax})`.mapWith(asNumber),
+          lossMax: sql<number>`max(${r.lossMax})`.mapWith(asNumber),
         })
         .from(r)
-        .where(
-          and(
-            eq(r.monitorId, monitorId),
-            eq(r.resolution, resolution),
-            gte(r.bucketStart, from),
-            lte(r.bucketStart, to),
-          ),
-        )
-        .orderBy(asc(r.bucketStart));
+        .where(inRange(monitorId, resolution, from, to))
+        .groupBy(start)
+        .orderBy(start);
+    },
+
+    /** The same rows' histograms, for percentiles over the range. */
+    async histograms(
+      monitorId: number,
+      resolution: Resolution,
+      from: Date,
+      to: Date,
+    ): Promise<{ histogram: number[] }[]> {
+      return db
+        .select({ histogram: r.histogram })
+        .from(r)
+        .where(inRange(monitorId, resolution, from, to));
     },
 
     /** The oldest hourly bucket of a monitor (the start of "all"), or null. */

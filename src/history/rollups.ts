@@ -7,7 +7,9 @@
  * The histogram counts RTT samples in fixed log-scale buckets: bucket i holds
  * [HISTOGRAM_FLOOR_MS × HISTOGRAM_RATIO^i, … × HISTOGRAM_RATIO^(i+1)). Counts
  * merge by addition, and a percentile read from them is off by at most one
- * bucket's width (about 9 %).
+ * bucket's width (about 9 %). Stored as [first bucket index, its count, the
+ * next bucket's count, …] up to the last non-empty bucket: a path's RTTs fill
+ * a dozen neighbouring buckets, so a row holds about 15 numbers, not 200.
  */
 
 /** Rollup resolutions in seconds, finest first. */
@@ -36,28 +38,27 @@ export function histogramBounds(index: number): [number, number] {
   return [HISTOGRAM_FLOOR_MS * HISTOGRAM_RATIO ** index, HISTOGRAM_FLOOR_MS * HISTOGRAM_RATIO ** (index + 1)];
 }
 
-/** Counts RTT samples; the array ends at the last non-empty bucket, so stored rows stay short. */
-export function histogramOf(samplesMs: readonly number[]): number[] {
-  const counts: number[] = [];
-  for (const rtt of samplesMs) {
-    const index = histogramIndex(rtt);
-    while (counts.length <= index) counts.push(0);
-    counts[index]! += 1;
-  }
-  return counts;
+/** A histogram as stored: `[first bucket index, count, count, …]`; `[]` when empty. */
+export type Histogram = number[];
+
+/** Counts RTT samples into a histogram. */
+export function histogramOf(samplesMs: readonly number[]): Histogram {
+  if (samplesMs.length === 0) return [];
+  const indexes = samplesMs.map(histogramIndex);
+  const first = Math.min(...indexes);
+  const counts = new Array<number>(Math.max(...indexes) - first + 1).fill(0);
+  for (const index of indexes) counts[index - first]! += 1;
+  return [first, ...counts];
 }
 
-export function mergeHistograms(a: readonly number[], b: readonly number[]): number[] {
-  const merged = a.length >= b.length ? [...a] : [...b];
-  const shorter = a.length >= b.length ? b : a;
-  for (let i = 0; i < shorter.length; i++) merged[i]! += shorter[i]!;
+export function mergeHistograms(a: readonly number[], b: readonly number[]): Histogram {
+  if (a.length < 2) return [...b];
+  if (b.length < 2) return [...a];
+  const first = Math.min(a[0]!, b[0]!);
+  const last = Math.max(a[0]! + a.length - 2, b[0]! + b.length - 2);
+  const merged = [first, ...new Array<number>(last - first + 1).fill(0)];
+  for (const h of [a, b]) for (let i = 1; i < h.length; i++) merged[h[0]! - first + i]! += h[i]!;
   return merged;
-}
-
-/** Adds `b` into `into` in place (for merging many rows without an allocation each). */
-export function addHistogram(into: number[], b: readonly number[]): void {
-  while (into.length < b.length) into.push(0);
-  for (let i = 0; i < b.length; i++) into[i]! += b[i]!;
 }
 
 /**
@@ -65,28 +66,31 @@ export function addHistogram(into: number[], b: readonly number[]): void {
  * scale inside its bucket and kept within the known extremes. Null when empty.
  */
 export function histogramPercentile(
-  counts: readonly number[],
+  histogram: readonly number[],
   p: number,
   bounds: { min?: number | null; max?: number | null } = {},
 ): number | null {
-  const total = counts.reduce((s, c) => s + c, 0);
+  let total = 0;
+  for (let i = 1; i < histogram.length; i++) total += histogram[i]!;
   if (total === 0) return null;
+  const first = histogram[0]!;
   const rank = (Math.min(Math.max(p, 0), 100) / 100) * total;
   let seen = 0;
-  for (let i = 0; i < counts.length; i++) {
-    const count = counts[i]!;
+  let value = 0;
+  for (let i = 1; i < histogram.length; i++) {
+    const count = histogram[i]!;
     if (count === 0) continue;
+    const [low, high] = histogramBounds(first + i - 1);
+    value = high;
     if (seen + count >= rank) {
-      const [low, high] = histogramBounds(i);
-      const within = Math.max(0, rank - seen) / count;
-      let value = low * (high / low) ** within;
-      if (bounds.min != null) value = Math.max(value, bounds.min);
-      if (bounds.max != null) value = Math.min(value, bounds.max);
-      return value;
+      value = low * (high / low) ** (Math.max(0, rank - seen) / count);
+      break;
     }
     seen += count;
   }
-  return bounds.max ?? histogramBounds(counts.length - 1)[1];
+  if (bounds.min != null) value = Math.max(value, bounds.min);
+  if (bounds.max != null) value = Math.min(value, bounds.max);
+  return value;
 }
 
 /** What one run contributes, and what a bucket holds: sums and counts that merge exactly. */

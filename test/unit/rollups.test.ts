@@ -93,7 +93,7 @@ describe("exact merging", () => {
     expect([a.packetsSent, a.packetsRecv, a.rttCount]).toEqual([b.packetsSent, b.packetsRecv, b.rttCount]);
     expect(a.packetsSent).toBe(runs.reduce((s, r) => s + r.sent, 0));
     expect(a.histogram).toEqual(b.histogram);
-    expect(a.histogram.reduce((s, c) => s + c, 0)).toBe(all.length);
+    expect(a.histogram.slice(1).reduce((s, c) => s + c, 0)).toBe(all.length);
     expect(a.rttMin).toBe(Math.min(...all));
     expect(a.rttMax).toBe(Math.max(...all));
     expect(a.rttSum / a.rttCount).toBeCloseTo(all.reduce((s, x) => s + x, 0) / all.length, 9);
@@ -113,9 +113,15 @@ describe("exact merging", () => {
     expect(lossPercent({ runs: 0, packetsSent: 0, packetsRecv: 0 })).toBeNull();
   });
 
-  test("histograms add bucket by bucket whatever their lengths", () => {
-    expect(mergeHistograms([1, 2], [0, 0, 0, 4])).toEqual([1, 2, 0, 4]);
-    expect(mergeHistograms([5], [])).toEqual([5]);
+  test("histograms are stored from their first non-empty bucket and add bucket by bucket", () => {
+    const a = histogramOf([20, 20, 21]);
+    expect(a[0]).toBe(histogramIndex(20));
+    expect(a.slice(1).reduce((s, c) => s + c, 0)).toBe(3);
+    expect(mergeHistograms([3, 1, 2], [5, 4])).toEqual([3, 1, 2, 4]);
+    expect(mergeHistograms([7, 1], [2, 1])).toEqual([2, 1, 0, 0, 0, 0, 1]);
+    expect(mergeHistograms([], [4, 2])).toEqual([4, 2]);
+    expect(mergeHistograms([4, 2], [])).toEqual([4, 2]);
+    expect(histogramOf([])).toEqual([]);
   });
 });
 

@@ -3,9 +3,9 @@
  * together with its rollups, the monitor's new state and any transition in
  * one transaction. Both dialects.
  */
-import { and, asc, count, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, or, sql } from "drizzle-orm";
 import type { DbHandle } from "../../db";
-import { atomic } from "../../history/atomic";
+import { atomic, type TxQuery } from "../../history/atomic";
 import { bucketStart, RESOLUTIONS, type RollupFigures, type RollupRow, rollupsAfterRun } from "../../history/rollups";
 import type { MonitorState, Transition } from "./state";
 
@@ -125,8 +125,9 @@ export function createMonitorsRepository(h: DbHandle) {
 
     /**
      * Stores a run in one transaction: the result, its rollup buckets (read,
-     * merged and written back), the monitor's state and last run, and the
-     * transition if the state changed.
+     * merged and written back), the monitor's state, and the transition if the
+     * state changed. A monitor's runs never overlap, so nothing else writes its
+     * buckets in between.
      */
     async recordRun(run: {
       result: NewResult & { createdAt: Date };
@@ -142,47 +143,52 @@ export function createMonitorsRepository(h: DbHandle) {
           eq(rollups.bucketStart, new Date(bucketStart(at.getTime(), resolution))),
         ),
       );
-      return atomic(h, function* (tx) {
-        const existing = (yield tx
-          .select()
-          .from(rollups)
-          .where(and(eq(rollups.monitorId, monitorId), sql`(${sql.join(buckets, sql` or `)})`))) as RollupRow[];
-        const [result] = (yield tx.insert(r).values(run.result).returning()) as ResultRow[];
-        yield tx
-          .insert(rollups)
-          .values(rollupsAfterRun(monitorId, at, run.figures, existing))
-          .onConflictDoUpdate({
-            target: [rollups.monitorId, rollups.resolution, rollups.bucketStart],
-            set: {
-              runs: excluded("runs"),
-              packetsSent: excluded("packets_sent"),
-              packetsRecv: excluded("packets_recv"),
-              rttCount: excluded("rtt_count"),
-              rttSum: excluded("rtt_sum"),
-              rttMin: excluded("rtt_min"),
-              rttMax: excluded("rtt_max"),
-              lossMax: excluded("loss_max"),
-              histogram: excluded("histogram"),
-            },
-          });
-        const statePatch = run.transition ? { lastState: run.state, lastStateChange: at } : { lastState: run.state };
-        const [monitor] = (yield tx.update(m).set(statePatch).where(eq(m.id, monitorId)).returning()) as MonitorRow[];
-        if (run.transition)
-          yield tx.insert(t.monitorEvents).values({
-            monitorId,
-            fromState: run.transition.from,
-            toState: run.transition.to,
-            packetLoss: run.transition.packetLoss,
-            createdAt: at,
-          });
-        return { result: result!, monitor: monitor! };
-      });
-    },
-
-    /** Monitors by id, for the events of several at once. */
-    async findMany(ids: number[]): Promise<MonitorRow[]> {
-      if (ids.length === 0) return [];
-      return db.select().from(m).where(inArray(m.id, ids));
+      const statePatch = run.transition ? { lastState: run.state, lastStateChange: at } : { lastState: run.state };
+      return atomic(
+        h,
+        function* (tx) {
+          const reads: TxQuery[] = [
+            tx
+              .select()
+              .from(rollups)
+              .where(and(eq(rollups.monitorId, monitorId), or(...buckets))),
+            tx.insert(r).values(run.result).returning(),
+            tx.update(m).set(statePatch).where(eq(m.id, monitorId)).returning(),
+          ];
+          if (run.transition)
+            reads.push(
+              tx.insert(t.monitorEvents).values({
+                monitorId,
+                fromState: run.transition.from,
+                toState: run.transition.to,
+                packetLoss: run.transition.packetLoss,
+                createdAt: at,
+              }),
+            );
+          const [existing, [result], [monitor]] = (yield reads) as [RollupRow[], ResultRow[], MonitorRow[]];
+          yield [
+            tx
+              .insert(rollups)
+              .values(rollupsAfterRun(monitorId, at, run.figures, existing))
+              .onConflictDoUpdate({
+                target: [rollups.monitorId, rollups.resolution, rollups.bucketStart],
+                set: {
+                  runs: excluded("runs"),
+                  packetsSent: excluded("packets_sent"),
+                  packetsRecv: excluded("packets_recv"),
+                  rttCount: excluded("rtt_count"),
+                  rttSum: excluded("rtt_sum"),
+                  rttMin: excluded("rtt_min"),
+                  rttMax: excluded("rtt_max"),
+                  lossMax: excluded("loss_max"),
+                  histogram: excluded("histogram"),
+                },
+              }),
+          ];
+          return { result: result!, monitor: monitor! };
+        },
+        { relaxedDurability: true },
+      );
     },
   };
 }

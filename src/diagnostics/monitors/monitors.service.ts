@@ -457,8 +457,12 @@ export function createMonitorsService(deps: {
         minuteRetentionDays: deps.retention.minute_days,
         firstBucket: range === "all" ? ((await history.firstBucket(id))?.getTime() ?? null) : null,
       });
-      const rows = await history.chartRows(id, plan.source, new Date(plan.from), new Date(plan.to));
-      return { plan, points: chartPoints(plan, rows), summary: rangeSummary(rows, rows) };
+      const span = [id, plan.source, new Date(plan.from), new Date(plan.to)] as const;
+      const [rows, histograms] = await Promise.all([
+        history.chartRows(...span, plan.stepSeconds),
+        history.histograms(...span),
+      ]);
+      return { plan, points: chartPoints(plan, rows), summary: rangeSummary(rows, histograms) };
     },
   };
 }
