@@ -543,7 +543,15 @@
 // Packet-loss monitors panel (Traceroute page): live status from the page's event stream, the schedule form,
 // per-monitor loss and RTT charts, and results that refresh when a run of their monitor finishes.
 (() => {
-  const cssVar = (name) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+  // The theme's colours are light-dark() pairs; ApexCharts needs plain rgb() to apply its fill opacity.
+  const themeColor = (name) => {
+    const probe = document.createElement("span");
+    probe.style.color = `var(${name})`;
+    document.body.append(probe);
+    const color = getComputedStyle(probe).color;
+    probe.remove();
+    return color;
+  };
   const isDark = () => (window.netronomeTheme ? window.netronomeTheme() === "dark" : false);
   const eventData = (event) => {
     const raw = event.detail?.data;
@@ -707,12 +715,12 @@
             height: 220,
             animations: { enabled: false },
             background: "transparent",
-            foreColor: cssVar("--muted"),
+            foreColor: themeColor("--muted"),
             toolbar: { show: false },
             zoom: { enabled: false },
           },
           theme: { mode: dark ? "dark" : "light" },
-          grid: { borderColor: cssVar("--border") },
+          grid: { borderColor: themeColor("--border") },
           xaxis: {
             type: "datetime",
             labels: { datetimeUTC: false },
@@ -728,7 +736,7 @@
           ...base,
           chart: { ...base.chart, type: "area" },
           series: hasData ? [{ name: "Packet loss", data: points.map((p) => [p.t, p.loss]) }] : [],
-          colors: [cssVar("--bad")],
+          colors: [themeColor("--bad")],
           stroke: { width: 1.5, curve: "straight" },
           fill: { opacity: 0.25, type: "solid" },
           markers: { size: points.filter((p) => p.runs > 0).length < 40 ? 3 : 0 },
@@ -752,13 +760,13 @@
                 { type: "line", name: "Average", data: points.map((p) => ({ x: p.t, y: p.avg })) },
               ]
             : [],
-          colors: [cssVar("--latency"), cssVar("--latency")],
-          fill: { opacity: [0.25, 1] },
+          colors: [themeColor("--latency"), themeColor("--accent-strong")],
+          fill: { opacity: [0.3, 1] },
           stroke: { width: [0, 2], curve: "straight" },
           markers: { size: points.filter((p) => p.runs > 0).length < 40 ? [0, 3] : 0 },
           yaxis: {
             min: 0,
-            labels: { formatter: (v) => (v === null || v === undefined ? "–" : rtt(v)) },
+            labels: { formatter: (v) => (v === null || v === undefined ? "–" : v === 0 ? "0" : rtt(v)) },
             title: { text: "ms" },
           },
           tooltip: { shared: true, x: { format: "dd MMM HH:mm" } },

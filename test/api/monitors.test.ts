@@ -464,19 +464,3 @@ describeIf(hasCommand("mtr") && hasCommand("ping"), "mtr and ping are needed", "
     });
   });
 });
-
-test("the state machine: down at 100 % or nothing back, threshold above the limit, ok otherwise", async () => {
-  const { stateOf, transition } = await import("../../src/diagnostics/monitors/state");
-  expect(stateOf({ packetLoss: 100, packetsRecv: 0 }, 5)).toBe("down");
-  expect(stateOf({ packetLoss: 100, packetsRecv: 0 }, 100)).toBe("down");
-  expect(stateOf({ packetLoss: 5.1, packetsRecv: 95 }, 5)).toBe("threshold_exceeded");
-  expect(stateOf({ packetLoss: 5, packetsRecv: 95 }, 5)).toBe("ok");
-  expect(stateOf({ packetLoss: 0, packetsRecv: 10 }, 0)).toBe("ok");
-  expect(transition("ok", "ok", 0)).toBeNull();
-  expect(transition("down", "ok", 0)).toEqual({ from: "down", to: "ok", packetLoss: 0 });
-  expect(transition("unknown", "threshold_exceeded", 20)).toEqual({
-    from: "unknown",
-    to: "threshold_exceeded",
-    packetLoss: 20,
-  });
-});

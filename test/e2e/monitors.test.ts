@@ -97,6 +97,24 @@ describeIf(
       expect(await hops.first().locator("td").nth(1).textContent()).toBe("127.0.0.1");
       await screenshot(page, "monitors-desktop");
 
+      // A bad host is explained beside its field and nothing is added.
+      await form.getByLabel("Host").fill("-oProxyCommand=x");
+      await form.getByRole("button", { name: "Add monitor" }).click();
+      await page.locator("#monitor-form .field-error", { hasText: "must not start with '-'" }).waitFor();
+      expect(await page.locator(".monitor-item").count()).toBe(1);
+
+      // Edit, then stop and start again from the list.
+      await item.getByRole("button", { name: "Edit Loopback" }).click();
+      await page.getByRole("heading", { name: "Edit monitor" }).waitFor();
+      await page.locator("#monitor-form").getByLabel("Loss threshold (%)").fill("2");
+      await page.locator("#monitor-form").getByRole("button", { name: "Save changes" }).click();
+      await page.getByText("Monitor Loopback saved.").waitFor();
+      await item.getByText("threshold 2.0%").waitFor();
+      await item.getByRole("button", { name: "Stop" }).click();
+      await item.locator(".badge", { hasText: "Stopped" }).waitFor();
+      await item.getByRole("button", { name: "Start" }).click();
+      await item.locator(".badge", { hasText: /Testing|Active/ }).waitFor();
+
       await page.getByText("Why can intermediate hops show loss").click();
       await page.getByText("the router is forwarding your packets").waitFor();
       expect(errors).toEqual([]);

@@ -48,7 +48,7 @@ function stateBadge(m: Pick<MonitorView, "id" | "lastState" | "threshold">) {
 
 /** The status badge: server-rendered, then kept live by the panel's Alpine component. */
 function statusBadge(m: MonitorView) {
-  return html`<span class="badge" data-status="${m.status}" :class="statusClass(${m.id}, '${m.status}')" x-text="statusLabel(${m.id}, '${m.status}')">${
+  return html`<span class="badge" :class="statusClass(${m.id}, '${m.status}')" x-text="statusLabel(${m.id}, '${m.status}')">${
     { active: "Active", stopped: "Stopped", queued: "Queued", testing: "Testing" }[m.status]
   }</span>`;
 }
@@ -181,7 +181,7 @@ export function monitorForm(ctx: PageContext, f: MonitorFormView) {
         ${problem("threshold")}
       </div>
     </div>
-    <label class="check"><input type="checkbox" name="startImmediately" value="on" ${f.values.startImmediately ? html`checked` : ""} /> ${f.id ? "Run a test now" : "Start monitoring immediately"}</label>
+    <label class="check"><input type="checkbox" name="startImmediately" value="on" ${f.values.startImmediately ? html`checked` : ""} /> ${f.id ? "Start monitoring and run a test now" : "Start monitoring immediately"}</label>
     <div class="row">
       <button class="btn btn-primary" type="submit">${f.id ? "Save changes" : "Add monitor"}</button>
     </div>

@@ -50,7 +50,7 @@ function formNumber(text: string | undefined, field: string, what: string): numb
 }
 
 /** Turns the panel's form into the service's input. */
-export function formToInput(f: FormBody): MonitorInput {
+function formToInput(f: FormBody): MonitorInput {
   const exact = f.intervalMode === "exact";
   return {
     host: f.host,

@@ -172,34 +172,35 @@ export function createMonitorsService(deps: {
       progress: null,
     };
     running.set(monitorId, live);
-    bus.publish({ type: "packetloss.started", update: liveUpdate(live, false) });
-    let outcome: ProbeOutcome | undefined;
-    let failure: ProbeFailed | undefined;
+    // Published events are delivered later, so clearing `running` in `finally` still precedes any reaction to them.
     try {
-      outcome = await runProbe(parseTarget(monitor.host), {
-        count: monitor.packetCount,
-        plan,
-        icmp: settings.privileged_mode,
-        dns: settings.mtr_enable_dns,
-        geoip,
-        signal,
-        onProgress: (progress) => {
-          live.method = progress.method;
-          live.progress = progress;
-          bus.publish({ type: "packetloss.progress", update: liveUpdate(live, false) });
-        },
-      });
-      if (outcome.fallbackReason)
-        log.info("ping used instead of mtr", { monitor: monitorId, reason: outcome.fallbackReason });
-    } catch (e) {
-      if (signal.aborted || !(e instanceof ProbeFailed)) {
-        running.delete(monitorId);
-        bus.publish({ type: "packetloss.cancelled", update: resultUpdate(monitor, await repo.latest(monitorId)) });
-        throw e;
+      bus.publish({ type: "packetloss.started", update: liveUpdate(live, false) });
+      let outcome: ProbeOutcome | undefined;
+      let failure: ProbeFailed | undefined;
+      try {
+        outcome = await runProbe(parseTarget(monitor.host), {
+          count: monitor.packetCount,
+          plan,
+          icmp: settings.privileged_mode,
+          dns: settings.mtr_enable_dns,
+          geoip,
+          signal,
+          onProgress: (progress) => {
+            live.method = progress.method;
+            live.progress = progress;
+            bus.publish({ type: "packetloss.progress", update: liveUpdate(live, false) });
+          },
+        });
+        if (outcome.fallbackReason)
+          log.info("ping used instead of mtr", { monitor: monitorId, reason: outcome.fallbackReason });
+      } catch (e) {
+        // Stopped, removed, timed out or shutting down: nothing was measured, so nothing is stored.
+        if (signal.aborted || !(e instanceof ProbeFailed)) {
+          bus.publish({ type: "packetloss.cancelled", update: resultUpdate(monitor, undefined) });
+          throw e;
+        }
+        failure = e;
       }
-      failure = e;
-    }
-    try {
       const createdAt = new Date();
       const result: NewResult & { createdAt: Date } = outcome
         ? {
@@ -236,7 +237,6 @@ export function createMonitorsService(deps: {
         transition: change,
       });
       const { hops: _hops, ...summary } = recorded.result;
-      running.delete(monitorId);
       bus.publish({
         type: "packetloss.finished",
         update: resultUpdate(recorded.monitor, summary),
@@ -372,7 +372,7 @@ export function createMonitorsService(deps: {
         schedule(row);
         if (input.startImmediately) runNow(row);
       }
-      return view((await repo.find(row.id)) ?? row);
+      return view(row);
     },
 
     /** Changes what is given. A run in progress finishes with the settings it started with. */
@@ -380,7 +380,7 @@ export function createMonitorsService(deps: {
       const existing = await found(id);
       const v = validate(input, existing);
       const enabled = input.startImmediately ? true : (input.enabled ?? existing.enabled);
-      if (enabled && !existing.enabled) requireEnabledFeature();
+      if (input.startImmediately || (enabled && !existing.enabled)) requireEnabledFeature();
       const intervalChanged = v.interval.text !== existing.interval;
       const row = (await repo.update(id, {
         host: v.host,
@@ -391,11 +391,11 @@ export function createMonitorsService(deps: {
         enabled,
         ...(intervalChanged || !enabled ? { nextRun: null } : {}),
       }))!;
-      if (!enabled) scheduler.remove(jobId(id));
+      if (!enabled || !settings.enabled) scheduler.remove(jobId(id));
       else if (!scheduler.get(jobId(id))) schedule(row);
       else scheduler.update(jobId(id), { interval: v.interval, timeoutMs: planOf(row).timeoutSeconds * 1000 });
       if (input.startImmediately) runNow(row);
-      return view((await repo.find(id)) ?? row);
+      return view(row);
     },
 
     async remove(id: number): Promise<void> {

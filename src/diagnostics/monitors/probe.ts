@@ -74,13 +74,13 @@ export class ProbeFailed extends Error {
 }
 
 /** mtr's wait for late replies after its last probe (its default of 5 s would eat short intervals). */
-export const MTR_GRACE_SECONDS = 2;
+const MTR_GRACE_SECONDS = 2;
 /** ping's wait for a reply (-W) once it has sent its last probe. */
-export const PING_WAIT_SECONDS = 2;
+const PING_WAIT_SECONDS = 2;
 /** The fastest probing we ask for: mtr refuses less, and faster bursts would measure the probing itself. */
-export const MIN_SPACING_SECONDS = 0.1;
+const MIN_SPACING_SECONDS = 0.1;
 /** The usual one probe a second, used whenever the interval leaves time for it. */
-export const MAX_SPACING_SECONDS = 1;
+const MAX_SPACING_SECONDS = 1;
 /** A run may take this share of the monitor's interval, so the next slot finds it finished. */
 const RUN_SHARE = 0.8;
 /** Extra time before a stuck tool is killed. */
@@ -131,7 +131,8 @@ const clamp = (value: number, low: number, high: number) => Math.min(high, Math.
  */
 export function planProbe(count: number, budgetSeconds: number, o: { icmp: boolean; root: boolean }): ProbePlan {
   const ideal = (wait: number) => (budgetSeconds - wait) / count;
-  const mtrSpacing = o.icmp && o.root ? clamp(ideal(MTR_GRACE_SECONDS), MIN_SPACING_SECONDS, MAX_SPACING_SECONDS) : 1;
+  const mtrSpacing =
+    o.icmp && o.root ? clamp(ideal(MTR_GRACE_SECONDS), MIN_SPACING_SECONDS, MAX_SPACING_SECONDS) : MAX_SPACING_SECONDS;
   const mtrFits = count * mtrSpacing + MTR_GRACE_SECONDS <= budgetSeconds;
   const pingSpacing = clamp(ideal(PING_WAIT_SECONDS), MIN_SPACING_SECONDS, MAX_SPACING_SECONDS);
   const longest = Math.max(count * mtrSpacing + MTR_GRACE_SECONDS, count * pingSpacing + PING_WAIT_SECONDS);
