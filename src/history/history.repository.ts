@@ -1,5 +1,5 @@
 /** Reads of packet-loss rollups for charts, and the deletes of the retention job. Both dialects. */
-import { and, asc, count, eq, gte, inArray, lt, lte, type SQL, sql } from "drizzle-orm";
+import { and, asc, eq, gte, inArray, lt, lte, type SQL, sql } from "drizzle-orm";
 import type { DbHandle } from "../db";
 import type { ChartRow } from "./chart";
 import type { Resolution } from "./rollups";
@@ -106,12 +106,6 @@ export function createHistoryRepository({ db, t, dialect }: DbHandle) {
         .where(inArray(t.speedTests.id, ids))
         .returning({ id: t.speedTests.id });
       return deleted.length;
-    },
-
-    /** Rows per resolution, for the retention log line and tests. */
-    async rollupCounts(): Promise<Record<number, number>> {
-      const rows = await db.select({ resolution: r.resolution, n: count() }).from(r).groupBy(r.resolution);
-      return Object.fromEntries(rows.map((row) => [row.resolution, Number(row.n)]));
     },
   };
 }

@@ -20,7 +20,7 @@ export type Resolution = (typeof RESOLUTIONS)[number];
 export const HISTOGRAM_FLOOR_MS = 0.01;
 /** Eight buckets per doubling. */
 export const HISTOGRAM_RATIO = 2 ** (1 / 8);
-/** Enough buckets to reach about 2 minutes; slower answers share the last one. */
+/** Enough buckets to reach about 5 minutes; slower answers share the last one. */
 export const HISTOGRAM_BUCKETS = 200;
 
 const LOG_RATIO = Math.log(HISTOGRAM_RATIO);

@@ -346,6 +346,16 @@ describeIf(hasCommand("mtr") && hasCommand("ping"), "mtr and ping are needed", "
       await c.postJson(`/api/packetloss/monitors/${m.id}/stop`, {});
     }, 40_000);
 
+    test("IPv6: [::1] is stored as ::1 and probed over IPv6 by mtr", async () => {
+      const m = await create({ host: "[::1]", name: "v6", packetCount: 2, startImmediately: true });
+      expect(m.host).toBe("::1");
+      const row = await until("the IPv6 result", async () => (await history(m.id)).data[0]);
+      expect(row).toMatchObject({ method: "mtr", packetLoss: 0, packetsRecv: 2, error: null });
+      const detail = await (await c.get(`/api/packetloss/monitors/${m.id}/history/${row.id}`)).json();
+      expect(detail.mtrData).toMatchObject({ ip: "::1", hops: [expect.objectContaining({ ip: "::1", recv: 2 })] });
+      await c.postJson(`/api/packetloss/monitors/${m.id}/stop`, {});
+    }, 30_000);
+
     test("with mtr hidden from PATH the monitor falls back to ping and says so", async () => {
       const bin = mkdtempSync(join(tmpdir(), "netronome-path-"));
       symlinkSync(Bun.which("ping")!, join(bin, "ping"));
