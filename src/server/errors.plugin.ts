@@ -68,10 +68,10 @@ export function errorsPlugin(ctx: AppContext, page: PageContextFactory) {
         });
       }
       if (error instanceof Redirect) {
-      const header = error.options.htmx ? "hx-redirect" : "location";
-      return new Response(null, { status: error.status, headers: { [header]: error.location } });
-    }
-    if (error instanceof AppError) {
+        const header = error.options.htmx ? "hx-redirect" : "location";
+        return new Response(null, { status: error.status, headers: { [header]: error.location } });
+      }
+      if (error instanceof AppError) {
         if (error instanceof TooManyRequests) set.headers["retry-after"] = String(error.retryAfterSeconds);
         return respond(error.status, {
           error: error.code,

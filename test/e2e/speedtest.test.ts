@@ -75,14 +75,14 @@ describeIf(
         },
       );
       await page.locator("#results tbody tr").first().waitFor();
-      const row = await page.locator("#results tbody tr").first().innerText();
+      const row = await page.locator("#results tbody tr").first().textContent();
       expect(row).toContain("iperf3");
       expect(row).toContain("Mbit/s");
       await screenshot(page, "speedtest-done");
 
       await page.goto(`${server.url}/`);
       await page.locator(".stat-value").first().waitFor();
-      expect(await page.locator(".stat-value").first().innerText()).not.toContain("–");
+      expect(await page.locator(".stat-value").first().textContent()).not.toContain("–");
       await page.waitForFunction(() => document.querySelectorAll(".chart .apexcharts-series path").length > 0);
       await screenshot(page, "dashboard-with-result");
       expect(errors).toEqual([]);
@@ -95,7 +95,7 @@ describeIf(
       await page.getByRole("button", { name: "Start test" }).click();
       const message = page.locator("#run-message .alert-error");
       await message.waitFor();
-      expect(await message.innerText()).toContain("serverHost");
+      expect(await message.textContent()).toContain("serverHost");
     });
 
     test("the Speed Test page fits a 375 px phone", async () => {
