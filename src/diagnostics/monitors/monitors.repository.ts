@@ -18,7 +18,7 @@ export type ResultSummary = Omit<ResultRow, "hops">;
 export type EventRow = DbHandle["t"]["monitorEvents"]["$inferSelect"];
 
 export interface RecordedRun {
-  result: ResultRow;
+  result: ResultSummary;
   monitor: MonitorRow;
 }
 
@@ -152,7 +152,8 @@ export function createMonitorsRepository(h: DbHandle) {
               .select()
               .from(rollups)
               .where(and(eq(rollups.monitorId, monitorId), or(...buckets))),
-            tx.insert(r).values(run.result).returning(),
+            // The hop data just written is not read back.
+            tx.insert(r).values(run.result).returning(summaryColumns),
             tx.update(m).set(statePatch).where(eq(m.id, monitorId)).returning(),
           ];
           if (run.transition)
@@ -165,7 +166,7 @@ export function createMonitorsRepository(h: DbHandle) {
                 createdAt: at,
               }),
             );
-          const [existing, [result], [monitor]] = (yield reads) as [RollupRow[], ResultRow[], MonitorRow[]];
+          const [existing, [result], [monitor]] = (yield reads) as [RollupRow[], ResultSummary[], MonitorRow[]];
           yield [
             tx
               .insert(rollups)

@@ -236,12 +236,11 @@ export function createMonitorsService(deps: {
         state,
         transition: change,
       });
-      const { hops: _hops, ...summary } = recorded.result;
       bus.publish({
         type: "packetloss.finished",
-        update: resultUpdate(recorded.monitor, summary),
+        update: resultUpdate(recorded.monitor, recorded.result),
         monitor: recorded.monitor,
-        result: summary,
+        result: recorded.result,
       });
       if (change) bus.publish({ type: "packetloss.state", monitor: recorded.monitor, transition: change });
     } finally {
