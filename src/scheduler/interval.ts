@@ -84,10 +84,25 @@ function boundSeconds(rules: IntervalRules, bound: "min" | "max"): number {
   return seconds;
 }
 
+const DURATION_EXAMPLES = ["10s", "30s", "5m", "1h30m", "24h", "7d", "1w"];
+
+/** Examples within the rules' bounds, so a message never suggests a value it would refuse. */
+function durationExamples(rules: IntervalRules): string {
+  const min = boundSeconds(rules, "min");
+  const max = boundSeconds(rules, "max");
+  const fitting = DURATION_EXAMPLES.filter((e) => {
+    const seconds = durationSeconds(e)!;
+    return seconds >= min && seconds <= max;
+  }).map((e) => `"${e}"`);
+  return fitting.length > 1
+    ? `${fitting.slice(0, -1).join(", ")} or ${fitting.at(-1)}`
+    : (fitting[0] ?? `"${rules.min}"`);
+}
+
 /** The accepted forms, spelled out for error messages and form hints. */
 export function acceptedForms(rules: IntervalRules): string {
   const forms = [
-    `a duration from ${rules.min} to ${rules.max} such as "30s", "5m", "1h30m", "24h", "7d" or "1w"`,
+    `a duration from ${rules.min} to ${rules.max} such as ${durationExamples(rules)}`,
     `daily times such as "exact:14:00" or "exact:00:00,12:00" (HH:MM, 00:00 to 23:59)`,
   ];
   if (rules.cron) forms.push(`a cron expression such as "0 */6 * * *" (5 fields, or 6 with seconds first)`);

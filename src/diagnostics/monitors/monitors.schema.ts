@@ -1,6 +1,7 @@
 /** Request shapes of the packet-loss monitor API (the original's field names) and the page's forms. */
 import { t } from "elysia";
 import { CHART_RANGES } from "../../history/chart";
+import { oneOf } from "../../server/validation";
 
 const monitorFields = {
   host: t.String({ minLength: 1, maxLength: 300, error: "host: required, a host name or IP address" }),
@@ -36,16 +37,14 @@ export const historyQuery = t.Object({
 });
 
 export const chartQuery = t.Object({
-  timeRange: t.Optional(
-    t.UnionEnum([...CHART_RANGES], { error: `timeRange: must be one of ${CHART_RANGES.join(", ")}` }),
-  ),
+  timeRange: t.Optional(oneOf(CHART_RANGES, "timeRange")),
 });
 
 /** The panel's create/edit form: checkboxes and selects arrive as strings. */
 export const monitorForm = t.Object({
   host: t.String({ maxLength: 300 }),
   name: t.Optional(t.String({ maxLength: 100 })),
-  intervalMode: t.Optional(t.UnionEnum(["preset", "exact"], { error: "intervalMode: must be preset or exact" })),
+  intervalMode: t.Optional(oneOf(["preset", "exact"], "intervalMode")),
   interval: t.Optional(t.String({ maxLength: 400 })),
   exactTimes: t.Optional(t.String({ maxLength: 400 })),
   packetCount: t.Optional(t.String({ maxLength: 10 })),

@@ -154,7 +154,7 @@ describe("validation messages", () => {
     expect(error.field).toBe("interval");
     expect(error.message.startsWith(start)).toBe(true);
     expect(error.message).toContain(
-      'Accepted for speed-test schedules: a duration from 1m to 30d such as "30s", "5m", "1h30m", "24h", "7d" or "1w"; ' +
+      'Accepted for speed-test schedules: a duration from 1m to 30d such as "5m", "1h30m", "24h", "7d" or "1w"; ' +
         'daily times such as "exact:14:00" or "exact:00:00,12:00" (HH:MM, 00:00 to 23:59); ' +
         'a cron expression such as "0 */6 * * *" (5 fields, or 6 with seconds first)',
     );
@@ -162,7 +162,7 @@ describe("validation messages", () => {
 
   test("monitor messages list the monitor forms, without cron", () => {
     const message = problemOf("5x", MONITOR_INTERVALS).message;
-    expect(message).toContain("Accepted for packet-loss monitors: a duration from 10s to 24h");
+    expect(message).toContain('Accepted for packet-loss monitors: a duration from 10s to 24h such as "10s", "30s", "5m", "1h30m" or "24h";');
     expect(message).not.toContain("cron");
   });
 });
