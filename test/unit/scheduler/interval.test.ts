@@ -162,7 +162,9 @@ describe("validation messages", () => {
 
   test("monitor messages list the monitor forms, without cron", () => {
     const message = problemOf("5x", MONITOR_INTERVALS).message;
-    expect(message).toContain('Accepted for packet-loss monitors: a duration from 10s to 24h such as "10s", "30s", "5m", "1h30m" or "24h";');
+    expect(message).toContain(
+      'Accepted for packet-loss monitors: a duration from 10s to 24h such as "10s", "30s", "5m", "1h30m" or "24h";',
+    );
     expect(message).not.toContain("cron");
   });
 });
