@@ -9,6 +9,7 @@
  * Run it directly (`bun test/servers/speedtestnet-server.ts`) to get a
  * separate server process: it prints one JSON line with its URLs.
  */
+import { haversineKm } from "../../src/speedtest/providers/speedtestnet";
 
 export interface MockSpeedtestServer {
   id: string;
@@ -162,14 +163,6 @@ function incompressible(size: number): Uint8Array<ArrayBuffer> {
   }
   randomBytes = bytes;
   return bytes;
-}
-
-export function haversineKm(lat1: number, lon1: number, lat2: number, lon2: number): number {
-  const rad = Math.PI / 180;
-  const dLat = (lat2 - lat1) * rad;
-  const dLon = (lon2 - lon1) * rad;
-  const a = Math.sin(dLat / 2) ** 2 + Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(dLon / 2) ** 2;
-  return 6371 * 2 * Math.atan2(Math.sqrt(a), Math.sqrt(1 - a));
 }
 
 /**

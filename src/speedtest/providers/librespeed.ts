@@ -20,41 +20,32 @@
  */
 import { NotFound } from "../../core/errors";
 import {
+  type HttpTestSettings,
+  httpMeasurement,
+  lowestLatencyServer,
+  phaseTiming,
+  transferOptions,
+  withDefaults,
+} from "./http-provider";
+import {
   libreSpeedLatency,
-  mapConcurrently,
   measureDownload,
   measureHttpPings,
   measureUpload,
   publicUrl,
-  type TransferOptions,
   withDeadline,
 } from "./http-throughput";
-import {
-  type Measurement,
-  type Phase,
-  ProviderError,
-  type RunOptions,
-  type ServerInfo,
-  type SpeedTestProvider,
-} from "./provider";
+import { type Measurement, ProviderError, type ServerInfo, type SpeedTestProvider } from "./provider";
 
-export interface LibreSpeedSettings {
+export interface LibreSpeedSettings extends HttpTestSettings {
   /** librespeed-servers.json beside the config file; a missing file means no custom servers. */
   serversFile: string;
   /** `[speedtest.librespeed] servers_url`: a public server list; empty = none. */
   publicServersUrl: string;
   /** `[speedtest.librespeed] timeout`: the time a whole test may take, seconds. */
   timeoutSeconds: number;
-  /** Measured window of each transfer phase, seconds. */
-  durationSeconds?: number;
-  /** Discarded warm-up before each measured window, seconds. */
-  graceSeconds?: number;
-  downloadStreams?: number;
-  uploadStreams?: number;
   /** MiB per download request (garbage.php's ckSize). */
   chunkCount?: number;
-  /** Latency samples kept (one more warm-up request is sent first). */
-  pingCount?: number;
 }
 
 /** What getIP says about the client. The IP address is deliberately not kept. */
@@ -100,30 +91,22 @@ const MAX_LIST_BYTES = 10 * 1024 * 1024;
 /** Auto selection: servers pinged at once, and the patience per ping (the web client's 2 s). */
 const SELECTION_CONCURRENCY = 8;
 const SELECTION_PING_TIMEOUT_MS = 2_000;
-const MAX_REQUEST_TIMEOUT_MS = 15_000;
 /** Room in the test's timeout for selection, pings and the ends of both transfer phases. */
 const TEST_MARGIN_MS = 5_000;
-const MIN_DURATION_MS = 1_000;
 /** Scheme given to protocol-relative servers of the local file. */
 const LOCAL_FILE_BASE = "http://localhost/";
 
 export function createLibreSpeedProvider(settings: LibreSpeedSettings): LibreSpeedProvider {
-  const defaults = LIBRESPEED_DEFAULTS;
-  const config = {
-    graceSeconds: settings.graceSeconds ?? defaults.graceSeconds,
-    durationSeconds: settings.durationSeconds ?? defaults.durationSeconds,
-    downloadStreams: settings.downloadStreams ?? defaults.downloadStreams,
-    uploadStreams: settings.uploadStreams ?? defaults.uploadStreams,
-    chunkCount: settings.chunkCount ?? defaults.chunkCount,
-    pingCount: settings.pingCount ?? defaults.pingCount,
-  };
+  const config = withDefaults(settings, LIBRESPEED_DEFAULTS);
   const timeoutMs = settings.timeoutSeconds * 1000;
-  const requestTimeoutMs = Math.min(MAX_REQUEST_TIMEOUT_MS, timeoutMs);
-  const graceMs = config.graceSeconds * 1000;
-  const durationMs = Math.max(
-    MIN_DURATION_MS,
-    Math.min(config.durationSeconds * 1000, (timeoutMs - TEST_MARGIN_MS) / 2 - graceMs),
-  );
+  // Both transfer phases share the test's timeout.
+  const timing = phaseTiming({
+    timeoutMs,
+    phaseBudgetMs: (timeoutMs - TEST_MARGIN_MS) / 2,
+    graceSeconds: config.graceSeconds,
+    durationSeconds: config.durationSeconds,
+  });
+  const { requestTimeoutMs } = timing;
   let publicCache: { expiresAt: number; servers: LibreSpeedServer[] } | null = null;
 
   const customServers = async (): Promise<LibreSpeedServer[]> => {
@@ -194,48 +177,17 @@ export function createLibreSpeedProvider(settings: LibreSpeedSettings): LibreSpe
     if (servers.length === 0) {
       throw new ProviderError("no LibreSpeed servers: add librespeed-servers.json or set a public server list");
     }
-    const pings = await mapConcurrently(servers, SELECTION_CONCURRENCY, async (server) => {
-      try {
-        const samples = await measureHttpPings(server.pingUrl, {
-          count: 2,
-          warmup: 1,
-          intervalMs: 0,
-          requestTimeoutMs: SELECTION_PING_TIMEOUT_MS,
-          signal,
-          label: "LibreSpeed server selection",
-        });
-        return Math.min(...samples);
-      } catch {
-        if (signal.aborted) throw signal.reason;
-        return Infinity;
-      }
+    const best = await lowestLatencyServer(servers, SELECTION_CONCURRENCY, (server) => server.pingUrl, {
+      count: 2,
+      warmup: 1,
+      intervalMs: 0,
+      requestTimeoutMs: SELECTION_PING_TIMEOUT_MS,
+      signal,
+      label: "LibreSpeed server selection",
     });
-    let best: LibreSpeedServer | undefined;
-    let bestPing = Infinity;
-    for (const [i, server] of servers.entries()) {
-      if (pings[i]! < bestPing) {
-        best = server;
-        bestPing = pings[i]!;
-      }
-    }
     if (!best) throw new ProviderError("no LibreSpeed server is available right now");
     return best;
   };
-
-  const transferOptions = (
-    phase: Phase,
-    streams: number,
-    signal: AbortSignal,
-    options: RunOptions,
-  ): TransferOptions => ({
-    streams,
-    graceMs,
-    durationMs,
-    requestTimeoutMs,
-    signal,
-    label: `LibreSpeed ${phase}`,
-    onSample: ({ mbps, percent }) => options.onProgress({ phase, mbps, percent }),
-  });
 
   return {
     id: "librespeed",
@@ -273,33 +225,29 @@ export function createLibreSpeedProvider(settings: LibreSpeedSettings): LibreSpe
           onSample: (latencyMs, done) =>
             options.onProgress({ phase: "latency", latencyMs, percent: (done / config.pingCount) * 100 }),
         });
-        const { latencyMs, jitterMs } = libreSpeedLatency(samples);
 
         const downloadUrl = new URL(server.downloadUrl);
         downloadUrl.searchParams.set("ckSize", String(config.chunkCount));
         const download = options.enableDownload
           ? await measureDownload(
               downloadUrl.href,
-              transferOptions("download", config.downloadStreams, signal, options),
+              transferOptions("LibreSpeed", "download", config.downloadStreams, timing, signal, options),
             )
           : null;
         const upload = options.enableUpload
-          ? await measureUpload(server.uploadUrl, transferOptions("upload", config.uploadStreams, signal, options))
+          ? await measureUpload(
+              server.uploadUrl,
+              transferOptions("LibreSpeed", "upload", config.uploadStreams, timing, signal, options),
+            )
           : null;
 
-        return {
-          serverId: server.id,
-          serverName: server.name,
-          serverHost: new URL(server.base).host,
-          downloadMbps: download?.mbps ?? null,
-          uploadMbps: upload?.mbps ?? null,
-          latencyMs,
-          jitterMs,
-          packetLoss: null,
-          bytesDownloaded: download?.totalBytes ?? 0,
-          bytesUploaded: upload?.totalBytes ?? 0,
-          durationMs: performance.now() - startedAt,
-        };
+        return httpMeasurement({
+          server: { serverId: server.id, serverName: server.name, serverHost: new URL(server.base).host },
+          latency: libreSpeedLatency(samples),
+          download,
+          upload,
+          startedAt,
+        });
       });
     },
   };

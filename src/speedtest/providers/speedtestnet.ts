@@ -17,39 +17,30 @@
  */
 import { NotFound } from "../../core/errors";
 import {
-  mapConcurrently,
+  type HttpTestSettings,
+  httpMeasurement,
+  lowestLatencyServer,
+  phaseTiming,
+  transferOptions,
+  withDefaults,
+} from "./http-provider";
+import {
   measureDownload,
   measureHttpPings,
   measureUpload,
   publicUrl,
   speedtestNetLatency,
-  type TransferOptions,
   withDeadline,
 } from "./http-throughput";
-import {
-  type Measurement,
-  type Phase,
-  ProviderError,
-  type RunOptions,
-  type ServerInfo,
-  type SpeedTestProvider,
-} from "./provider";
+import { type Measurement, ProviderError, type ServerInfo, type SpeedTestProvider } from "./provider";
 
-export interface SpeedtestNetSettings {
+export interface SpeedtestNetSettings extends HttpTestSettings {
   /** `[speedtest.speedtestnet] servers_url`: the JSON server list (an XML list is accepted too). */
   serversUrl: string;
   /** `[speedtest.speedtestnet] config_url`: the configuration XML with the client's location. */
   configUrl: string;
   /** `[speedtest] timeout`: the time each phase may take, seconds. */
   timeoutSeconds: number;
-  /** Measured window of each transfer phase, seconds. */
-  durationSeconds?: number;
-  /** Discarded warm-up before each measured window, seconds. */
-  graceSeconds?: number;
-  downloadStreams?: number;
-  uploadStreams?: number;
-  /** Latency samples kept (one more warm-up request is sent first). */
-  pingCount?: number;
   /** Pause between latency requests, ms. */
   pingIntervalMs?: number;
 }
@@ -105,28 +96,19 @@ const DOWNLOAD_IMAGE = "random4000x4000.jpg";
 const LATENCY_FILE = "latency.txt";
 const LATENCY_BODY = "test=test";
 const XML_FALLBACKS = ["/speedtest-servers-static.php", "/speedtest-servers.php"];
-const MAX_REQUEST_TIMEOUT_MS = 15_000;
 /** Room left in a phase's timeout for connection setup and the end of the last requests. */
 const PHASE_MARGIN_MS = 2_000;
-const MIN_DURATION_MS = 1_000;
 
 export function createSpeedtestNetProvider(settings: SpeedtestNetSettings): SpeedtestNetProvider {
-  const defaults = SPEEDTESTNET_DEFAULTS;
-  const config = {
-    graceSeconds: settings.graceSeconds ?? defaults.graceSeconds,
-    durationSeconds: settings.durationSeconds ?? defaults.durationSeconds,
-    downloadStreams: settings.downloadStreams ?? defaults.downloadStreams,
-    uploadStreams: settings.uploadStreams ?? defaults.uploadStreams,
-    pingCount: settings.pingCount ?? defaults.pingCount,
-    pingIntervalMs: settings.pingIntervalMs ?? defaults.pingIntervalMs,
-  };
+  const config = withDefaults(settings, SPEEDTESTNET_DEFAULTS);
   const timeoutMs = settings.timeoutSeconds * 1000;
-  const requestTimeoutMs = Math.min(MAX_REQUEST_TIMEOUT_MS, timeoutMs);
-  const graceMs = config.graceSeconds * 1000;
-  const durationMs = Math.max(
-    MIN_DURATION_MS,
-    Math.min(config.durationSeconds * 1000, timeoutMs - graceMs - PHASE_MARGIN_MS),
-  );
+  const timing = phaseTiming({
+    timeoutMs,
+    phaseBudgetMs: timeoutMs - PHASE_MARGIN_MS,
+    graceSeconds: config.graceSeconds,
+    durationSeconds: config.durationSeconds,
+  });
+  const { requestTimeoutMs } = timing;
   let cache: { expiresAt: number; servers: OoklaServer[]; config: OoklaConfig | null } | null = null;
 
   const fetchText = async (url: string, what: string, signal: AbortSignal) => {
@@ -218,31 +200,15 @@ export function createSpeedtestNetProvider(settings: SpeedtestNetSettings): Spee
   const pickBestServer = async (signal: AbortSignal): Promise<OoklaServer> => {
     const { servers, config: clientConfig } = await catalog(signal);
     const candidates = servers.filter((s) => !clientConfig?.ignoreIds.has(s.id)).slice(0, CLOSEST_CANDIDATES);
-    const latencies = await mapConcurrently(candidates, CLOSEST_CANDIDATES, async (server) => {
-      try {
-        const samples = await measureHttpPings(latencyUrl(server), {
-          count: 3,
-          warmup: 1,
-          intervalMs: 0,
-          requestTimeoutMs,
-          signal,
-          label: "speedtest.net server selection",
-          expectBody: LATENCY_BODY,
-        });
-        return Math.min(...samples);
-      } catch {
-        if (signal.aborted) throw signal.reason;
-        return Infinity;
-      }
+    const best = await lowestLatencyServer(candidates, CLOSEST_CANDIDATES, latencyUrl, {
+      count: 3,
+      warmup: 1,
+      intervalMs: 0,
+      requestTimeoutMs,
+      signal,
+      label: "speedtest.net server selection",
+      expectBody: LATENCY_BODY,
     });
-    let best: OoklaServer | undefined;
-    let bestLatency = Infinity;
-    for (const [i, server] of candidates.entries()) {
-      if (latencies[i]! < bestLatency) {
-        best = server;
-        bestLatency = latencies[i]!;
-      }
-    }
     if (!best) {
       throw new ProviderError(
         `none of the ${candidates.length} closest speedtest.net servers answered a latency probe`,
@@ -250,21 +216,6 @@ export function createSpeedtestNetProvider(settings: SpeedtestNetSettings): Spee
     }
     return best;
   };
-
-  const transferOptions = (
-    phase: Phase,
-    streams: number,
-    signal: AbortSignal,
-    options: RunOptions,
-  ): TransferOptions => ({
-    streams,
-    graceMs,
-    durationMs,
-    requestTimeoutMs,
-    signal,
-    label: `speedtest.net ${phase}`,
-    onSample: ({ mbps, percent }) => options.onProgress({ phase, mbps, percent }),
-  });
 
   return {
     id: "speedtest",
@@ -300,36 +251,36 @@ export function createSpeedtestNetProvider(settings: SpeedtestNetSettings): Spee
             options.onProgress({ phase: "latency", latencyMs, percent: (done / config.pingCount) * 100 }),
         }),
       );
-      const { latencyMs, jitterMs } = speedtestNetLatency(samples);
 
       const download = options.enableDownload
         ? await withDeadline("speedtest.net download", timeoutMs, signal, (phaseSignal) =>
             measureDownload(
               new URL(DOWNLOAD_IMAGE, server.url).href,
-              transferOptions("download", config.downloadStreams, phaseSignal, options),
+              transferOptions("speedtest.net", "download", config.downloadStreams, timing, phaseSignal, options),
             ),
           )
         : null;
       const upload = options.enableUpload
         ? await withDeadline("speedtest.net upload", timeoutMs, signal, (phaseSignal) =>
-            measureUpload(server.url, transferOptions("upload", config.uploadStreams, phaseSignal, options)),
+            measureUpload(
+              server.url,
+              transferOptions("speedtest.net", "upload", config.uploadStreams, timing, phaseSignal, options),
+            ),
           )
         : null;
 
-      return {
-        serverId: server.id,
-        serverName:
-          server.sponsor && server.name ? `${server.sponsor} (${server.name})` : server.sponsor || server.name,
-        serverHost: server.host,
-        downloadMbps: download?.mbps ?? null,
-        uploadMbps: upload?.mbps ?? null,
-        latencyMs,
-        jitterMs,
-        packetLoss: null,
-        bytesDownloaded: download?.totalBytes ?? 0,
-        bytesUploaded: upload?.totalBytes ?? 0,
-        durationMs: performance.now() - startedAt,
-      };
+      return httpMeasurement({
+        server: {
+          serverId: server.id,
+          serverName:
+            server.sponsor && server.name ? `${server.sponsor} (${server.name})` : server.sponsor || server.name,
+          serverHost: server.host,
+        },
+        latency: speedtestNetLatency(samples),
+        download,
+        upload,
+        startedAt,
+      });
     },
   };
 }
