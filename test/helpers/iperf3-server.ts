@@ -1,15 +1,17 @@
-/** A real iperf3 server on 127.0.0.1 for tests, with its output drained so it never blocks; and a /proc scan for stray clients. */
-import { readdirSync, readFileSync } from "node:fs";
+/** Real iperf3 processes on 127.0.0.1 for tests, with their output drained so they never block. */
 import type { Subprocess } from "bun";
+import { pidsOf } from "./processes";
 import { freePort } from "./server-process";
 
-export class Iperf3Server {
+/** An iperf3 process (server or client) whose stdout is collected as it arrives. */
+export class Iperf3Process {
   private output = "";
   private readonly drained: Promise<void>;
-  private constructor(
-    readonly port: number,
-    private readonly proc: Subprocess<"ignore", "pipe", "ignore">,
-  ) {
+  private readonly proc: Subprocess<"ignore", "pipe", "ignore">;
+
+  constructor(argv: readonly string[]) {
+    const proc = Bun.spawn(["iperf3", ...argv, "--forceflush"], { stdin: "ignore", stdout: "pipe", stderr: "ignore" });
+    this.proc = proc;
     this.drained = (async () => {
       const reader = proc.stdout.getReader();
       const decoder = new TextDecoder();
@@ -18,24 +20,14 @@ export class Iperf3Server {
     })();
   }
 
-  static async start(): Promise<Iperf3Server> {
-    const port = freePort();
-    const proc = Bun.spawn(["iperf3", "-s", "-p", String(port), "--forceflush"], {
-      stdin: "ignore",
-      stdout: "pipe",
-      stderr: "ignore",
-    });
-    const server = new Iperf3Server(port, proc);
-    const deadline = Date.now() + 5000;
-    while (!server.output.includes(`Server listening on ${port}`)) {
-      if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`iperf3 -s did not start: ${server.output}`);
+  /** Waits until the output matches `pattern`; throws if iperf3 exits or `timeoutMs` passes first. */
+  async waitFor(pattern: RegExp, timeoutMs = 5000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!pattern.test(this.output)) {
+      if (this.proc.exitCode !== null || Date.now() > deadline)
+        throw new Error(`iperf3 never printed ${pattern}; output so far:\n${this.output}`);
       await Bun.sleep(20);
     }
-    return server;
-  }
-
-  get address(): string {
-    return `127.0.0.1:${this.port}`;
   }
 
   async stop(): Promise<void> {
@@ -45,18 +37,24 @@ export class Iperf3Server {
   }
 }
 
-/** PIDs of iperf3 clients whose argv mentions `port` (the server itself runs with -s). */
-export function iperf3ClientPids(port: number): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    let argv: string[];
-    try {
-      argv = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
-    } catch {
-      continue;
-    }
-    if (argv[0]?.endsWith("iperf3") && argv.includes("-c") && argv.includes(String(port))) pids.push(Number(entry));
+/** `iperf3 -s` on a free port, ready to accept tests. */
+export class Iperf3Server extends Iperf3Process {
+  private constructor(readonly port: number) {
+    super(["-s", "-p", String(port)]);
   }
-  return pids;
+
+  static async start(): Promise<Iperf3Server> {
+    const server = new Iperf3Server(freePort());
+    await server.waitFor(new RegExp(`Server listening on ${server.port}`));
+    return server;
+  }
+
+  get address(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+}
+
+/** PIDs of iperf3 clients aimed at `port` (the server itself runs with -s). */
+export function iperf3ClientPids(port: number): number[] {
+  return pidsOf("iperf3", ["-c", String(port)]);
 }

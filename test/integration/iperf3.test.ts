@@ -3,14 +3,16 @@
  * (random free ports). Traffic stays on loopback; every wait is bounded.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from "bun:test";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Subprocess } from "bun";
 import { BadInput } from "../../src/core/errors";
 import { createIperf3Provider, type Iperf3Settings } from "../../src/speedtest/providers/iperf3";
 import { type Progress, ProviderError, type RunOptions } from "../../src/speedtest/providers/provider";
 import { describeIf, hasCommand } from "../helpers/env";
+import { Iperf3Process, Iperf3Server, iperf3ClientPids } from "../helpers/iperf3-server";
+import { recordingRunOptions } from "../helpers/provider-run";
+import { freePort } from "../helpers/server-process";
 
 const SETTINGS: Iperf3Settings = {
   testDurationSeconds: 1,
@@ -21,81 +23,7 @@ const SETTINGS: Iperf3Settings = {
   pingTimeoutSeconds: 1,
 };
 
-function freePort(): number {
-  const listener = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = listener.port;
-  listener.stop(true);
-  return port;
-}
-
-/** A spawned iperf3 whose stdout is drained continuously, so it never blocks on a full pipe. */
-class Iperf3Process {
-  private output = "";
-  private readonly drained: Promise<void>;
-  readonly proc: Subprocess<"ignore", "pipe", "ignore">;
-
-  constructor(argv: string[]) {
-    const proc = Bun.spawn(["iperf3", ...argv, "--forceflush"], { stdin: "ignore", stdout: "pipe", stderr: "ignore" });
-    this.proc = proc;
-    this.drained = (async () => {
-      const reader = proc.stdout.getReader();
-      const decoder = new TextDecoder();
-      for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read())
-        this.output += decoder.decode(chunk.value, { stream: true });
-    })();
-  }
-
-  async waitFor(pattern: RegExp, timeoutMs = 5000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!pattern.test(this.output)) {
-      if (this.proc.exitCode !== null || Date.now() > deadline)
-        throw new Error(`iperf3 never printed ${pattern}; output so far:\n${this.output}`);
-      await Bun.sleep(20);
-    }
-  }
-
-  async stop(): Promise<void> {
-    if (this.proc.exitCode === null) this.proc.kill("SIGKILL");
-    await this.proc.exited;
-    await this.drained;
-  }
-}
-
-async function startServer(): Promise<{ port: number; server: Iperf3Process }> {
-  const port = freePort();
-  const server = new Iperf3Process(["-s", "-p", String(port)]);
-  await server.waitFor(new RegExp(`Server listening on ${port}`));
-  return { port, server };
-}
-
-/** PIDs of iperf3 clients aimed at `port`, read from /proc. */
-function iperf3ClientsFor(port: number): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    let argv: string[];
-    try {
-      argv = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
-    } catch {
-      continue; // exited while we looked
-    }
-    if (argv[0]?.endsWith("iperf3") && argv.includes("-c") && argv.includes(String(port))) pids.push(Number(entry));
-  }
-  return pids;
-}
-
-function runOptions(host: string, overrides: Partial<RunOptions> = {}): RunOptions & { progress: Progress[] } {
-  const progress: Progress[] = [];
-  return {
-    host,
-    enableDownload: true,
-    enableUpload: true,
-    signal: new AbortController().signal,
-    onProgress: (p) => progress.push(p),
-    progress,
-    ...overrides,
-  };
-}
+const runOptions = (host: string, overrides: Partial<RunOptions> = {}) => recordingRunOptions({ host, ...overrides });
 
 function phaseOrder(progress: Progress[]): string[] {
   return progress.map((p) => p.phase).filter((phase, i, all) => i === 0 || all[i - 1] !== phase);
@@ -113,10 +41,11 @@ describeIf(
   "iperf3 provider against a local server",
   () => {
     let port: number;
-    let server: Iperf3Process;
+    let server: Iperf3Server;
 
     beforeAll(async () => {
-      ({ port, server } = await startServer());
+      server = await Iperf3Server.start();
+      port = server.port;
     });
     afterAll(async () => {
       await server?.stop();
@@ -224,10 +153,11 @@ describeIf(
 
 describeIf(hasCommand("iperf3"), "iperf3 is not installed", "iperf3 provider failures mid-test", () => {
   let port: number;
-  let server: Iperf3Process;
+  let server: Iperf3Server;
 
   beforeEach(async () => {
-    ({ port, server } = await startServer());
+    server = await Iperf3Server.start();
+    port = server.port;
   });
   afterEach(async () => {
     await server?.stop();
@@ -258,7 +188,7 @@ describeIf(hasCommand("iperf3"), "iperf3 is not installed", "iperf3 provider fai
     const started = Date.now();
     await expect(attempt).rejects.toBe(reason);
     expect(Date.now() - started).toBeLessThan(10_000);
-    expect(iperf3ClientsFor(port)).toEqual([]);
+    expect(iperf3ClientPids(port)).toEqual([]);
   });
 
   test("a run that outlives the per-run timeout is stopped with a plain message", async () => {
@@ -266,6 +196,6 @@ describeIf(hasCommand("iperf3"), "iperf3 is not installed", "iperf3 provider fai
       runOptions(`127.0.0.1:${port}`, { enableUpload: false }),
     );
     await expect(attempt).rejects.toThrow("the iperf3 download test did not finish within 1 s");
-    expect(iperf3ClientsFor(port)).toEqual([]);
+    expect(iperf3ClientPids(port)).toEqual([]);
   });
 });

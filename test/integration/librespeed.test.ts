@@ -9,8 +9,8 @@ import {
   parseClientInfo,
   parseServerList,
 } from "../../src/speedtest/providers/librespeed";
-import type { Progress, RunOptions } from "../../src/speedtest/providers/provider";
 import { ProviderError } from "../../src/speedtest/providers/provider";
+import { recordingRunOptions as runOptions } from "../helpers/provider-run";
 import {
   DEFAULT_LIBRESPEED_SERVERS,
   type LibreSpeedServerOptions,
@@ -59,18 +59,6 @@ async function setup(
     ...settings,
   });
   return { mock, provider, serversFile };
-}
-
-function runOptions(overrides: Partial<RunOptions> = {}): RunOptions & { progress: Progress[] } {
-  const progress: Progress[] = [];
-  return {
-    enableDownload: true,
-    enableUpload: true,
-    signal: new AbortController().signal,
-    onProgress: (p) => progress.push(p),
-    progress,
-    ...overrides,
-  };
 }
 
 const signal = () => new AbortController().signal;

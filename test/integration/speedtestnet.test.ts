@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { NotFound } from "../../src/core/errors";
-import type { Progress, RunOptions } from "../../src/speedtest/providers/provider";
+import type { Progress } from "../../src/speedtest/providers/provider";
 import { ProviderError } from "../../src/speedtest/providers/provider";
 import {
   createSpeedtestNetProvider,
@@ -8,6 +8,7 @@ import {
   parseServerList,
   type SpeedtestNetSettings,
 } from "../../src/speedtest/providers/speedtestnet";
+import { recordingRunOptions as runOptions } from "../helpers/provider-run";
 import {
   DEFAULT_SERVERS,
   type RunningSpeedtestNetServer,
@@ -35,18 +36,6 @@ async function setup(serverOptions: SpeedtestNetServerOptions = {}, settings: Pa
     ...settings,
   });
   return { mock, provider };
-}
-
-function runOptions(overrides: Partial<RunOptions> = {}): RunOptions & { progress: Progress[] } {
-  const progress: Progress[] = [];
-  return {
-    enableDownload: true,
-    enableUpload: true,
-    signal: new AbortController().signal,
-    onProgress: (p) => progress.push(p),
-    progress,
-    ...overrides,
-  };
 }
 
 const listedIds = DEFAULT_SERVERS.filter((s) => !s.unlisted).map((s) => s.id);
