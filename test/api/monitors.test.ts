@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createMonitorsRepository } from "../../src/diagnostics/monitors/monitors.repository";
 import { runFigures } from "../../src/history/rollups";
-import { Client, startTestApp, type TestApp } from "../helpers/app";
+import { type Client, signedInClient, startTestApp, type TestApp } from "../helpers/app";
 import { describeEachDialect, type TestDatabase } from "../helpers/db";
 import { describeIf, hasCommand } from "../helpers/env";
 
@@ -39,12 +39,6 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | false
   }
 }
 
-async function signedIn(t: TestApp): Promise<Client> {
-  const c = new Client(t.app);
-  await c.postJson("/api/auth/login", { username: "admin", password: "password123" });
-  return c;
-}
-
 describeIf(hasCommand("mtr") && hasCommand("ping"), "mtr and ping are needed", "packet-loss monitors API", () => {
   describeEachDialect("monitors", (dialect) => {
     let database: TestDatabase;
@@ -53,8 +47,7 @@ describeIf(hasCommand("mtr") && hasCommand("ping"), "mtr and ping are needed", "
     beforeAll(async () => {
       database = await dialect.create();
       t = await startTestApp(database, SETTINGS);
-      await t.services.auth.createUser("admin", "password123");
-      c = await signedIn(t);
+      c = await signedInClient(t);
     });
     afterAll(async () => {
       await t.close();

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { Client, startTestApp, type TestApp } from "../helpers/app";
+import { type Client, signedInClient, startTestApp, type TestApp } from "../helpers/app";
 import { describeEachDialect, type TestDatabase } from "../helpers/db";
 import { describeIf, hasCommand } from "../helpers/env";
 import { Iperf3Server, iperf3ClientPids } from "../helpers/iperf3-server";
@@ -20,9 +20,7 @@ describeIf(hasCommand("iperf3"), "iperf3 is not installed", "speed tests through
       database = await dialect.create();
       t = await startTestApp(database, FAST_IPERF);
       iperf = await Iperf3Server.start();
-      await t.services.auth.createUser("admin", "password123");
-      c = new Client(t.app);
-      await c.postJson("/api/auth/login", { username: "admin", password: "password123" });
+      c = await signedInClient(t);
     });
     afterAll(async () => {
       await iperf?.stop();

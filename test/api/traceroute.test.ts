@@ -4,28 +4,16 @@
  * creates (10.213.0.0/16), always numeric: no reverse DNS query may leave the machine.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readdirSync, readFileSync } from "node:fs";
-import { Client, startTestApp, type TestApp } from "../helpers/app";
+import { Client, signedInClient, startTestApp, type TestApp } from "../helpers/app";
 import { createSqliteDatabase, type TestDatabase } from "../helpers/db";
 import { describeIf, hasCommand } from "../helpers/env";
-import { createChain, type NetnsChain, netnsAvailable } from "../helpers/netns";
+import { createChain, dropTracerouteProbes, type NetnsChain, netnsAvailable } from "../helpers/netns";
+import { pidsOf } from "../helpers/processes";
 
 const NUMERIC = { resolve_hostnames: false, wait_seconds: 1, max_hops: 5 };
 
 /** Pids of running traceroute processes whose command line mentions `target`. */
-function tracerouteProcesses(target: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const argv = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
-      if (argv[0]?.endsWith("traceroute") && argv.includes(target)) pids.push(Number(entry));
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return pids;
-}
+const tracerouteProcesses = (target: string) => pidsOf("traceroute", [target]);
 
 async function waitFor(condition: () => boolean | Promise<boolean>, ms = 5000): Promise<boolean> {
   for (const deadline = Date.now() + ms; Date.now() < deadline; await Bun.sleep(20)) if (await condition()) return true;
@@ -66,13 +54,6 @@ async function readEvents(res: Response, until: (e: StreamEvent) => boolean = ()
   return events;
 }
 
-async function signedIn(t: TestApp): Promise<Client> {
-  await t.services.auth.createUser("admin", "password123");
-  const c = new Client(t.app);
-  await c.postJson("/api/auth/login", { username: "admin", password: "password123" });
-  return c;
-}
-
 describeIf(hasCommand("traceroute"), "traceroute is not installed", "traceroute API", () => {
   let database: TestDatabase;
   let t: TestApp;
@@ -80,7 +61,7 @@ describeIf(hasCommand("traceroute"), "traceroute is not installed", "traceroute 
   beforeAll(async () => {
     database = await createSqliteDatabase();
     t = await startTestApp(database, { traceroute: NUMERIC });
-    c = await signedIn(t);
+    c = await signedInClient(t);
   });
   afterAll(async () => {
     await t.close();
@@ -211,23 +192,13 @@ describeIf(
     beforeAll(async () => {
       chain = await createChain();
       // The target drops traceroute's UDP probes, so a trace stays on silent hops for seconds.
-      const drop = await chain.exec("target", [
-        "iptables",
-        "-A",
-        "INPUT",
-        "-p",
-        "udp",
-        "--dport",
-        "33434:33534",
-        "-j",
-        "DROP",
-      ]);
+      const drop = await dropTracerouteProbes(chain);
       expect(drop.exitCode).toBe(0);
       database = await createSqliteDatabase();
       t = await startTestApp(database, {
         traceroute: { resolve_hostnames: false, wait_seconds: 3, max_hops: 30, max_silent_hops: 30, max_concurrent: 2 },
       });
-      c = await signedIn(t);
+      c = await signedInClient(t);
     });
     afterAll(async () => {
       await t?.close();

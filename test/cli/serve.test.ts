@@ -1,21 +1,15 @@
 import { expect, test } from "bun:test";
-import { join } from "node:path";
-import { startServer } from "../helpers/server-process";
-
-const MAIN = join(import.meta.dir, "../../src/main.ts");
+import { ADMIN, registerAdmin } from "../helpers/admin";
+import { startSourceServer } from "../helpers/server-process";
 
 test("serve answers on a real socket and shuts down gracefully on SIGTERM: in-flight requests finish", async () => {
-  const server = await startServer([process.execPath, MAIN, "serve"]);
-  await fetch(`${server.url}/register`, {
-    method: "POST",
-    body: new URLSearchParams({ username: "admin", password: "password123", confirm: "password123" }),
-    redirect: "manual",
-  });
+  const server = await startSourceServer();
+  await registerAdmin(server.url);
   // A login verifies an argon2 hash (tens of ms): the signal arrives while it is in flight.
   const inflight = fetch(`${server.url}/api/auth/login`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ username: "admin", password: "password123" }),
+    body: JSON.stringify(ADMIN),
   });
   await Bun.sleep(5);
   server.proc.kill("SIGTERM");
@@ -29,7 +23,7 @@ test("serve answers on a real socket and shuts down gracefully on SIGTERM: in-fl
 });
 
 test("logs honour [logging] level", async () => {
-  const server = await startServer([process.execPath, MAIN, "serve"], { env: { NETRONOME__LOG_LEVEL: "warn" } });
+  const server = await startSourceServer({ env: { NETRONOME__LOG_LEVEL: "warn" } });
   expect(await server.stop("SIGINT")).toBe(0);
   expect(await server.stderr()).not.toContain(" INF ");
 });

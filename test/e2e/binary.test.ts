@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
-import { hasChromium, launchBrowser, screenshot, watchErrors } from "../helpers/browser";
+import { hasChromium, launchBrowser, screenshot, signIn, watchErrors } from "../helpers/browser";
 import { describeIf } from "../helpers/env";
 import { type ServerProcess, startServer } from "../helpers/server-process";
 
@@ -104,17 +104,11 @@ describeIf(
     });
 
     test("pages are usable on a 375 px wide phone", async () => {
-      const context = await browser.newContext({ viewport: { width: 375, height: 740 }, colorScheme: "dark" });
-      const page = await context.newPage();
-      await page.goto(`${server.url}/login`);
-      await page.getByLabel("Username").fill("admin");
-      await page.getByLabel("Password").fill("password123");
-      await page.getByRole("button", { name: "Sign in" }).click();
-      await page.waitForURL(`${server.url}/`);
+      const { page, close } = await signIn(browser, server.url, { width: 375, height: 740 }, "dark");
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       expect(overflow).toBeLessThanOrEqual(0);
       await screenshot(page, "dashboard-phone");
-      await context.close();
+      await close();
     });
   },
 );

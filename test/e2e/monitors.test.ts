@@ -5,13 +5,11 @@
  * a 375 px phone. Only 127.0.0.1 is probed, numerically (mtr without DNS).
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
-import { hasChromium, launchBrowser, screenshot, watchErrors } from "../helpers/browser";
+import type { Browser } from "playwright-core";
+import { registerAdmin } from "../helpers/admin";
+import { hasChromium, launchBrowser, screenshot, signIn } from "../helpers/browser";
 import { describeIf, hasCommand } from "../helpers/env";
-import { type ServerProcess, startServer } from "../helpers/server-process";
-
-const MAIN = join(import.meta.dir, "../../src/main.ts");
+import { type ServerProcess, startSourceServer } from "../helpers/server-process";
 
 describeIf(
   hasChromium && hasCommand("mtr"),
@@ -21,14 +19,10 @@ describeIf(
     let browser: Browser;
     let server: ServerProcess;
     beforeAll(async () => {
-      server = await startServer([process.execPath, MAIN, "serve"], {
+      server = await startSourceServer({
         env: { NETRONOME__PACKETLOSS_DEFAULT_PACKET_COUNT: "3", NETRONOME__PACKETLOSS_MTR_ENABLE_DNS: "false" },
       });
-      await fetch(`${server.url}/register`, {
-        method: "POST",
-        body: new URLSearchParams({ username: "admin", password: "password123", confirm: "password123" }),
-        redirect: "manual",
-      });
+      await registerAdmin(server.url);
       browser = await launchBrowser();
     });
     afterAll(async () => {
@@ -36,23 +30,8 @@ describeIf(
       await server?.stop();
     });
 
-    async function signIn(
-      width: number,
-      height: number,
-    ): Promise<{ page: Page; errors: string[]; close(): Promise<void> }> {
-      const context = await browser.newContext({ viewport: { width, height }, colorScheme: "light" });
-      const page = await context.newPage();
-      const errors = watchErrors(page);
-      await page.goto(`${server.url}/login`);
-      await page.getByLabel("Username").fill("admin");
-      await page.getByLabel("Password").fill("password123");
-      await page.getByRole("button", { name: "Sign in" }).click();
-      await page.waitForURL(`${server.url}/`);
-      return { page, errors, close: () => context.close() };
-    }
-
     test("create a monitor that starts immediately: Testing, then a result, a chart and its hops", async () => {
-      const { page, errors, close } = await signIn(1280, 900);
+      const { page, errors, close } = await signIn(browser, server.url, { width: 1280, height: 900 });
       await page.goto(`${server.url}/traceroute?tab=monitors&host=127.0.0.1`);
       const form = page.locator("#monitor-form");
       expect(await form.getByLabel("Host").inputValue()).toBe("127.0.0.1");
@@ -122,7 +101,7 @@ describeIf(
     }, 60_000);
 
     test("the panel fits a 375 px phone", async () => {
-      const { page, errors, close } = await signIn(375, 800);
+      const { page, errors, close } = await signIn(browser, server.url, { width: 375, height: 800 });
       await page.goto(`${server.url}/traceroute?tab=monitors`);
       const item = page.locator(".monitor-item", { hasText: "Loopback" });
       await item.waitFor();

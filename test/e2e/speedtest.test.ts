@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { hasChromium, launchBrowser, screenshot, watchErrors } from "../helpers/browser";
+import { registerAdmin } from "../helpers/admin";
+import { hasChromium, launchBrowser, screenshot, signIn } from "../helpers/browser";
 import { describeIf, hasCommand } from "../helpers/env";
 import { Iperf3Server } from "../helpers/iperf3-server";
-import { type ServerProcess, startServer } from "../helpers/server-process";
-
-const MAIN = join(import.meta.dir, "../../src/main.ts");
+import { type ServerProcess, startSourceServer } from "../helpers/server-process";
 
 describeIf(
   hasChromium && hasCommand("iperf3"),
@@ -21,7 +19,7 @@ describeIf(
 
     beforeAll(async () => {
       iperf = await Iperf3Server.start();
-      server = await startServer([process.execPath, MAIN, "serve"], {
+      server = await startSourceServer({
         env: {
           NETRONOME__IPERF_TEST_DURATION: "2",
           NETRONOME__IPERF_PARALLEL_CONNS: "2",
@@ -32,16 +30,9 @@ describeIf(
           NETRONOME__SPEEDTESTNET_CONFIG_URL: "http://127.0.0.1:9/config",
         },
       });
+      await registerAdmin(server.url);
       browser = await launchBrowser();
-      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-      page = await context.newPage();
-      errors = watchErrors(page);
-      await page.goto(`${server.url}/register`);
-      await page.getByLabel("Username").fill("admin");
-      await page.getByLabel("Password", { exact: true }).fill("password123");
-      await page.getByLabel("Confirm password").fill("password123");
-      await page.getByRole("button", { name: "Create account" }).click();
-      await page.waitForURL(`${server.url}/`);
+      ({ page, errors } = await signIn(browser, server.url, { width: 1280, height: 900 }));
     });
     afterAll(async () => {
       await browser?.close();
@@ -99,17 +90,11 @@ describeIf(
     });
 
     test("the Speed Test page fits a 375 px phone", async () => {
-      const phone = await browser.newContext({ viewport: { width: 375, height: 800 } });
-      const p = await phone.newPage();
-      await p.goto(`${server.url}/login`);
-      await p.getByLabel("Username").fill("admin");
-      await p.getByLabel("Password").fill("password123");
-      await p.getByRole("button", { name: "Sign in" }).click();
-      await p.waitForURL(`${server.url}/`);
+      const { page: p, close } = await signIn(browser, server.url, { width: 375, height: 800 });
       await p.goto(`${server.url}/speedtest`);
       expect(await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
       await screenshot(p, "speedtest-phone");
-      await phone.close();
+      await close();
     });
   },
 );

@@ -7,12 +7,12 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { hasChromium, launchBrowser, screenshot, watchErrors } from "../helpers/browser";
+import { registerAdmin } from "../helpers/admin";
+import { hasChromium, launchBrowser, screenshot, signIn } from "../helpers/browser";
 import { describeIf, hasCommand } from "../helpers/env";
-import { createChain, type NetnsChain, netnsAvailable } from "../helpers/netns";
-import { type ServerProcess, startServer } from "../helpers/server-process";
+import { createChain, dropTracerouteProbes, type NetnsChain, netnsAvailable } from "../helpers/netns";
+import { type ServerProcess, startSourceServer } from "../helpers/server-process";
 
-const MAIN = join(import.meta.dir, "../../src/main.ts");
 const GEOIP = join(import.meta.dir, "../fixtures/geoip");
 
 describeIf(
@@ -26,10 +26,9 @@ describeIf(
     beforeAll(async () => {
       if (netnsAvailable) {
         chain = await createChain();
-        const drop = ["iptables", "-A", "INPUT", "-p", "udp", "--dport", "33434:33534", "-j", "DROP"];
-        expect((await chain.exec("target", drop)).exitCode).toBe(0);
+        expect((await dropTracerouteProbes(chain)).exitCode).toBe(0);
       }
-      server = await startServer([process.execPath, MAIN, "serve"], {
+      server = await startSourceServer({
         env: {
           NETRONOME__TRACEROUTE_RESOLVE_HOSTNAMES: "false",
           NETRONOME__TRACEROUTE_WAIT_SECONDS: "1",
@@ -40,11 +39,7 @@ describeIf(
           NETRONOME__GEOIP_ASN_DATABASE_PATH: join(GEOIP, "GeoLite2-ASN-Test.mmdb"),
         },
       });
-      await fetch(`${server.url}/register`, {
-        method: "POST",
-        body: new URLSearchParams({ username: "admin", password: "password123", confirm: "password123" }),
-        redirect: "manual",
-      });
+      await registerAdmin(server.url);
       browser = await launchBrowser();
     });
     afterAll(async () => {
@@ -53,25 +48,10 @@ describeIf(
       await chain?.destroy();
     });
 
-    async function signIn(
-      width: number,
-      height: number,
-    ): Promise<{ page: Page; errors: string[]; close(): Promise<void> }> {
-      const context = await browser.newContext({ viewport: { width, height }, colorScheme: "light" });
-      const page = await context.newPage();
-      const errors = watchErrors(page);
-      await page.goto(`${server.url}/login`);
-      await page.getByLabel("Username").fill("admin");
-      await page.getByLabel("Password").fill("password123");
-      await page.getByRole("button", { name: "Sign in" }).click();
-      await page.waitForURL(`${server.url}/`);
-      return { page, errors, close: () => context.close() };
-    }
-
     const hopRows = (page: Page) => page.locator("table.hop-table tr.hop");
 
     test("trace 127.0.0.1: the hop row appears, then the result; bad hosts are explained", async () => {
-      const { page, errors, close } = await signIn(1280, 800);
+      const { page, errors, close } = await signIn(browser, server.url, { width: 1280, height: 800 });
       await page.getByRole("link", { name: "Traceroute" }).first().click();
       await page.waitForURL(`${server.url}/traceroute`);
       await page.getByLabel("Host").fill("127.0.0.1");
@@ -103,7 +83,7 @@ describeIf(
     test.skipIf(!netnsAvailable)(
       "a path whose end is silent: answering hops, silent hops, then an early stop",
       async () => {
-        const { page, errors, close } = await signIn(1280, 800);
+        const { page, errors, close } = await signIn(browser, server.url, { width: 1280, height: 800 });
         await page.goto(`${server.url}/traceroute?host=${chain!.targetIp}`);
         // A host in the address starts the trace at once; hops arrive one by one.
         await hopRows(page).first().waitFor();
@@ -119,7 +99,7 @@ describeIf(
     );
 
     test("on a 375 px phone the hops fit the screen", async () => {
-      const { page, errors, close } = await signIn(375, 740);
+      const { page, errors, close } = await signIn(browser, server.url, { width: 375, height: 740 });
       const host = chain?.targetIp ?? "127.0.0.1";
       await page.goto(`${server.url}/traceroute?host=${host}`);
       await hopRows(page).first().waitFor();

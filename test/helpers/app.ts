@@ -5,6 +5,7 @@ import { silentLogger } from "../../src/core/log";
 import { type DbHandle, openDatabase } from "../../src/db";
 import { createApp } from "../../src/server/app";
 import type { AppContext } from "../../src/server/context";
+import { ADMIN } from "./admin";
 import type { TestDatabase } from "./db";
 
 export interface TestApp {
@@ -92,4 +93,12 @@ export class Client {
   postForm(path: string, form: Record<string, string>, init: RequestInit = {}) {
     return this.fetch(path, { ...init, method: "POST", form });
   }
+}
+
+/** Creates ADMIN in the app and returns a client signed in as it. */
+export async function signedInClient(t: TestApp): Promise<Client> {
+  await t.services.auth.createUser(ADMIN.username, ADMIN.password);
+  const client = new Client(t.app);
+  await client.postJson("/api/auth/login", ADMIN);
+  return client;
 }

@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
+import { ADMIN } from "./admin";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const hasChromium = existsSync(CHROMIUM);
@@ -39,4 +40,30 @@ export function watchErrors(page: Page): string[] {
     if (m.type() === "error" && !/status of 4\d\d/.test(m.text())) errors.push(`console: ${m.text()}`);
   });
   return errors;
+}
+
+export interface SignedInPage {
+  page: Page;
+  /** Script and console errors seen so far (see watchErrors). */
+  errors: string[];
+  /** Closes the page's browser context. */
+  close(): Promise<void>;
+}
+
+/** A fresh browser context of the given size, signed in as ADMIN through the sign-in form of the server at `url`. */
+export async function signIn(
+  browser: Browser,
+  url: string,
+  viewport: { width: number; height: number },
+  colorScheme: "light" | "dark" = "light",
+): Promise<SignedInPage> {
+  const context = await browser.newContext({ viewport, colorScheme });
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  await page.goto(`${url}/login`);
+  await page.getByLabel("Username").fill(ADMIN.username);
+  await page.getByLabel("Password").fill(ADMIN.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(`${url}/`);
+  return { page, errors, close: () => context.close() };
 }

@@ -90,6 +90,11 @@ async function freeBlock(): Promise<number> {
   throw new Error(`no free /24 left in ${SUBNET}.0.0/16`);
 }
 
+/** Makes the target drop traceroute's UDP probes (ports 33434–33534), so a trace ends in silent hops. */
+export function dropTracerouteProbes(chain: NetnsChain): Promise<ExecResult> {
+  return chain.exec("target", ["iptables", "-A", "INPUT", "-p", "udp", "--dport", "33434:33534", "-j", "DROP"]);
+}
+
 export async function createChain(): Promise<NetnsChain> {
   if (!netnsAvailable) throw new Error("network namespaces need root and iproute2");
   await removeLeftovers();

@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 
+const MAIN = join(import.meta.dir, "../../src/main.ts");
+
 export function freePort(): number {
   const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
   const port = server.port!;
@@ -60,4 +62,9 @@ export async function startServer(
       return code;
     },
   };
+}
+
+/** `netronome serve` run from source. */
+export function startSourceServer(opts: Parameters<typeof startServer>[1] = {}): Promise<ServerProcess> {
+  return startServer([process.execPath, MAIN, "serve"], opts);
 }

@@ -6,7 +6,7 @@
  * test address leaves the machine.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { Client, startTestApp, type TestApp } from "../helpers/app";
+import { type Client, signedInClient, startTestApp, type TestApp } from "../helpers/app";
 import { createSqliteDatabase, type TestDatabase } from "../helpers/db";
 import { describeIf, hasCommand } from "../helpers/env";
 import { createChain, type NetnsChain, netnsAvailable } from "../helpers/netns";
@@ -48,9 +48,7 @@ describeIf(
       database = await createSqliteDatabase();
       // ICMP probes: the target answers echo requests at any rate, unlike the port-unreachables UDP probes draw.
       t = await startTestApp(database, { packetloss: { privileged_mode: true, mtr_enable_dns: false } });
-      await t.services.auth.createUser("admin", "password123");
-      c = new Client(t.app);
-      await c.postJson("/api/auth/login", { username: "admin", password: "password123" });
+      c = await signedInClient(t);
     });
     // Runs whatever happened in the tests, so no namespace, veth or route outlives the file.
     afterAll(async () => {

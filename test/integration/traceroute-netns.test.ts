@@ -6,10 +6,10 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { run } from "../../src/core/runner";
 import { mtrArgv, readMtrJsonRun } from "../../src/diagnostics/probes/mtr";
-import { Client, startTestApp, type TestApp } from "../helpers/app";
+import { type Client, signedInClient, startTestApp, type TestApp } from "../helpers/app";
 import { createSqliteDatabase, type TestDatabase } from "../helpers/db";
 import { describeIf, hasCommand } from "../helpers/env";
-import { createChain, type NetnsChain, netnsAvailable } from "../helpers/netns";
+import { createChain, dropTracerouteProbes, type NetnsChain, netnsAvailable } from "../helpers/netns";
 
 const MAX_SILENT_HOPS = 3;
 
@@ -39,9 +39,7 @@ describeIf(
       t = await startTestApp(database, {
         traceroute: { resolve_hostnames: false, wait_seconds: 1, max_hops: 12, max_silent_hops: MAX_SILENT_HOPS },
       });
-      await t.services.auth.createUser("admin", "password123");
-      c = new Client(t.app);
-      await c.postJson("/api/auth/login", { username: "admin", password: "password123" });
+      c = await signedInClient(t);
     });
     // Runs whatever happened in the tests, so no namespace, veth or route outlives the file.
     afterAll(async () => {
@@ -88,17 +86,7 @@ describeIf(
     });
 
     test("a target that drops the probes gives silent hops and an early stop", async () => {
-      const drop = await chain.exec("target", [
-        "iptables",
-        "-A",
-        "INPUT",
-        "-p",
-        "udp",
-        "--dport",
-        "33434:33534",
-        "-j",
-        "DROP",
-      ]);
+      const drop = await dropTracerouteProbes(chain);
       expect(drop.exitCode).toBe(0);
       try {
         const started = performance.now();
