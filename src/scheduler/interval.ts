@@ -241,6 +241,15 @@ function describeSeconds(totalSeconds: number): string {
   return `every ${parts.join(" ")}`;
 }
 
+/** The description of a stored interval; the stored text itself if it no longer parses under `rules`. */
+export function describeStoredInterval(text: string, rules: IntervalRules, timezone: string): string {
+  try {
+    return describeInterval(parseInterval(text, rules), timezone);
+  } catch {
+    return text;
+  }
+}
+
 /** A short description for the UI: "every 5 minutes", "daily at 14:00 and 20:00 (Europe/Berlin)". */
 export function describeInterval(interval: Interval, timezone: string): string {
   switch (interval.kind) {

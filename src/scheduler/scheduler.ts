@@ -12,7 +12,7 @@
  *   running when a slot comes due, that slot is skipped.
  * - Concurrency: jobs that share a Semaphore queue for it in FIFO order.
  */
-import type { Logger } from "../core/log";
+import type { LogFields, Logger } from "../core/log";
 import { type Interval, jitterMs, maxJitterMs, nextSlot } from "./interval";
 import type { Release, Semaphore } from "./semaphore";
 
@@ -99,6 +99,31 @@ export interface SchedulerOptions {
   clock?: Clock;
   /** Source of jitter, in [0, 1). */
   random?: () => number;
+}
+
+/**
+ * The hooks of a job whose database row keeps its next and last run: each
+ * change is saved (a failed save is logged, never fatal to the schedule), and
+ * a failed run is logged as `failure` with `fields` naming the job's row.
+ */
+export function rowBookkeeping(o: {
+  save: (times: { nextRun?: Date; lastRun?: Date }) => Promise<unknown>;
+  log: Logger;
+  failure: string;
+  fields: LogFields;
+}): Pick<JobDefinition, "onChange" | "onRunStart" | "onRunEnd"> {
+  const { save, log } = o;
+  return {
+    onChange: (job) => {
+      save({ nextRun: job.nextRun }).catch((e) => log.warn("saving next run failed", { error: e }));
+    },
+    onRunStart: (run) => {
+      save({ lastRun: run.startedAt }).catch((e) => log.warn("saving last run failed", { error: e }));
+    },
+    onRunEnd: (run) => {
+      if (!run.ok) log.warn(o.failure, { ...o.fields, error: run.error });
+    },
+  };
 }
 
 function checkTimeout(timeoutMs: number | undefined): void {

@@ -5,8 +5,8 @@
  */
 import { NotFound } from "../core/errors";
 import type { Logger } from "../core/log";
-import { describeInterval, type Interval, parseInterval, SPEED_TEST_INTERVALS } from "../scheduler/interval";
-import type { Scheduler } from "../scheduler/scheduler";
+import { describeStoredInterval, type Interval, parseInterval, SPEED_TEST_INTERVALS } from "../scheduler/interval";
+import { rowBookkeeping, type Scheduler } from "../scheduler/scheduler";
 import type { ScheduleRow, SpeedtestRepository } from "./speedtest.repository";
 import type { TestOptions } from "./speedtest.schema";
 import type { SpeedtestService } from "./speedtest.service";
@@ -61,19 +61,12 @@ export function createSchedulesService(deps: {
           signal.removeEventListener("abort", onAbort);
         }
       },
-      onChange: (job) => {
-        repo
-          .updateSchedule(row.id, { nextRun: job.nextRun })
-          .catch((e) => log.warn("saving next run failed", { error: e }));
-      },
-      onRunStart: (run) => {
-        repo
-          .updateSchedule(row.id, { lastRun: run.startedAt })
-          .catch((e) => log.warn("saving last run failed", { error: e }));
-      },
-      onRunEnd: (run) => {
-        if (!run.ok) log.warn("scheduled speed test failed", { schedule: row.id, error: run.error });
-      },
+      ...rowBookkeeping({
+        save: (times) => repo.updateSchedule(row.id, times),
+        log,
+        failure: "scheduled speed test failed",
+        fields: { schedule: row.id },
+      }),
     });
   }
 
@@ -90,16 +83,10 @@ export function createSchedulesService(deps: {
   const view = (row: ScheduleRow): ScheduleView => {
     const options = optionsOf(row);
     const job = scheduler.get(jobId(row.id));
-    let description: string;
-    try {
-      description = describeInterval(parseInterval(row.interval, SPEED_TEST_INTERVALS), timezone);
-    } catch {
-      description = row.interval;
-    }
     return {
       ...row,
       nextRun: row.enabled ? (job?.nextRun ?? row.nextRun) : null,
-      description,
+      description: describeStoredInterval(row.interval, SPEED_TEST_INTERVALS, timezone),
       testType: options.useIperf ? "iperf3" : options.useLibrespeed ? "librespeed" : "speedtest",
       target: options.useIperf
         ? (options.serverHost ?? row.serverIds[0] ?? "")

@@ -13,8 +13,14 @@ import type { Logger } from "../../core/log";
 import { type ChartRange, chartPlan, chartPoints, rangeSummary } from "../../history/chart";
 import type { HistoryRepository } from "../../history/history.repository";
 import { runFigures } from "../../history/rollups";
-import { describeInterval, type Interval, MONITOR_INTERVALS, parseInterval } from "../../scheduler/interval";
-import type { JobInfo, Scheduler } from "../../scheduler/scheduler";
+import {
+  describeInterval,
+  describeStoredInterval,
+  type Interval,
+  MONITOR_INTERVALS,
+  parseInterval,
+} from "../../scheduler/interval";
+import { type JobInfo, rowBookkeeping, type Scheduler } from "../../scheduler/scheduler";
 import type { Semaphore } from "../../scheduler/semaphore";
 import type { GeoIp } from "../geoip";
 import type { MonitorEvent, PacketLossUpdate } from "./monitors.events";
@@ -99,16 +105,10 @@ export function createMonitorsService(deps: {
 
   function view(row: MonitorRow): MonitorView {
     const job = scheduler.get(jobId(row.id));
-    let description: string;
-    try {
-      description = describeInterval(intervalOf(row), timezone);
-    } catch {
-      description = row.interval;
-    }
     return {
       ...row,
       nextRun: row.enabled ? (job?.nextRun ?? row.nextRun) : null,
-      description,
+      description: describeStoredInterval(row.interval, MONITOR_INTERVALS, timezone),
       status: statusOf(row, job),
     };
   }
@@ -256,15 +256,12 @@ export function createMonitorsService(deps: {
       timeoutMs: planOf(row).timeoutSeconds * 1000,
       persistedNextRun: row.nextRun,
       run: (signal) => execute(row.id, signal),
-      onChange: (job) => {
-        repo.touch(row.id, { nextRun: job.nextRun }).catch((e) => log.warn("saving next run failed", { error: e }));
-      },
-      onRunStart: (run) => {
-        repo.touch(row.id, { lastRun: run.startedAt }).catch((e) => log.warn("saving last run failed", { error: e }));
-      },
-      onRunEnd: (run) => {
-        if (!run.ok) log.warn("monitor run failed", { monitor: row.id, error: run.error });
-      },
+      ...rowBookkeeping({
+        save: (times) => repo.touch(row.id, times),
+        log,
+        failure: "monitor run failed",
+        fields: { monitor: row.id },
+      }),
     });
   }
 
