@@ -2,6 +2,7 @@
 import { html, jsonAttr, type SafeHtml } from "../../src/core/html";
 import type { SpeedTestRow } from "../../src/speedtest/speedtest.repository";
 import type { TestType } from "../../src/speedtest/speedtest.schema";
+import { rangeButtons } from "../components/charts";
 import { localTime, mbps, ms } from "../components/format";
 import { layout, type PageContext } from "../layout";
 import { PROVIDER_LABEL } from "../speedtest/results-table";
@@ -36,13 +37,6 @@ function statCard(label: string, metric: Metric, unit: string, color: string, v:
 }
 
 export function dashboardPage(ctx: PageContext, v: DashboardView) {
-  const ranges = [
-    ["1d", "24 hours"],
-    ["3d", "3 days"],
-    ["1w", "1 week"],
-    ["1m", "1 month"],
-    ["all", "All"],
-  ] as const;
   const metrics = [
     ["download", "Download"],
     ["upload", "Upload"],
@@ -74,9 +68,7 @@ export function dashboardPage(ctx: PageContext, v: DashboardView) {
         <div class="card-head">
           <h2 id="history-title">History</h2>
           <div class="chart-toolbar">
-            <div class="segmented" role="group" aria-label="Time range">
-              ${ranges.map(([id, label]) => html`<button type="button" :aria-pressed="range === '${id}'" @click="setRange('${id}')">${label}</button>`)}
-            </div>
+            ${rangeButtons()}
             <label class="sr-only" for="chart-server">Server</label>
             <select id="chart-server" x-model="serverId" @change="load()" class="select-small">
               <option value="">All servers</option>

@@ -8,8 +8,10 @@ import type { ResultSummary } from "../../src/diagnostics/monitors/monitors.repo
 import type { MonitorView } from "../../src/diagnostics/monitors/monitors.service";
 import type { MonitorHop } from "../../src/diagnostics/monitors/probe";
 import type { StoredState } from "../../src/diagnostics/monitors/state";
+import { liveFigures, rangeButtons } from "../components/charts";
 import { alert } from "../components/form";
 import { fixed, localTime } from "../components/format";
+import { pager } from "../components/pager";
 import { icons } from "../icons";
 import type { PageContext } from "../layout";
 
@@ -211,14 +213,6 @@ export function monitorsPanel(ctx: PageContext, v: PanelView) {
   </div>`;
 }
 
-const RANGES = [
-  ["1d", "24 hours"],
-  ["3d", "3 days"],
-  ["1w", "1 week"],
-  ["1m", "1 month"],
-  ["all", "All"],
-] as const;
-
 export function monitorDetail(ctx: PageContext, d: { monitor: MonitorView; results: SafeHtml }) {
   const m = d.monitor;
   return html`<section class="card monitor-chart" aria-labelledby="detail-title" x-data="monitorChart(${jsonAttr({ base: ctx.base, id: m.id, range: "1d" })})">
@@ -228,16 +222,17 @@ export function monitorDetail(ctx: PageContext, d: { monitor: MonitorView; resul
           <span class="mono small muted">${m.host}</span> ${stateBadge(m)}
           <span class="badge badge-schedule">${m.description}</span>
         </div>
-        <div class="segmented" role="group" aria-label="Time range">
-          ${RANGES.map(([id, label]) => html`<button type="button" :aria-pressed="range === '${id}'" @click="setRange('${id}')">${label}</button>`)}
-        </div>
+        ${rangeButtons()}
       </div>
-      <dl class="live-figures range-summary">
-        <div><dt>Packet loss</dt><dd><span x-text="pct(summary?.loss)">–</span></dd></div>
-        <div><dt>Median RTT</dt><dd><span x-text="ms(summary?.p50)">–</span> <small>ms</small></dd></div>
-        <div><dt>95th pct. RTT</dt><dd><span x-text="ms(summary?.p95)">–</span> <small>ms</small></dd></div>
-        <div><dt>Runs</dt><dd><span x-text="summary ? summary.runs : '–'">–</span></dd></div>
-      </dl>
+      ${liveFigures(
+        [
+          { label: "Packet loss", text: "pct(summary?.loss)" },
+          { label: "Median RTT", text: "ms(summary?.p50)", unit: "ms" },
+          { label: "95th pct. RTT", text: "ms(summary?.p95)", unit: "ms" },
+          { label: "Runs", text: "summary ? summary.runs : '–'" },
+        ],
+        "range-summary",
+      )}
       <div class="alert alert-error" role="alert" x-show="error" x-text="error" x-cloak></div>
       <p class="muted small chart-note" x-text="note"></p>
       <h3 class="chart-title">Packet loss</h3>
@@ -260,7 +255,6 @@ export interface ResultsPage {
 }
 
 export function monitorResults(ctx: PageContext, p: ResultsPage) {
-  const pages = Math.max(1, Math.ceil(p.total / p.limit));
   const url = (page: number) => `${ctx.base}/monitors/${p.monitorId}/results?page=${page}`;
   return html`<div id="monitor-results" hx-get="${url(p.page)}" hx-trigger="refresh" hx-swap="outerHTML" x-data="monitorResults(${jsonAttr({ id: p.monitorId, page: p.page })})">
     ${
@@ -313,13 +307,7 @@ export function monitorResults(ctx: PageContext, p: ResultsPage) {
             )}
           </table>
         </div>
-        <nav class="pager" aria-label="Result pages">
-          <span class="muted small">${p.total} result${p.total === 1 ? "" : "s"} · page ${p.page} of ${pages} · times in ms</span>
-          <span class="row">
-            <button class="btn btn-small" type="button" hx-get="${url(p.page - 1)}" hx-target="#monitor-results" hx-swap="outerHTML" ${p.page <= 1 ? html`disabled` : ""}>Previous</button>
-            <button class="btn btn-small" type="button" hx-get="${url(p.page + 1)}" hx-target="#monitor-results" hx-swap="outerHTML" ${p.page >= pages ? html`disabled` : ""}>Next</button>
-          </span>
-        </nav>`
+        ${pager({ total: p.total, page: p.page, limit: p.limit, url, target: "#monitor-results", note: "times in ms" })}`
     }
   </div>`;
 }

@@ -3,6 +3,7 @@ import { formatTarget } from "../../src/core/host";
 import { html, jsonAttr, type SafeHtml } from "../../src/core/html";
 import type { LiveProgress, RunInfo } from "../../src/speedtest/speedtest.events";
 import type { IperfServerRow } from "../../src/speedtest/speedtest.repository";
+import { liveFigures } from "../components/charts";
 import { icons } from "../icons";
 import { layout, type PageContext } from "../layout";
 
@@ -86,12 +87,12 @@ function livePanel() {
       <div class="progress-bar" :style="'width:' + percent + '%'"></div>
     </div>
     <div class="live-chart" x-ref="chart"></div>
-    <dl class="live-figures">
-      <div><dt>Latency</dt><dd><span x-text="fmt(figures.latency)">–</span> <small>ms</small></dd></div>
-      <div><dt>Jitter</dt><dd><span x-text="fmt(figures.jitter)">–</span> <small>ms</small></dd></div>
-      <div><dt>Download</dt><dd><span x-text="fmt(figures.download)">–</span> <small>Mbit/s</small></dd></div>
-      <div><dt>Upload</dt><dd><span x-text="fmt(figures.upload)">–</span> <small>Mbit/s</small></dd></div>
-    </dl>
+    ${liveFigures([
+      { label: "Latency", text: "fmt(figures.latency)", unit: "ms" },
+      { label: "Jitter", text: "fmt(figures.jitter)", unit: "ms" },
+      { label: "Download", text: "fmt(figures.download)", unit: "Mbit/s" },
+      { label: "Upload", text: "fmt(figures.upload)", unit: "Mbit/s" },
+    ])}
   </section>`;
 }
 

@@ -3,6 +3,7 @@ import { html } from "../../src/core/html";
 import type { SpeedTestRow } from "../../src/speedtest/speedtest.repository";
 import type { TestType } from "../../src/speedtest/speedtest.schema";
 import { localTime, mbps, ms } from "../components/format";
+import { pager } from "../components/pager";
 import type { PageContext } from "../layout";
 
 export const PROVIDER_LABEL: Record<TestType, string> = {
@@ -19,7 +20,6 @@ export interface ResultsPage {
 }
 
 export function resultsTable(ctx: PageContext, p: ResultsPage) {
-  const pages = Math.max(1, Math.ceil(p.total / p.limit));
   const url = (page: number) => `${ctx.base}/speedtest/results?page=${page}&limit=${p.limit}`;
   return html`<div id="results" hx-get="${url(p.page)}" hx-trigger="speedtest-finished from:body" hx-swap="outerHTML">
     ${
@@ -55,13 +55,7 @@ export function resultsTable(ctx: PageContext, p: ResultsPage) {
             </tbody>
           </table>
         </div>
-        <nav class="pager" aria-label="Result pages">
-          <span class="muted small">${p.total} result${p.total === 1 ? "" : "s"} · page ${p.page} of ${pages}</span>
-          <span class="row">
-            <button class="btn btn-small" type="button" hx-get="${url(p.page - 1)}" hx-target="#results" hx-swap="outerHTML" ${p.page <= 1 ? html`disabled` : ""}>Previous</button>
-            <button class="btn btn-small" type="button" hx-get="${url(p.page + 1)}" hx-target="#results" hx-swap="outerHTML" ${p.page >= pages ? html`disabled` : ""}>Next</button>
-          </span>
-        </nav>`
+        ${pager({ total: p.total, page: p.page, limit: p.limit, url, target: "#results" })}`
     }
   </div>`;
 }
