@@ -1,10 +1,62 @@
 // Alpine components and small page helpers. Loaded deferred before Alpine, so components register in alpine:init.
+
+// Helpers every page's components use, on window.netronome.
 (() => {
-  const cssVar = (name) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
   const isDark = () => (window.netronomeTheme ? window.netronomeTheme() === "dark" : false);
+
+  // The theme's colours are light-dark() pairs; ApexCharts needs plain rgb() to apply its fill opacity.
+  const themeColor = (name) => {
+    const probe = document.createElement("span");
+    probe.style.color = `var(${name})`;
+    document.body.append(probe);
+    const color = getComputedStyle(probe).color;
+    probe.remove();
+    return color;
+  };
+
   const eventData = (event) => {
     const raw = event.detail?.data;
     return typeof raw === "string" ? JSON.parse(raw) : raw;
+  };
+
+  window.netronome = {
+    themeColor,
+
+    /** ApexCharts theme settings for the current light or dark theme. */
+    chartTheme() {
+      return {
+        mode: isDark() ? "dark" : "light",
+        background: "transparent",
+        foreColor: themeColor("--muted"),
+        grid: themeColor("--border"),
+      };
+    },
+
+    /** Calls handler(data, name) for the named events of the page's /events stream; returns a function that stops it. */
+    onServerEvents(names, handler) {
+      const listeners = names.map((name) => [name, (event) => handler(eventData(event), name)]);
+      for (const [name, listener] of listeners) window.addEventListener(name, listener);
+      return () => {
+        for (const [name, listener] of listeners) window.removeEventListener(name, listener);
+      };
+    },
+
+    /** Calls `render` whenever the user switches the theme; returns a function that stops it. */
+    onThemeChange(render) {
+      document.addEventListener("netronome:theme", render);
+      return () => document.removeEventListener("netronome:theme", render);
+    },
+
+    /** GETs JSON from the app. An expired session goes to the sign-in page (and resolves undefined); an error status throws its message. */
+    async getJson(base, path) {
+      const res = await fetch(`${base}${path}`, { headers: { accept: "application/json" } });
+      if (res.status === 401) {
+        window.location.href = `${base}/login`;
+        return undefined;
+      }
+      if (!res.ok) throw new Error((await res.json()).message ?? res.statusText);
+      return res.json();
+    },
   };
 
   // Timestamps are rendered in UTC by the server; show them in the viewer's timezone.
@@ -36,20 +88,16 @@
   setInterval(() => {
     for (const el of document.querySelectorAll('time[data-local="relative"]')) localiseTimes(el.parentElement);
   }, 30_000);
+})();
+
+// Speed Test page and dashboard.
+(() => {
+  const { chartTheme, getJson, onServerEvents, onThemeChange, themeColor } = window.netronome;
 
   function niceScale(value) {
     for (const step of [10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 100000])
       if (value <= step) return step;
     return Math.ceil(value / 100000) * 100000;
-  }
-
-  function chartTheme() {
-    return {
-      mode: isDark() ? "dark" : "light",
-      background: "transparent",
-      foreColor: cssVar("--muted"),
-      grid: cssVar("--border"),
-    };
   }
 
   document.addEventListener("alpine:init", () => {
@@ -79,15 +127,22 @@
             this.onProgress({ run: initial.current.run, progress: initial.current.progress });
         }
         this.$nextTick(() => this.renderChart());
-        const on = (name, fn) => window.addEventListener(name, (e) => fn.call(this, eventData(e)));
-        on("speedtest-started", this.onStarted);
-        on("speedtest-progress", this.onProgress);
-        on("speedtest-finished", this.onFinished);
-        on("speedtest-cancelled", this.onCancelled);
-        on("speedtest-rejected", this.onRejected);
-        document.addEventListener("netronome:theme", () => this.renderChart());
+        const handlers = {
+          "speedtest-started": this.onStarted,
+          "speedtest-progress": this.onProgress,
+          "speedtest-finished": this.onFinished,
+          "speedtest-cancelled": this.onCancelled,
+          "speedtest-rejected": this.onRejected,
+        };
+        const stopEvents = onServerEvents(Object.keys(handlers), (data, name) => handlers[name].call(this, data));
+        const stopTheme = onThemeChange(() => this.renderChart());
+        this.stop = () => {
+          stopEvents();
+          stopTheme();
+        };
       },
       destroy() {
+        this.stop?.();
         this.chart?.destroy();
       },
 
@@ -199,7 +254,7 @@
           },
           theme: { mode: theme.mode },
           stroke: { width: 2, curve: "smooth" },
-          colors: [cssVar("--download"), cssVar("--upload")],
+          colors: [themeColor("--download"), themeColor("--upload")],
           series: this.series(),
           xaxis: { type: "datetime", labels: { show: false }, tooltip: { enabled: false } },
           yaxis: { min: 0, labels: { formatter: (v) => `${Math.round(v)}` }, title: { text: "Mbit/s" } },
@@ -234,10 +289,15 @@
 
       init() {
         this.load();
-        window.addEventListener("speedtest-finished", () => this.load());
-        document.addEventListener("netronome:theme", () => this.render());
+        const stopEvents = onServerEvents(["speedtest-finished"], () => this.load());
+        const stopTheme = onThemeChange(() => this.render());
+        this.stop = () => {
+          stopEvents();
+          stopTheme();
+        };
       },
       destroy() {
+        this.stop?.();
         this.chart?.destroy();
       },
       setRange(range) {
@@ -254,15 +314,9 @@
         const params = new URLSearchParams({ timeRange: this.range });
         if (this.serverId) params.set("serverId", this.serverId);
         try {
-          const res = await fetch(`${initial.base}/api/speedtest/chart?${params}`, {
-            headers: { accept: "application/json" },
-          });
-          if (res.status === 401) {
-            window.location.href = `${initial.base}/login`;
-            return;
-          }
-          if (!res.ok) throw new Error((await res.json()).message ?? res.statusText);
-          this.data = await res.json();
+          const data = await getJson(initial.base, `/api/speedtest/chart?${params}`);
+          if (!data) return;
+          this.data = data;
           this.empty = this.data.points.length === 0;
           this.render();
         } catch (e) {
@@ -274,10 +328,10 @@
       render() {
         if (!this.data || !this.$refs.chart || !window.ApexCharts) return;
         const defs = [
-          { key: "download", name: "Download", color: cssVar("--download"), axis: 0 },
-          { key: "upload", name: "Upload", color: cssVar("--upload"), axis: 0 },
-          { key: "latency", name: "Latency", color: cssVar("--latency"), axis: 1 },
-          { key: "jitter", name: "Jitter", color: cssVar("--jitter"), axis: 1 },
+          { key: "download", name: "Download", color: themeColor("--download"), axis: 0 },
+          { key: "upload", name: "Upload", color: themeColor("--upload"), axis: 0 },
+          { key: "latency", name: "Latency", color: themeColor("--latency"), axis: 1 },
+          { key: "jitter", name: "Jitter", color: themeColor("--jitter"), axis: 1 },
         ].filter((d) => this.metrics[d.key]);
         const series = defs.map((d) => ({ name: d.name, data: this.data.points.map((p) => [p.t, p[d.key]]) }));
         const hasRate = defs.some((d) => d.axis === 0);
@@ -543,23 +597,7 @@
 // Packet-loss monitors panel (Traceroute page): live status from the page's event stream, the schedule form,
 // per-monitor loss and RTT charts, and results that refresh when a run of their monitor finishes.
 (() => {
-  // The theme's colours are light-dark() pairs; ApexCharts needs plain rgb() to apply its fill opacity.
-  const themeColor = (name) => {
-    const probe = document.createElement("span");
-    probe.style.color = `var(${name})`;
-    document.body.append(probe);
-    const color = getComputedStyle(probe).color;
-    probe.remove();
-    return color;
-  };
-  const isDark = () => (window.netronomeTheme ? window.netronomeTheme() === "dark" : false);
-  const eventData = (event) => {
-    const raw = event.detail?.data;
-    return typeof raw === "string" ? JSON.parse(raw) : raw;
-  };
-  const onEvents = (names, handler) => {
-    for (const name of names) window.addEventListener(name, (e) => handler(name, eventData(e)));
-  };
+  const { chartTheme, getJson, onServerEvents, onThemeChange, themeColor } = window.netronome;
   const rtt = (v) => {
     if (v === null || v === undefined || !Number.isFinite(v)) return "–";
     return v < 1 ? v.toFixed(3) : v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0);
@@ -586,13 +624,24 @@
       selected: initial.selected,
 
       init() {
-        onEvents(["packetloss-queued", "packetloss-started", "packetloss-progress"], (_name, update) => {
-          this.live[update.monitorId] = update;
-        });
-        onEvents(["packetloss-finished", "packetloss-cancelled"], (name, update) => {
+        const stopProgress = onServerEvents(
+          ["packetloss-queued", "packetloss-started", "packetloss-progress"],
+          (update) => {
+            this.live[update.monitorId] = update;
+          },
+        );
+        const stopEnds = onServerEvents(["packetloss-finished", "packetloss-cancelled"], (update, name) => {
           delete this.live[update.monitorId];
           if (name === "packetloss-finished") this.states[update.monitorId] = update.state;
         });
+        // htmx replaces the panel after every action: the replaced component must stop listening.
+        this.stop = () => {
+          stopProgress();
+          stopEnds();
+        };
+      },
+      destroy() {
+        this.stop?.();
       },
       select(id) {
         this.selected = id;
@@ -632,13 +681,11 @@
     // Reloads page 1 when a run of its monitor finishes, unless the user has hop details open.
     Alpine.data("monitorResults", (initial) => ({
       init() {
-        const onFinished = (e) => {
-          if (eventData(e).monitorId !== initial.id || initial.page !== 1) return;
+        this.stop = onServerEvents(["packetloss-finished"], (update) => {
+          if (update.monitorId !== initial.id || initial.page !== 1) return;
           if (this.$root.querySelector(".hops-row:not([style*='display: none'])")) return;
           this.$root.dispatchEvent(new CustomEvent("refresh"));
-        };
-        window.addEventListener("packetloss-finished", onFinished);
-        this.stop = () => window.removeEventListener("packetloss-finished", onFinished);
+        });
       },
       destroy() {
         this.stop?.();
@@ -655,15 +702,13 @@
 
       init() {
         this.load();
-        const onFinished = (e) => {
-          if (eventData(e).monitorId === initial.id) this.load();
-        };
-        const onTheme = () => this.render();
-        window.addEventListener("packetloss-finished", onFinished);
-        document.addEventListener("netronome:theme", onTheme);
+        const stopEvents = onServerEvents(["packetloss-finished"], (update) => {
+          if (update.monitorId === initial.id) this.load();
+        });
+        const stopTheme = onThemeChange(() => this.render());
         this.stop = () => {
-          window.removeEventListener("packetloss-finished", onFinished);
-          document.removeEventListener("netronome:theme", onTheme);
+          stopEvents();
+          stopTheme();
         };
       },
       destroy() {
@@ -684,18 +729,12 @@
       async load() {
         this.error = "";
         try {
-          const res = await fetch(
-            `${initial.base}/api/packetloss/monitors/${initial.id}/chart?timeRange=${this.range}`,
-            {
-              headers: { accept: "application/json" },
-            },
+          const data = await getJson(
+            initial.base,
+            `/api/packetloss/monitors/${initial.id}/chart?timeRange=${this.range}`,
           );
-          if (res.status === 401) {
-            window.location.href = `${initial.base}/login`;
-            return;
-          }
-          if (!res.ok) throw new Error((await res.json()).message ?? res.statusText);
-          this.data = await res.json();
+          if (!data) return;
+          this.data = data;
           this.summary = this.data.summary;
           const step = this.data.stepSeconds;
           const every = step >= 86400 ? "day" : step >= 3600 ? `${step / 3600} h` : `${step / 60} min`;
@@ -709,18 +748,18 @@
         if (!this.data || !window.ApexCharts) return;
         for (const chart of this.charts) chart.destroy();
         const points = this.data.points;
-        const dark = isDark();
+        const theme = chartTheme();
         const base = {
           chart: {
             height: 220,
             animations: { enabled: false },
-            background: "transparent",
-            foreColor: themeColor("--muted"),
+            background: theme.background,
+            foreColor: theme.foreColor,
             toolbar: { show: false },
             zoom: { enabled: false },
           },
-          theme: { mode: dark ? "dark" : "light" },
-          grid: { borderColor: themeColor("--border") },
+          theme: { mode: theme.mode },
+          grid: { borderColor: theme.grid },
           xaxis: {
             type: "datetime",
             labels: { datetimeUTC: false },
