@@ -1,20 +1,16 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { Client, startTestApp, type TestApp } from "../helpers/app";
-import { createSqliteDatabase, type TestDatabase } from "../helpers/db";
+import { Client, startSqliteTestApp, type TestApp } from "../helpers/app";
 
-let database: TestDatabase;
 let t: TestApp;
 let assetUrls: string[];
 beforeAll(async () => {
-  database = await createSqliteDatabase();
-  t = await startTestApp(database);
+  t = await startSqliteTestApp();
   await t.services.auth.createUser("admin", "password123");
   const page = await (await new Client(t.app).get("/login")).text();
   assetUrls = [...page.matchAll(/(?:href|src)="(\/assets\/[^"]+)"/g)].map((m) => m[1]!);
 });
 afterAll(async () => {
   await t.close();
-  await database.drop();
 });
 
 test("pages reference htmx, its SSE extension, Alpine, the stylesheet and the icon by content hash", () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { Client, startTestApp, type TestApp } from "../helpers/app";
+import { Client, startSqliteTestApp, startTestApp, type TestApp } from "../helpers/app";
 import { describeEachDialect, type TestDatabase } from "../helpers/db";
 
 describeEachDialect("first-run registration, login and logout", (dialect) => {
@@ -255,9 +255,7 @@ describeEachDialect("route protection", (dialect) => {
 
 describe("XSS", () => {
   test("a username with markup is shown as text on the page", async () => {
-    const { createSqliteDatabase } = await import("../helpers/db");
-    const database = await createSqliteDatabase();
-    const t = await startTestApp(database);
+    const t = await startSqliteTestApp();
     try {
       await t.services.auth.register("alice", "password123");
       const c = new Client(t.app);
@@ -267,7 +265,6 @@ describe("XSS", () => {
       expect(text).not.toContain("<script>alert(1)</script>");
     } finally {
       await t.close();
-      await database.drop();
     }
   });
 });

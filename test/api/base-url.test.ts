@@ -1,17 +1,13 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { Client, startTestApp, type TestApp } from "../helpers/app";
-import { createSqliteDatabase, type TestDatabase } from "../helpers/db";
+import { Client, startSqliteTestApp, type TestApp } from "../helpers/app";
 
 // Behind a reverse proxy at a sub-path, every link, asset, redirect, cookie path and API route carries the prefix.
-let database: TestDatabase;
 let t: TestApp;
 beforeAll(async () => {
-  database = await createSqliteDatabase();
-  t = await startTestApp(database, { server: { base_url: "/netronome/" } });
+  t = await startSqliteTestApp({ server: { base_url: "/netronome/" } });
 });
 afterAll(async () => {
   await t.close();
-  await database.drop();
 });
 
 test("redirects, cookies, links and assets carry the base URL", async () => {

@@ -4,8 +4,7 @@
  * creates (10.213.0.0/16), always numeric: no reverse DNS query may leave the machine.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { Client, signedInClient, startTestApp, type TestApp } from "../helpers/app";
-import { createSqliteDatabase, type TestDatabase } from "../helpers/db";
+import { Client, signedInClient, startSqliteTestApp, type TestApp } from "../helpers/app";
 import { describeIf, hasCommand } from "../helpers/env";
 import { createChain, dropTracerouteProbes, type NetnsChain, netnsAvailable } from "../helpers/netns";
 import { pidsOf } from "../helpers/processes";
@@ -55,17 +54,14 @@ async function readEvents(res: Response, until: (e: StreamEvent) => boolean = ()
 }
 
 describeIf(hasCommand("traceroute"), "traceroute is not installed", "traceroute API", () => {
-  let database: TestDatabase;
   let t: TestApp;
   let c: Client;
   beforeAll(async () => {
-    database = await createSqliteDatabase();
-    t = await startTestApp(database, { traceroute: NUMERIC });
+    t = await startSqliteTestApp({ traceroute: NUMERIC });
     c = await signedInClient(t);
   });
   afterAll(async () => {
     await t.close();
-    await database.drop();
   });
 
   test("every route requires a session", async () => {
@@ -186,7 +182,6 @@ describeIf(
   "long traces in a namespace chain",
   () => {
     let chain: NetnsChain;
-    let database: TestDatabase;
     let t: TestApp;
     let c: Client;
     beforeAll(async () => {
@@ -194,15 +189,13 @@ describeIf(
       // The target drops traceroute's UDP probes, so a trace stays on silent hops for seconds.
       const drop = await dropTracerouteProbes(chain);
       expect(drop.exitCode).toBe(0);
-      database = await createSqliteDatabase();
-      t = await startTestApp(database, {
+      t = await startSqliteTestApp({
         traceroute: { resolve_hostnames: false, wait_seconds: 3, max_hops: 30, max_silent_hops: 30, max_concurrent: 2 },
       });
       c = await signedInClient(t);
     });
     afterAll(async () => {
       await t?.close();
-      await database?.drop();
       await chain?.destroy();
     });
 
@@ -267,11 +260,6 @@ describeIf(
 
 describe("traceroute settings", () => {
   test("out-of-range values are refused at start-up", async () => {
-    const database = await createSqliteDatabase();
-    try {
-      await expect(startTestApp(database, { traceroute: { queries: 11 } })).rejects.toThrow(/queries/);
-    } finally {
-      await database.drop();
-    }
+    await expect(startSqliteTestApp({ traceroute: { queries: 11 } })).rejects.toThrow(/queries/);
   });
 });

@@ -6,7 +6,7 @@ import { type DbHandle, openDatabase } from "../../src/db";
 import { createApp } from "../../src/server/app";
 import type { AppContext } from "../../src/server/context";
 import { ADMIN } from "./admin";
-import type { TestDatabase } from "./db";
+import { createSqliteDatabase, type TestDatabase } from "./db";
 
 export interface TestApp {
   ctx: AppContext;
@@ -44,6 +44,25 @@ export async function startTestApp(
     close: async () => {
       await created.stop();
       await db.close();
+    },
+  };
+}
+
+/** startTestApp on a fresh SQLite database of its own, which close() deletes. */
+export async function startSqliteTestApp(overrides: Record<string, Record<string, unknown>> = {}): Promise<TestApp> {
+  const database = await createSqliteDatabase();
+  let app: TestApp;
+  try {
+    app = await startTestApp(database, overrides);
+  } catch (e) {
+    await database.drop();
+    throw e;
+  }
+  return {
+    ...app,
+    close: async () => {
+      await app.close();
+      await database.drop();
     },
   };
 }

@@ -6,8 +6,7 @@
  * test address leaves the machine.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { type Client, signedInClient, startTestApp, type TestApp } from "../helpers/app";
-import { createSqliteDatabase, type TestDatabase } from "../helpers/db";
+import { type Client, signedInClient, startSqliteTestApp, type TestApp } from "../helpers/app";
 import { describeIf, hasCommand } from "../helpers/env";
 import { createChain, type NetnsChain, netnsAvailable } from "../helpers/netns";
 
@@ -40,20 +39,17 @@ describeIf(
   "packet-loss monitors over a three-hop chain in network namespaces",
   () => {
     let chain: NetnsChain;
-    let database: TestDatabase;
     let t: TestApp;
     let c: Client;
     beforeAll(async () => {
       chain = await createChain();
-      database = await createSqliteDatabase();
       // ICMP probes: the target answers echo requests at any rate, unlike the port-unreachables UDP probes draw.
-      t = await startTestApp(database, { packetloss: { privileged_mode: true, mtr_enable_dns: false } });
+      t = await startSqliteTestApp({ packetloss: { privileged_mode: true, mtr_enable_dns: false } });
       c = await signedInClient(t);
     });
     // Runs whatever happened in the tests, so no namespace, veth or route outlives the file.
     afterAll(async () => {
       await t?.close();
-      await database?.drop();
       await chain?.destroy();
     });
 

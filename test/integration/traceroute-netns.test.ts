@@ -6,8 +6,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { run } from "../../src/core/runner";
 import { mtrArgv, readMtrJsonRun } from "../../src/diagnostics/probes/mtr";
-import { type Client, signedInClient, startTestApp, type TestApp } from "../helpers/app";
-import { createSqliteDatabase, type TestDatabase } from "../helpers/db";
+import { type Client, signedInClient, startSqliteTestApp, type TestApp } from "../helpers/app";
 import { describeIf, hasCommand } from "../helpers/env";
 import { createChain, dropTracerouteProbes, type NetnsChain, netnsAvailable } from "../helpers/netns";
 
@@ -30,13 +29,11 @@ describeIf(
   "a three-hop chain in network namespaces",
   () => {
     let chain: NetnsChain;
-    let database: TestDatabase;
     let t: TestApp;
     let c: Client;
     beforeAll(async () => {
       chain = await createChain();
-      database = await createSqliteDatabase();
-      t = await startTestApp(database, {
+      t = await startSqliteTestApp({
         traceroute: { resolve_hostnames: false, wait_seconds: 1, max_hops: 12, max_silent_hops: MAX_SILENT_HOPS },
       });
       c = await signedInClient(t);
@@ -44,7 +41,6 @@ describeIf(
     // Runs whatever happened in the tests, so no namespace, veth or route outlives the file.
     afterAll(async () => {
       await t?.close();
-      await database?.drop();
       await chain?.destroy();
     });
 
