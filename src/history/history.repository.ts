@@ -17,6 +17,12 @@ export function createHistoryRepository({ db, t, dialect }: DbHandle) {
       : sql`floor(extract(epoch from ${r.bucketStart}) * 1000 / ${step}) * ${step}`;
   };
   const asNumber = (value: unknown) => Number(value);
+  /** Deletes up to `batch` rows of `table` created before `before`, oldest ids first; returns how many went. */
+  const pruneOldest = async (table: typeof t.packetLossResults | typeof t.speedTests, before: Date, batch: number) => {
+    const ids = db.select({ id: table.id }).from(table).where(lt(table.createdAt, before)).limit(batch);
+    const deleted = await db.delete(table).where(inArray(table.id, ids)).returning({ id: table.id });
+    return deleted.length;
+  };
   return {
     /**
      * The rollups of one resolution in [from, to] merged into chart steps by
@@ -74,17 +80,8 @@ export function createHistoryRepository({ db, t, dialect }: DbHandle) {
     },
 
     /** Deletes up to `batch` raw results older than `before`; returns how many went. Their rollups stay. */
-    async pruneResults(before: Date, batch: number): Promise<number> {
-      const ids = db
-        .select({ id: t.packetLossResults.id })
-        .from(t.packetLossResults)
-        .where(lt(t.packetLossResults.createdAt, before))
-        .limit(batch);
-      const deleted = await db
-        .delete(t.packetLossResults)
-        .where(inArray(t.packetLossResults.id, ids))
-        .returning({ id: t.packetLossResults.id });
-      return deleted.length;
+    pruneResults(before: Date, batch: number): Promise<number> {
+      return pruneOldest(t.packetLossResults, before, batch);
     },
 
     async pruneRollups(resolution: Resolution, before: Date): Promise<number> {
@@ -95,17 +92,9 @@ export function createHistoryRepository({ db, t, dialect }: DbHandle) {
       return deleted.length;
     },
 
-    async pruneSpeedTests(before: Date, batch: number): Promise<number> {
-      const ids = db
-        .select({ id: t.speedTests.id })
-        .from(t.speedTests)
-        .where(lt(t.speedTests.createdAt, before))
-        .limit(batch);
-      const deleted = await db
-        .delete(t.speedTests)
-        .where(inArray(t.speedTests.id, ids))
-        .returning({ id: t.speedTests.id });
-      return deleted.length;
+    /** Deletes up to `batch` speed-test results older than `before`; returns how many went. */
+    pruneSpeedTests(before: Date, batch: number): Promise<number> {
+      return pruneOldest(t.speedTests, before, batch);
     },
   };
 }

@@ -49,18 +49,11 @@ export interface MtrHop {
   stddev: number | null;
 }
 
-/** How the destination itself did: the figures that answer "is the target reachable, and how well". */
-export interface MtrEndToEnd {
+/** How the destination itself did: its hop's figures, which answer "is the target reachable, and how well". */
+export interface MtrEndToEnd
+  extends Pick<MtrHop, "loss" | "sent" | "received" | "last" | "avg" | "best" | "worst" | "stddev"> {
   /** False when no hop was identified as the destination: loss is then 100 % and the RTTs null. */
   reached: boolean;
-  loss: number;
-  sent: number;
-  received: number;
-  last: number | null;
-  avg: number | null;
-  best: number | null;
-  worst: number | null;
-  stddev: number | null;
 }
 
 export interface MtrReport {
