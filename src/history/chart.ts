@@ -95,36 +95,54 @@ export interface ChartPoint {
   max: number | null;
 }
 
+/** Sums and extremes over rollup rows: what a chart point and the range summary are made of. */
+interface Totals {
+  runs: number;
+  packetsSent: number;
+  packetsRecv: number;
+  rttCount: number;
+  rttSum: number;
+  lossMax: number;
+  rttMin: number | null;
+  rttMax: number | null;
+}
+
+function noTotals(): Totals {
+  return { runs: 0, packetsSent: 0, packetsRecv: 0, rttCount: 0, rttSum: 0, lossMax: 0, rttMin: null, rttMax: null };
+}
+
+function addRow(totals: Totals, row: ChartRow): void {
+  totals.runs += row.runs;
+  totals.packetsSent += row.packetsSent;
+  totals.packetsRecv += row.packetsRecv;
+  totals.rttCount += row.rttCount;
+  totals.rttSum += row.rttSum;
+  totals.lossMax = Math.max(totals.lossMax, row.lossMax);
+  if (row.rttMin !== null) totals.rttMin = totals.rttMin === null ? row.rttMin : Math.min(totals.rttMin, row.rttMin);
+  if (row.rttMax !== null) totals.rttMax = totals.rttMax === null ? row.rttMax : Math.max(totals.rttMax, row.rttMax);
+}
+
+const meanRtt = (totals: Totals) => (totals.rttCount > 0 ? totals.rttSum / totals.rttCount : null);
+
 /** Merges rows (sorted by bucket) into one point per step, with null points for steps nothing ran in. */
 export function chartPoints(plan: ChartPlan, rows: readonly ChartRow[]): ChartPoint[] {
   const stepMs = plan.stepSeconds * 1000;
   const points: ChartPoint[] = [];
   let rowIndex = 0;
   for (let t = plan.from; t <= plan.to; t += stepMs) {
-    const acc = { runs: 0, packetsSent: 0, packetsRecv: 0, rttCount: 0, rttSum: 0, lossMax: 0 };
-    let min: number | null = null;
-    let max: number | null = null;
+    const step = noTotals();
     while (rowIndex < rows.length && rows[rowIndex]!.bucketStart.getTime() < t + stepMs) {
       const row = rows[rowIndex++]!;
-      if (row.bucketStart.getTime() < t) continue;
-      acc.runs += row.runs;
-      acc.packetsSent += row.packetsSent;
-      acc.packetsRecv += row.packetsRecv;
-      acc.rttCount += row.rttCount;
-      acc.rttSum += row.rttSum;
-      acc.lossMax = Math.max(acc.lossMax, row.lossMax);
-      if (row.rttMin !== null) min = min === null ? row.rttMin : Math.min(min, row.rttMin);
-      if (row.rttMax !== null) max = max === null ? row.rttMax : Math.max(max, row.rttMax);
+      if (row.bucketStart.getTime() >= t) addRow(step, row);
     }
-    const ran = acc.runs > 0;
     points.push({
       t,
-      runs: acc.runs,
-      loss: lossPercent(acc),
-      lossMax: ran ? acc.lossMax : null,
-      min,
-      avg: acc.rttCount > 0 ? acc.rttSum / acc.rttCount : null,
-      max,
+      runs: step.runs,
+      loss: lossPercent(step),
+      lossMax: step.runs > 0 ? step.lossMax : null,
+      min: step.rttMin,
+      avg: meanRtt(step),
+      max: step.rttMax,
     });
   }
   return points;
@@ -148,29 +166,19 @@ export function rangeSummary(
   rows: readonly ChartRow[],
   histograms: readonly { histogram: readonly number[] }[],
 ): RangeSummary {
-  const acc = { runs: 0, packetsSent: 0, packetsRecv: 0, rttCount: 0, rttSum: 0 };
-  let min: number | null = null;
-  let max: number | null = null;
-  for (const row of rows) {
-    acc.runs += row.runs;
-    acc.packetsSent += row.packetsSent;
-    acc.packetsRecv += row.packetsRecv;
-    acc.rttCount += row.rttCount;
-    acc.rttSum += row.rttSum;
-    if (row.rttMin !== null) min = min === null ? row.rttMin : Math.min(min, row.rttMin);
-    if (row.rttMax !== null) max = max === null ? row.rttMax : Math.max(max, row.rttMax);
-  }
+  const range = noTotals();
+  for (const row of rows) addRow(range, row);
   let merged: number[] = [];
   for (const h of histograms) merged = mergeHistograms(merged, h.histogram);
-  const percentile = (p: number) => histogramPercentile(merged, p, { min, max });
+  const percentile = (p: number) => histogramPercentile(merged, p, { min: range.rttMin, max: range.rttMax });
   return {
-    runs: acc.runs,
-    packetsSent: acc.packetsSent,
-    packetsRecv: acc.packetsRecv,
-    loss: lossPercent(acc),
-    min,
-    avg: acc.rttCount > 0 ? acc.rttSum / acc.rttCount : null,
-    max,
+    runs: range.runs,
+    packetsSent: range.packetsSent,
+    packetsRecv: range.packetsRecv,
+    loss: lossPercent(range),
+    min: range.rttMin,
+    avg: meanRtt(range),
+    max: range.rttMax,
     p50: percentile(50),
     p95: percentile(95),
     p99: percentile(99),
