@@ -15,7 +15,23 @@ declare module "*/public/app.js" {
   const path: string;
   export default path;
 }
+declare module "*/public/dashboard.js" {
+  const path: string;
+  export default path;
+}
+declare module "*/public/monitors.js" {
+  const path: string;
+  export default path;
+}
+declare module "*/public/speedtest.js" {
+  const path: string;
+  export default path;
+}
 declare module "*/public/theme.js" {
+  const path: string;
+  export default path;
+}
+declare module "*/public/traceroute.js" {
   const path: string;
   export default path;
 }

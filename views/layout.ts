@@ -43,8 +43,8 @@ function head(ctx: PageContext, title: string, scripts: readonly AssetName[]): S
     <script src="${asset(ctx, "theme.js")}"></script>
     <script defer src="${asset(ctx, "htmx.js")}"></script>
     <script defer src="${asset(ctx, "hx-sse.js")}"></script>
-    ${scripts.map((s) => html`<script defer src="${asset(ctx, s)}"></script>`)}
     <script defer src="${asset(ctx, "app.js")}"></script>
+    ${scripts.map((s) => html`<script defer src="${asset(ctx, s)}"></script>`)}
     <script defer src="${asset(ctx, "alpine.js")}"></script>
   </head>`;
 }
@@ -55,7 +55,13 @@ export const themeToggle = html`<button type="button" class="btn btn-icon" data-
 
 export function layout(
   ctx: PageContext,
-  opts: { title: string; content: SafeHtml; scripts?: readonly AssetName[]; live?: boolean },
+  opts: {
+    title: string;
+    content: SafeHtml;
+    /** The page's own scripts; they run after app.js and before Alpine starts. */
+    scripts?: readonly AssetName[];
+    live?: boolean;
+  },
 ): SafeHtml {
   return html`<html lang="en">
     ${head(ctx, opts.title, opts.scripts ?? [])}

@@ -12,8 +12,12 @@ import htmxSse from "htmx.org/dist/ext/hx-sse.min.js" with { type: "file" };
 import htmx from "htmx.org/dist/htmx.min.js" with { type: "file" };
 import appCss from "../../public/app.css" with { type: "file" };
 import appJs from "../../public/app.js" with { type: "file" };
+import dashboardJs from "../../public/dashboard.js" with { type: "file" };
 import logo from "../../public/icons/logo.svg" with { type: "file" };
+import monitorsJs from "../../public/monitors.js" with { type: "file" };
+import speedtestJs from "../../public/speedtest.js" with { type: "file" };
 import themeJs from "../../public/theme.js" with { type: "file" };
+import tracerouteJs from "../../public/traceroute.js" with { type: "file" };
 
 const sources = {
   "htmx.js": htmx,
@@ -22,6 +26,10 @@ const sources = {
   "apexcharts.js": apexcharts,
   "app.css": appCss,
   "app.js": appJs,
+  "dashboard.js": dashboardJs,
+  "speedtest.js": speedtestJs,
+  "traceroute.js": tracerouteJs,
+  "monitors.js": monitorsJs,
   "theme.js": themeJs,
   "logo.svg": logo,
 } as const;

@@ -46,7 +46,7 @@ export function dashboardPage(ctx: PageContext, v: DashboardView) {
   return layout(ctx, {
     title: "Dashboard",
     live: true,
-    scripts: ["apexcharts.js"],
+    scripts: ["apexcharts.js", "dashboard.js"],
     content: html`<div class="page-head">
         <div>
           <h1>Dashboard</h1>

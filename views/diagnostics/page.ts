@@ -16,7 +16,7 @@ export function diagnosticsPage(ctx: PageContext, o: { tab: DiagnosticsTab; host
   return layout(ctx, {
     title: "Traceroute",
     live: true,
-    scripts: ["apexcharts.js"],
+    scripts: ["apexcharts.js", "traceroute.js", "monitors.js"],
     content: html`<div class="page-head">
         <div><h1>Network diagnostics</h1><p>Trace the path to a host, or watch packet loss and latency over time.</p></div>
         <nav class="segmented" aria-label="Diagnostics mode">

@@ -1,6 +1,6 @@
 /**
  * The traceroute panel of the Traceroute page: a host form and a hop table
- * that fills in live, driven by the `traceroute` Alpine component (app.js).
+ * that fills in live, driven by the `traceroute` Alpine component (public/traceroute.js).
  * On a phone the table turns into one card per hop.
  */
 import { html, jsonAttr } from "../../src/core/html";

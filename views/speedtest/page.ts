@@ -101,7 +101,7 @@ export function speedtestPage(ctx: PageContext, v: SpeedtestPageView) {
   return layout(ctx, {
     title: "Speed Test",
     live: true,
-    scripts: ["apexcharts.js"],
+    scripts: ["apexcharts.js", "speedtest.js"],
     content: html`<div class="page-head"><div><h1>Speed Test</h1><p>Speedtest.net, LibreSpeed or your own iperf3 server, with live progress.</p></div></div>
       <div class="grid grid-2" x-data="speedTest(${jsonAttr(initial)})">
         <section class="card" aria-labelledby="run-title">
