@@ -114,7 +114,6 @@ export function sessionPlugin(ctx: AppContext, auth: AuthService, secret: string
         /** Signs `user` in: sets the cookie and returns the token (also usable as a Bearer token). */
         issue: (io: unknown, user: SessionUser, sessionVersion: number) => issue(io as SessionIo, user, sessionVersion),
         clear: (cookie: unknown) => clear(cookie as SessionIo["cookie"]),
-        identify: (io: unknown) => identify(io as SessionIo),
         /**
          * Whether the raw Cookie header carries a valid session. For public pages that only redirect
          * signed-in visitors: it skips Elysia's cookie parsing, which costs on every request.

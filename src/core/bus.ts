@@ -20,10 +20,6 @@ export class Bus<E> implements Publisher<E> {
     return () => this.listeners.delete(listener);
   }
 
-  get subscriberCount(): number {
-    return this.listeners.size;
-  }
-
   /**
    * Yields events until `signal` aborts. Waiting is abort-aware, so the generator
    * ends promptly on disconnect. A slow reader keeps at most `maxQueue` events

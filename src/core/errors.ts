@@ -1,5 +1,5 @@
 /**
- * Typed domain errors. Services throw these; one hook in server/errors.ts turns
+ * Typed domain errors. Services throw these; one hook in server/errors.plugin.ts turns
  * them into HTTP responses, so no service ever sees a Request.
  */
 export class AppError extends Error {

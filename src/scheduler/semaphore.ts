@@ -1,8 +1,8 @@
 /**
  * A concurrency group: at most `capacity` holders at once, the rest wait in FIFO
- * order. The scheduler gives one to each group of jobs ("speedtest" with capacity 1,
- * "monitors" with max_concurrent_monitors), and services that run the same work on
- * demand (a manual speed test) take the same semaphore, so both share one limit.
+ * order. Jobs that share one through the scheduler (monitors, capped at
+ * max_concurrent_monitors) queue for it; a service may hold the same semaphore
+ * itself (the speed-test slot of capacity 1, taken by manual and scheduled tests).
  */
 
 /** Gives the slot back. Calling it more than once has no further effect. */

@@ -121,5 +121,3 @@ export async function createApp(ctx: AppContext) {
     },
   };
 }
-
-export type App = Awaited<ReturnType<typeof createApp>>["app"];

@@ -1,4 +1,4 @@
-/** Speed-test routes: the JSON API (original paths and fields) and the Speed Test page. */
+/** The speed-test JSON API (original paths and fields); the Speed Test page and its fragments are in speedtest.pages.ts. */
 import { Elysia } from "elysia";
 import type { SessionPlugin } from "../auth/session.plugin";
 import { NotFound } from "../core/errors";

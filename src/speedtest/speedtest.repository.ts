@@ -29,11 +29,6 @@ export function createSpeedtestRepository({ db, t }: DbHandle) {
       return saved!;
     },
 
-    async findResult(id: number): Promise<SpeedTestRow | undefined> {
-      const [row] = await db.select().from(t.speedTests).where(eq(t.speedTests.id, id)).limit(1);
-      return row;
-    },
-
     /** Newest first. */
     async history(
       filter: HistoryFilter,

@@ -28,8 +28,6 @@ export function hopJson(hop: TraceHop) {
   };
 }
 
-export type HopJson = ReturnType<typeof hopJson>;
-
 /** GET /api/traceroute: `{destination, ip, hops, totalHops, complete}` and why the trace ended. */
 export function tracerouteJson(r: TraceResult) {
   return {
