@@ -46,6 +46,7 @@ export const speedTests = pgTable(
     latencyMs: doublePrecision("latency_ms"),
     jitterMs: doublePrecision("jitter_ms"),
     packetLoss: doublePrecision("packet_loss"),
+    isp: text(),
     bytesDownloaded: bigint("bytes_downloaded", { mode: "number" }).notNull().default(0),
     bytesUploaded: bigint("bytes_uploaded", { mode: "number" }).notNull().default(0),
     durationMs: integer("duration_ms").notNull().default(0),

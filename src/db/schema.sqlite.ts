@@ -37,6 +37,8 @@ export const speedTests = sqliteTable(
     latencyMs: real("latency_ms"),
     jitterMs: real("jitter_ms"),
     packetLoss: real("packet_loss"),
+    /** The client's ISP as the test service saw it. */
+    isp: text(),
     bytesDownloaded: integer("bytes_downloaded").notNull().default(0),
     bytesUploaded: integer("bytes_uploaded").notNull().default(0),
     durationMs: integer("duration_ms").notNull().default(0),

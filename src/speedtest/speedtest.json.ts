@@ -1,4 +1,4 @@
-/** The JSON shapes of the speed-test API: the original's field names, numeric values. */
+/** The JSON shapes of the speed-test API: the original's field names (plus `isp`), numeric values. */
 import type { SpeedTestRow } from "./speedtest.repository";
 
 export function resultJson(r: SpeedTestRow) {
@@ -13,6 +13,7 @@ export function resultJson(r: SpeedTestRow) {
     latency: r.latencyMs,
     jitter: r.jitterMs,
     packetLoss: r.packetLoss,
+    isp: r.isp,
     bytesDownloaded: r.bytesDownloaded,
     bytesUploaded: r.bytesUploaded,
     durationMs: r.durationMs,
@@ -39,6 +40,7 @@ export const CSV_COLUMNS = [
   "durationMs",
   "isScheduled",
   "error",
+  "isp",
 ] as const;
 
 function csvCell(v: unknown): string {

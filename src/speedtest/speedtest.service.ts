@@ -160,6 +160,7 @@ export function createSpeedtestService(deps: {
         latencyMs: m.latencyMs,
         jitterMs: m.jitterMs,
         packetLoss: m.packetLoss,
+        isp: m.isp,
         bytesDownloaded: Math.round(m.bytesDownloaded),
         bytesUploaded: Math.round(m.bytesUploaded),
         durationMs: Math.round(m.durationMs),

@@ -303,6 +303,24 @@ describe("LibreSpeed run", () => {
 });
 
 describe("LibreSpeed getIP", () => {
+  test("a run asks its server for the ISP once and puts it on the result", async () => {
+    const rawIspInfo = { ip: "203.0.113.7", org: "AS64500 Example Fibre", country: "NL" };
+    const { mock, provider } = await setup({ server: { rawIspInfo } });
+    const result = await provider.run(runOptions({ serverId: "custom-1", enableDownload: false, enableUpload: false }));
+    expect(result.isp).toBe("Example Fibre");
+    expect(mock.counters.getIpRequests).toBe(1);
+  });
+
+  test("a getIP failure leaves the ISP unknown and the test goes on", async () => {
+    const { provider, serversFile } = await setup();
+    const servers = JSON.parse(await Bun.file(serversFile).text());
+    servers[0].getIpURL = "missing.php";
+    await Bun.write(serversFile, JSON.stringify(servers));
+    const result = await provider.run(runOptions({ serverId: "custom-1", enableDownload: false, enableUpload: false }));
+    expect(result.isp).toBeNull();
+    expect(result.latencyMs!).toBeGreaterThan(0);
+  });
+
   test("the localhost label, without the IP", async () => {
     const { mock, provider } = await setup();
     expect(await provider.clientInfo(signal(), "public-1")).toEqual({ isp: "localhost IPv4 access", country: null });

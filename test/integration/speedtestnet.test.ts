@@ -209,6 +209,13 @@ describe("speedtest.net run", () => {
     expect(options.progress.filter((p) => p.phase === "download").at(-1)!.mbps).toBe(result.downloadMbps!);
   });
 
+  test("the result names the ISP from the configuration, at no extra request", async () => {
+    const { mock, provider } = await setup();
+    const result = await provider.run(runOptions({ serverId: "1001", enableDownload: false, enableUpload: false }));
+    expect(result.isp).toBe("Loopback Networks");
+    expect(mock.counters.configRequests).toBe(1);
+  });
+
   test("disabled phases are skipped", async () => {
     const { mock, provider } = await setup();
     const result = await provider.run(runOptions({ serverId: "1001", enableUpload: false }));

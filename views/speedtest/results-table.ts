@@ -44,7 +44,7 @@ export function resultsTable(ctx: PageContext, p: ResultsPage) {
                 (r) => html`<tr>
                   <td>${localTime(r.createdAt)}</td>
                   <td><span class="badge">${PROVIDER_LABEL[r.testType]}</span>${r.isScheduled ? html` <span class="badge badge-info" title="Started by a schedule">scheduled</span>` : ""}</td>
-                  <td><span class="truncate" title="${r.serverHost}">${r.serverName}</span></td>
+                  <td><span class="truncate" title="${r.serverHost}">${r.serverName}</span>${r.isp ? html`<span class="muted small truncate result-isp" title="The ISP the test ran through">via ${r.isp}</span>` : ""}</td>
                   <td class="num">${mbps(r.downloadMbps)} <span class="muted small">Mbit/s</span></td>
                   <td class="num">${mbps(r.uploadMbps)} <span class="muted small">Mbit/s</span></td>
                   <td class="num">${ms(r.latencyMs)} <span class="muted small">ms</span></td>

@@ -112,6 +112,7 @@ export async function lowestLatencyServer<S>(
 /** A finished HTTP test as a Measurement; a phase that did not run is null (and moved no bytes). */
 export function httpMeasurement(o: {
   server: Pick<Measurement, "serverId" | "serverName" | "serverHost">;
+  isp: string | null;
   latency: LatencyResult;
   download: TransferResult | null;
   upload: TransferResult | null;
@@ -124,6 +125,7 @@ export function httpMeasurement(o: {
     latencyMs: o.latency.latencyMs,
     jitterMs: o.latency.jitterMs,
     packetLoss: null,
+    isp: o.isp,
     bytesDownloaded: o.download?.totalBytes ?? 0,
     bytesUploaded: o.upload?.totalBytes ?? 0,
     durationMs: performance.now() - o.startedAt,

@@ -171,6 +171,7 @@ export function createIperf3Provider(settings: Iperf3Settings): SpeedTestProvide
         // UDP: iperf3's receiver jitter; TCP: the spread of the ping RTTs (as speedtest.net clients report jitter).
         jitterMs: options.udp ? worst([download?.jitterMs, upload?.jitterMs]) : (ping?.mdevMs ?? null),
         packetLoss: options.udp ? worst([download?.lossPercent, upload?.lossPercent]) : null,
+        isp: null,
         bytesDownloaded: download?.bytes ?? 0,
         bytesUploaded: upload?.bytes ?? 0,
         durationMs: performance.now() - started,

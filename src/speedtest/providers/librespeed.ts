@@ -91,6 +91,8 @@ const MAX_LIST_BYTES = 10 * 1024 * 1024;
 /** Auto selection: servers pinged at once, and the patience per ping (the web client's 2 s). */
 const SELECTION_CONCURRENCY = 8;
 const SELECTION_PING_TIMEOUT_MS = 2_000;
+/** A test asks its server for the client's ISP and waits this long at most; without an answer the ISP stays unknown. */
+const ISP_LOOKUP_TIMEOUT_MS = 2_000;
 /** Room in the test's timeout for selection, pings and the ends of both transfer phases. */
 const TEST_MARGIN_MS = 5_000;
 /** Scheme given to protocol-relative servers of the local file. */
@@ -171,6 +173,28 @@ export function createLibreSpeedProvider(settings: LibreSpeedSettings): LibreSpe
     return match;
   };
 
+  /** The client's ISP and country as `server`'s getIP sees them. */
+  const askGetIp = async (server: LibreSpeedServer, timeoutMs: number, signal: AbortSignal) => {
+    const url = new URL(server.getIpUrl);
+    url.searchParams.set("isp", "true");
+    url.searchParams.set("distance", "km");
+    const response = await fetch(url, { signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) });
+    const text = await response.text();
+    if (!response.ok)
+      throw new ProviderError(`LibreSpeed getIP failed: HTTP ${response.status} from ${publicUrl(url.href)}`);
+    return parseClientInfo(text);
+  };
+
+  /** The ISP for a result: a server without getIP, or one slow to answer it, leaves it unknown. */
+  const ispThrough = async (server: LibreSpeedServer, signal: AbortSignal): Promise<string | null> => {
+    try {
+      return (await askGetIp(server, ISP_LOOKUP_TIMEOUT_MS, signal)).isp;
+    } catch {
+      if (signal.aborted) throw signal.reason;
+      return null;
+    }
+  };
+
   /** The server with the lowest ping (best of two after a warm-up), as LibreSpeed's own selection does. */
   const pickBestServer = async (signal: AbortSignal): Promise<LibreSpeedServer> => {
     const servers = await allServers(signal);
@@ -199,14 +223,7 @@ export function createLibreSpeedProvider(settings: LibreSpeedSettings): LibreSpe
     async clientInfo(signal, serverId) {
       const server = serverId ? await findServer(serverId, signal) : (await allServers(signal))[0];
       if (!server) throw new ProviderError("no LibreSpeed servers to ask for the client's ISP");
-      const url = new URL(server.getIpUrl);
-      url.searchParams.set("isp", "true");
-      url.searchParams.set("distance", "km");
-      const response = await fetch(url, { signal: AbortSignal.any([signal, AbortSignal.timeout(requestTimeoutMs)]) });
-      const text = await response.text();
-      if (!response.ok)
-        throw new ProviderError(`LibreSpeed getIP failed: HTTP ${response.status} from ${publicUrl(url.href)}`);
-      return parseClientInfo(text);
+      return askGetIp(server, requestTimeoutMs, signal);
     },
 
     run(options): Promise<Measurement> {
@@ -214,6 +231,7 @@ export function createLibreSpeedProvider(settings: LibreSpeedSettings): LibreSpe
         const startedAt = performance.now();
         options.onProgress({ phase: "latency", percent: 0 });
         const server = options.serverId ? await findServer(options.serverId, signal) : await pickBestServer(signal);
+        const isp = await ispThrough(server, signal);
 
         const samples = await measureHttpPings(server.pingUrl, {
           count: config.pingCount,
@@ -243,6 +261,7 @@ export function createLibreSpeedProvider(settings: LibreSpeedSettings): LibreSpe
 
         return httpMeasurement({
           server: { serverId: server.id, serverName: server.name, serverHost: new URL(server.base).host },
+          isp,
           latency: libreSpeedLatency(samples),
           download,
           upload,

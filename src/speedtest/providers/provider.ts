@@ -56,6 +56,8 @@ export interface Measurement {
   jitterMs: number | null;
   /** Packet loss in percent where the provider measures it (iperf3 UDP), else null. */
   packetLoss: number | null;
+  /** The ISP the test ran through, as the test service sees the client; null when it does not say (iperf3). */
+  isp: string | null;
   bytesDownloaded: number;
   bytesUploaded: number;
   durationMs: number;

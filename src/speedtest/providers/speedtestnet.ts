@@ -1,7 +1,7 @@
 /**
  * speedtest.net through Ookla's legacy HTTP protocol, natively (no external
  * binary). Flow, as in speedtest-cli and speedtest-go (protocols.md §1):
- * the configuration XML gives the client's location, the server list comes
+ * the configuration XML gives the client's location and ISP, the server list comes
  * from the JSON API (the XML lists when it is empty or unreadable), the best
  * server is the one with the lowest measured latency among the 5 closest, and
  * every test URL derives from the server's upload.php URL: latency.txt and
@@ -196,6 +196,11 @@ export function createSpeedtestNetProvider(settings: SpeedtestNetSettings): Spee
     throw lastFailure;
   };
 
+  const clientInfo = async (signal: AbortSignal): Promise<SpeedtestNetClientInfo> => {
+    const { config: clientConfig } = await catalog(signal);
+    return { isp: clientConfig?.isp ?? null, country: clientConfig?.country ?? null };
+  };
+
   /** The lowest-latency server among the closest CLOSEST_CANDIDATES (speedtest-cli's rule). */
   const pickBestServer = async (signal: AbortSignal): Promise<OoklaServer> => {
     const { servers, config: clientConfig } = await catalog(signal);
@@ -225,10 +230,7 @@ export function createSpeedtestNetProvider(settings: SpeedtestNetSettings): Spee
       return servers.map(toServerInfo);
     },
 
-    async clientInfo(signal) {
-      const { config: clientConfig } = await catalog(signal);
-      return { isp: clientConfig?.isp ?? null, country: clientConfig?.country ?? null };
-    },
+    clientInfo,
 
     async run(options): Promise<Measurement> {
       const startedAt = performance.now();
@@ -237,6 +239,8 @@ export function createSpeedtestNetProvider(settings: SpeedtestNetSettings): Spee
       const server = await withDeadline("speedtest.net server selection", timeoutMs, signal, (phaseSignal) =>
         options.serverId ? findServerById(options.serverId, phaseSignal) : pickBestServer(phaseSignal),
       );
+      // Choosing the server has loaded the configuration, so this costs no request.
+      const { isp } = await clientInfo(signal);
 
       const samples = await withDeadline("speedtest.net latency test", timeoutMs, signal, (phaseSignal) =>
         measureHttpPings(latencyUrl(server), {
@@ -276,6 +280,7 @@ export function createSpeedtestNetProvider(settings: SpeedtestNetSettings): Spee
             server.sponsor && server.name ? `${server.sponsor} (${server.name})` : server.sponsor || server.name,
           serverHost: server.host,
         },
+        isp,
         latency: speedtestNetLatency(samples),
         download,
         upload,
