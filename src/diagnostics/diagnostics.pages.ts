@@ -18,7 +18,7 @@ export function diagnosticsPages(ctx: AppContext, session: SessionPlugin, page: 
         page: true,
         query: t.Object({
           tab: t.Optional(oneOf(["traceroute", "monitors"], "tab")),
-          host: t.Optional(t.String({ maxLength: 300 })),
+          host: t.Optional(t.String({ maxLength: 300, error: "host: at most 300 characters" })),
         }),
       },
     );

@@ -20,10 +20,13 @@ function validationProblems(error: ValidationError): FieldProblem[] {
   const seen = new Set<string>();
   const out: FieldProblem[] = [];
   for (const e of error.all as { path?: string; message?: string; schema?: { error?: unknown } }[]) {
-    const field = (e.path ?? "").replace(/^\//, "").replaceAll("/", ".") || error.type;
+    const custom = typeof e.schema?.error === "string" ? e.schema.error : undefined;
+    // A value that converts but breaks a bound (a query number below its minimum) comes without a path;
+    // its schema's message names the field.
+    const path = (e.path ?? "").replace(/^\//, "").replaceAll("/", ".");
+    const field = path || custom?.match(/^([\w.]+):/)?.[1] || error.type;
     if (seen.has(field)) continue;
     seen.add(field);
-    const custom = typeof e.schema?.error === "string" ? e.schema.error : undefined;
     const message =
       custom ?? `${field}: ${e.message === "Expected required property" ? "required" : (e.message ?? "invalid")}`;
     out.push({ field, message: message.startsWith(`${field}:`) ? message : `${field}: ${message}` });

@@ -1,14 +1,13 @@
 /** Schedule routes: the JSON API (/api/schedules, the original's paths and fields) and the page's schedule card. */
-import { Elysia, t } from "elysia";
+import { Elysia } from "elysia";
 import { schedulesCard } from "../../views/speedtest/schedules";
 import type { SessionPlugin } from "../auth/session.plugin";
 import { AppError } from "../core/errors";
 import { fragmentResponse } from "../core/html";
 import type { AppContext } from "../server/context";
 import type { PageContextFactory } from "../server/page-context";
-import { oneOf } from "../server/validation";
 import type { SchedulesService, ScheduleView } from "./schedules.service";
-import { idParams, scheduleBody, scheduleForm } from "./speedtest.schema";
+import { idParams, scheduleActionParams, scheduleBody, scheduleForm } from "./speedtest.schema";
 
 export function scheduleJson(s: ScheduleView) {
   return {
@@ -97,7 +96,7 @@ export function schedulesPlugin(
             await schedules.setEnabled(params.id, params.action === "resume");
             return card(request, user);
           },
-          { params: t.Object({ id: t.Numeric({ minimum: 1 }), action: oneOf(["pause", "resume"], "action") }) },
+          { params: scheduleActionParams },
         )
         .delete(
           "/speedtest/schedules/:id",

@@ -7,21 +7,33 @@ export type TestType = (typeof TEST_TYPES)[number];
 
 export const TIME_RANGES = ["1d", "24h", "3d", "1w", "week", "1m", "month", "all"] as const;
 
-/** The original's TestOptions, plus `useUdp` for iperf3's UDP mode. Unknown fields are ignored. */
+const flag = (options: { default?: boolean } = {}) =>
+  t.Optional(t.Boolean({ ...options, error: "must be true or false" }));
+const serverIds = t.Optional(
+  t.Array(t.String({ maxLength: 128, error: "a server ID has at most 128 characters" }), {
+    maxItems: 20,
+    error: "at most 20 server IDs",
+  }),
+);
+
+/**
+ * The original's TestOptions, plus `useUdp` for iperf3's UDP mode. Unknown fields are ignored. Its messages leave
+ * the field out: it is also nested (a schedule's `options`), and the errors hook names the field by its path.
+ */
 export const testOptions = t.Object({
-  enableDownload: t.Optional(t.Boolean({ default: true })),
-  enableUpload: t.Optional(t.Boolean({ default: true })),
-  enablePacketLoss: t.Optional(t.Boolean()),
-  enablePing: t.Optional(t.Boolean()),
-  enableJitter: t.Optional(t.Boolean()),
-  serverIds: t.Optional(t.Array(t.String({ maxLength: 128 }), { maxItems: 20 })),
-  isScheduled: t.Optional(t.Boolean()),
-  useIperf: t.Optional(t.Boolean()),
-  useLibrespeed: t.Optional(t.Boolean()),
-  useUdp: t.Optional(t.Boolean()),
-  serverHost: t.Optional(t.String({ maxLength: 300 })),
-  serverName: t.Optional(t.String({ maxLength: 200 })),
-  isPublicServer: t.Optional(t.Boolean()),
+  enableDownload: flag({ default: true }),
+  enableUpload: flag({ default: true }),
+  enablePacketLoss: flag(),
+  enablePing: flag(),
+  enableJitter: flag(),
+  serverIds,
+  isScheduled: flag(),
+  useIperf: flag(),
+  useLibrespeed: flag(),
+  useUdp: flag(),
+  serverHost: t.Optional(t.String({ maxLength: 300, error: "at most 300 characters" })),
+  serverName: t.Optional(t.String({ maxLength: 200, error: "at most 200 characters" })),
+  isPublicServer: flag(),
 });
 export type TestOptions = typeof testOptions.static;
 
@@ -34,12 +46,12 @@ export const historyQuery = t.Object({
   page: t.Optional(t.Numeric({ minimum: 1, error: "page: must be a whole number ≥ 1" })),
   limit: t.Optional(t.Numeric({ minimum: 1, error: "limit: must be a whole number ≥ 1" })),
   testType: t.Optional(oneOf(TEST_TYPES, "testType")),
-  serverId: t.Optional(t.String({ maxLength: 300 })),
+  serverId: t.Optional(t.String({ maxLength: 300, error: "serverId: at most 300 characters" })),
 });
 
 export const chartQuery = t.Object({
   timeRange: t.Optional(oneOf(TIME_RANGES, "timeRange")),
-  serverId: t.Optional(t.String({ maxLength: 300 })),
+  serverId: t.Optional(t.String({ maxLength: 300, error: "serverId: at most 300 characters" })),
 });
 
 export const exportQuery = t.Object({
@@ -48,19 +60,24 @@ export const exportQuery = t.Object({
 });
 
 export const scheduleBody = t.Object({
-  serverIds: t.Optional(t.Array(t.String({ maxLength: 128 }), { maxItems: 20 })),
-  interval: t.String({ maxLength: 400, error: "interval: required" }),
-  enabled: t.Optional(t.Boolean()),
+  serverIds,
+  interval: t.String({ maxLength: 400, error: "interval: required, at most 400 characters" }),
+  enabled: flag(),
   options: t.Optional(testOptions),
 });
 
 export const iperfServerBody = t.Object({
   name: t.String({ minLength: 1, maxLength: 100, error: "name: required, at most 100 characters" }),
-  host: t.String({ minLength: 1, maxLength: 300, error: "host: required" }),
+  host: t.String({ minLength: 1, maxLength: 300, error: "host: required, at most 300 characters" }),
   port: t.Optional(t.Numeric({ minimum: 1, maximum: 65535, error: "port: must be between 1 and 65535" })),
 });
 
-export const idParams = t.Object({ id: t.Numeric({ minimum: 1, error: "id: must be a positive number" }) });
+const id = t.Numeric({ minimum: 1, error: "id: must be a positive number" });
+
+export const idParams = t.Object({ id });
+
+/** Pausing or resuming a schedule from its card. */
+export const scheduleActionParams = t.Object({ id, action: oneOf(["pause", "resume"], "action") });
 
 /** The Speed Test page's form (only the visible provider's fieldset is submitted). */
 export const runForm = t.Object({
@@ -75,8 +92,8 @@ export const runForm = t.Object({
 });
 
 export const resultsQuery = t.Object({
-  page: t.Optional(t.Numeric({ minimum: 1 })),
-  limit: t.Optional(t.Numeric({ minimum: 1 })),
+  page: t.Optional(t.Numeric({ minimum: 1, error: "page: must be a whole number ≥ 1" })),
+  limit: t.Optional(t.Numeric({ minimum: 1, error: "limit: must be a whole number ≥ 1" })),
 });
 
 /** The schedule form on the Speed Test page. */

@@ -3,7 +3,7 @@
  * original's paths and fields, plus /chart and /events) and the htmx fragments
  * of the monitors panel on the Traceroute page.
  */
-import { Elysia, t } from "elysia";
+import { Elysia } from "elysia";
 import {
   hopTable,
   type MonitorFormValues,
@@ -25,6 +25,7 @@ import {
   chartQuery,
   detailQuery,
   historyQuery,
+  listQuery,
   monitorBody,
   monitorForm as monitorFormSchema,
   monitorParams,
@@ -239,7 +240,7 @@ export function monitorsPlugin(
           "/monitors/list",
           async ({ request, user, query }) =>
             fragmentResponse(monitorList(page(request, user), await monitors.list(), query.selected)),
-          { query: t.Object({ selected: t.Optional(t.Numeric({ minimum: 1 })) }) },
+          { query: listQuery },
         )
         .get("/monitors/new", ({ request, user }) => fragmentResponse(monitorForm(page(request, user), blankForm())))
         .post(

@@ -4,7 +4,11 @@ import { CHART_RANGES } from "../../history/chart";
 import { oneOf } from "../../server/validation";
 
 const monitorFields = {
-  host: t.String({ minLength: 1, maxLength: 300, error: "host: required, a host name or IP address" }),
+  host: t.String({
+    minLength: 1,
+    maxLength: 300,
+    error: "host: required, a host name or IP address of at most 300 characters",
+  }),
   name: t.Optional(t.String({ maxLength: 100, error: "name: at most 100 characters" })),
   interval: t.Optional(
     t.String({ maxLength: 400, error: 'interval: a duration from 10s to 24h such as "30s" or "5m", or "exact:HH:MM"' }),
@@ -52,8 +56,15 @@ export const monitorForm = t.Object({
   startImmediately: t.Optional(t.String({ maxLength: 3 })),
 });
 
-export const panelQuery = t.Object({ host: t.Optional(t.String({ maxLength: 300 })) });
+export const panelQuery = t.Object({
+  host: t.Optional(t.String({ maxLength: 300, error: "host: at most 300 characters" })),
+});
+
+/** The list fragment: which monitor to show as selected. */
+export const listQuery = t.Object({
+  selected: t.Optional(t.Numeric({ minimum: 1, error: "selected: must be a positive number" })),
+});
 
 export const detailQuery = t.Object({
-  page: t.Optional(t.Numeric({ minimum: 1 })),
+  page: t.Optional(t.Numeric({ minimum: 1, error: "page: must be a whole number ≥ 1" })),
 });
