@@ -5,7 +5,7 @@
  * answered without internal details.
  */
 import { Elysia, ValidationError } from "elysia";
-import { errorPage, notFoundPage } from "../../views/errors/not-found";
+import { errorPage, notFoundPage } from "../../views/errors/error-pages";
 import { AppError, Redirect, TooManyRequests } from "../core/errors";
 import { htmlResponse } from "../core/html";
 import type { AppContext } from "./context";

@@ -17,15 +17,12 @@ export function ms(value: number | null | undefined): string {
   return value >= 100 ? value.toFixed(0) : value.toFixed(value >= 10 ? 1 : 2);
 }
 
-export function bytes(value: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let v = value;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${v.toFixed(u === 0 ? 0 : 1)} ${units[u]}`;
+/** RTTs keep their sub-millisecond digits: 0.042, 3.18, 24.6, 182. */
+export function rtt(value: number | null | undefined): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return "–";
+  if (value < 1) return value.toFixed(3);
+  if (value < 10) return value.toFixed(2);
+  return value < 100 ? value.toFixed(1) : value.toFixed(0);
 }
 
 /** A timestamp the browser shows in the viewer's timezone; without JavaScript it reads as UTC. */

@@ -5,7 +5,7 @@ import type { TestType } from "../../src/speedtest/speedtest.schema";
 import { rangeButtons } from "../components/charts";
 import { localTime, mbps, ms } from "../components/format";
 import { layout, type PageContext } from "../layout";
-import { PROVIDER_LABEL } from "../speedtest/results-table";
+import { PROVIDER_LABEL } from "../speedtest/provider-label";
 
 export interface DashboardView {
   latest?: SpeedTestRow;

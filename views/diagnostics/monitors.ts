@@ -10,12 +10,12 @@ import type { MonitorHop } from "../../src/diagnostics/monitors/probe";
 import type { StoredState } from "../../src/diagnostics/monitors/state";
 import { liveFigures, rangeButtons } from "../components/charts";
 import { alert } from "../components/form";
-import { fixed, localTime } from "../components/format";
+import { fixed, localTime, rtt } from "../components/format";
 import { pager } from "../components/pager";
 import { icons } from "../icons";
 import type { PageContext } from "../layout";
 
-export const INTERVAL_PRESETS: readonly [string, string][] = [
+const INTERVAL_PRESETS: readonly [string, string][] = [
   ["10s", "Every 10 seconds"],
   ["30s", "Every 30 seconds"],
   ["1m", "Every minute"],
@@ -27,14 +27,6 @@ export const INTERVAL_PRESETS: readonly [string, string][] = [
   ["12h", "Every 12 hours"],
   ["24h", "Every 24 hours"],
 ];
-
-/** RTTs keep their sub-millisecond digits: 0.042, 3.18, 24.6, 182. */
-export function rtt(value: number | null | undefined): string {
-  if (value === null || value === undefined || !Number.isFinite(value)) return "–";
-  if (value < 1) return value.toFixed(3);
-  if (value < 10) return value.toFixed(2);
-  return value < 100 ? value.toFixed(1) : value.toFixed(0);
-}
 
 const STATE_LABEL: Record<StoredState, string> = {
   ok: "OK",

@@ -1,16 +1,10 @@
 /** The paginated table of speed-test results; refreshes itself when a test finishes. */
 import { html } from "../../src/core/html";
 import type { SpeedTestRow } from "../../src/speedtest/speedtest.repository";
-import type { TestType } from "../../src/speedtest/speedtest.schema";
 import { localTime, mbps, ms } from "../components/format";
 import { pager } from "../components/pager";
 import type { PageContext } from "../layout";
-
-export const PROVIDER_LABEL: Record<TestType, string> = {
-  speedtest: "Speedtest.net",
-  librespeed: "LibreSpeed",
-  iperf3: "iperf3",
-};
+import { PROVIDER_LABEL } from "./provider-label";
 
 export interface ResultsPage {
   rows: SpeedTestRow[];

@@ -6,7 +6,7 @@ import { alert } from "../components/form";
 import { localTime } from "../components/format";
 import { icons } from "../icons";
 import type { PageContext } from "../layout";
-import { PROVIDER_LABEL } from "./results-table";
+import { PROVIDER_LABEL } from "./provider-label";
 
 const PRESETS = ["15m", "30m", "1h", "6h", "12h", "24h", "7d", "exact:06:00,18:00", "0 */4 * * *"];
 

@@ -1,3 +1,4 @@
+/** The pages the errors hook answers with: 404 and every other failure, in the full layout when signed in. */
 import { html } from "../../src/core/html";
 import { bareLayout, layout, type PageContext } from "../layout";
 
