@@ -9,7 +9,6 @@
       metrics: { download: true, upload: true, latency: true, jitter: false },
       chart: null,
       loading: false,
-      empty: false,
       error: "",
       data: null,
 
@@ -38,7 +37,6 @@
           const data = await getJson(initial.base, `/api/speedtest/chart?${params}`);
           if (!data) return;
           this.data = data;
-          this.empty = this.data.points.length === 0;
           this.render();
         } catch (e) {
           this.error = `Could not load the chart: ${e.message}`;

@@ -105,7 +105,8 @@
         this.mbps = progress.mbps ?? 0;
         this.scale = Math.max(this.scale, niceScale(this.mbps));
         this.figures[progress.phase] = this.mbps;
-        this.statusText = `${progress.phase === "download" ? "Downloading" : "Uploading"} from ${run.serverName}: ${Math.round(progress.phasePercent)}%`;
+        const direction = progress.phase === "download" ? "Downloading from" : "Uploading to";
+        this.statusText = `${direction} ${run.serverName}: ${Math.round(progress.phasePercent)}%`;
         this.points[progress.phase].push([Date.now(), Number(this.mbps.toFixed(2))]);
         this.updateChart();
       },

@@ -1,6 +1,4 @@
 /** Dispatches `netronome <command>`. Exit codes: 0 success, 1 runtime error, 2 usage error. */
-import { ConfigError } from "../config/load";
-import { AppError } from "../core/errors";
 import { allowFlags, type ParsedArgs, parseArgs, stringFlag, UsageError } from "./args";
 import { generateConfig } from "./generate-config";
 import { serve } from "./serve";
@@ -102,9 +100,7 @@ function mainHelp(): string {
 }
 
 function commandHelp(c: Command): string {
-  return [`Usage: ${c.usage}`, "", `${c.summary}.`, c.details, "", GLOBAL_HELP]
-    .filter((l) => l !== undefined)
-    .join("\n");
+  return [`Usage: ${c.usage}`, "", `${c.summary}.`, c.details, "", GLOBAL_HELP].join("\n");
 }
 
 export async function runCli(argv: readonly string[]): Promise<number> {
@@ -134,11 +130,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       console.error(`netronome: ${e.message}`);
       return 2;
     }
-    if (e instanceof ConfigError || e instanceof AppError || e instanceof Error) {
-      console.error(`netronome: ${e.message}`);
-      return 1;
-    }
-    console.error(`netronome: ${String(e)}`);
+    // Anything else, a configuration error included, is reported by its message alone, without a stack.
+    console.error(`netronome: ${e instanceof Error ? e.message : String(e)}`);
     return 1;
   }
 }

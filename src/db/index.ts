@@ -32,7 +32,7 @@ export interface DbHandle {
   close(): Promise<void>;
 }
 
-export type DbOptions = Pick<Config, "database">["database"];
+export type DbOptions = Config["database"];
 
 function migrationsFolder(dialect: "sqlite" | "pg"): string {
   // Compiled binaries carry drizzle/ as an embedded asset at the bundle root; from source it sits at the repository root.

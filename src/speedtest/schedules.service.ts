@@ -8,8 +8,8 @@ import type { Logger } from "../core/log";
 import { describeStoredInterval, type Interval, parseInterval, SPEED_TEST_INTERVALS } from "../scheduler/interval";
 import { rowBookkeeping, type Scheduler } from "../scheduler/scheduler";
 import type { ScheduleRow, SpeedtestRepository } from "./speedtest.repository";
-import type { TestOptions } from "./speedtest.schema";
-import type { SpeedtestService } from "./speedtest.service";
+import type { TestOptions, TestType } from "./speedtest.schema";
+import { type SpeedtestService, testTypeOf } from "./speedtest.service";
 
 export interface ScheduleInput {
   serverIds?: string[];
@@ -20,7 +20,7 @@ export interface ScheduleInput {
 
 export interface ScheduleView extends ScheduleRow {
   description: string;
-  testType: string;
+  testType: TestType;
   target: string;
 }
 
@@ -87,7 +87,7 @@ export function createSchedulesService(deps: {
       ...row,
       nextRun: row.enabled ? (job?.nextRun ?? row.nextRun) : null,
       description: describeStoredInterval(row.interval, SPEED_TEST_INTERVALS, timezone),
-      testType: options.useIperf ? "iperf3" : options.useLibrespeed ? "librespeed" : "speedtest",
+      testType: testTypeOf(options),
       target: options.useIperf
         ? (options.serverHost ?? row.serverIds[0] ?? "")
         : (row.serverIds[0] ?? "closest server (auto)"),

@@ -13,7 +13,7 @@ import type { AppContext } from "../server/context";
 import type { PageContextFactory } from "../server/page-context";
 import type { SchedulesService } from "./schedules.service";
 import type { SpeedtestRepository } from "./speedtest.repository";
-import { resultsQuery, runForm, serversQuery, type TestOptions } from "./speedtest.schema";
+import { resultsQuery, runForm, serversQuery, type TestOptions, type TestType } from "./speedtest.schema";
 import type { SpeedtestService } from "./speedtest.service";
 
 type RunForm = typeof runForm.static;
@@ -43,7 +43,7 @@ export function speedtestPages(
   service: SpeedtestService,
   repo: SpeedtestRepository,
   schedules: SchedulesService,
-  methods: Record<"speedtest" | "librespeed" | "iperf3", string>,
+  methods: Record<TestType, string>,
   session: SessionPlugin,
   page: PageContextFactory,
 ) {

@@ -33,7 +33,8 @@ export class TestCancelled extends Error {
   }
 }
 
-interface Target {
+/** What a test runs against, resolved from its options. */
+interface TestTarget {
   testType: TestType;
   serverId?: string;
   host?: string;
@@ -72,7 +73,7 @@ export function createSpeedtestService(deps: {
   const { repo, providers, bus, slot, log } = deps;
   let current: { run: RunInfo; controller: AbortController; progress?: LiveProgress } | undefined;
 
-  async function resolveTarget(options: TestOptions): Promise<Target> {
+  async function resolveTarget(options: TestOptions): Promise<TestTarget> {
     const testType = testTypeOf(options);
     const requested = options.serverIds?.find((id) => id.trim() !== "");
     if (testType !== "iperf3")
@@ -122,7 +123,7 @@ export function createSpeedtestService(deps: {
 
   async function execute(
     run: RunInfo,
-    target: Target,
+    target: TestTarget,
     options: TestOptions,
     controller: AbortController,
     scheduleId?: number,

@@ -3,6 +3,7 @@ import { formatTarget } from "../../src/core/host";
 import { html, jsonAttr, type SafeHtml } from "../../src/core/html";
 import type { LiveProgress, RunInfo } from "../../src/speedtest/speedtest.events";
 import type { IperfServerRow } from "../../src/speedtest/speedtest.repository";
+import type { TestType } from "../../src/speedtest/speedtest.schema";
 import { liveFigures } from "../components/charts";
 import { icons } from "../icons";
 import { layout, type PageContext } from "../layout";
@@ -10,7 +11,7 @@ import { layout, type PageContext } from "../layout";
 export interface SpeedtestPageView {
   current?: { run: RunInfo; progress?: LiveProgress };
   /** How each provider measures latency and jitter, for the help text. */
-  methods: Record<"speedtest" | "librespeed" | "iperf3", string>;
+  methods: Record<TestType, string>;
   iperfServers: IperfServerRow[];
   schedules: SafeHtml;
   results: SafeHtml;

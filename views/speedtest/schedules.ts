@@ -1,7 +1,6 @@
 /** The schedule manager card: existing schedules with their next run, and a form to add one. */
 import { html } from "../../src/core/html";
 import type { ScheduleView } from "../../src/speedtest/schedules.service";
-import type { TestType } from "../../src/speedtest/speedtest.schema";
 import { alert } from "../components/form";
 import { localTime } from "../components/format";
 import { icons } from "../icons";
@@ -26,7 +25,7 @@ export function schedulesCard(
             ${o.schedules.map(
               (s) => html`<tr>
                 <td><strong>${s.description}</strong><div class="muted small mono">${s.interval}</div></td>
-                <td><span class="badge">${PROVIDER_LABEL[s.testType as TestType] ?? s.testType}</span></td>
+                <td><span class="badge">${PROVIDER_LABEL[s.testType]}</span></td>
                 <td><span class="truncate">${s.target}</span></td>
                 <td>${s.enabled ? localTime(s.nextRun) : html`<span class="muted">–</span>`}</td>
                 <td>${localTime(s.lastRun)}</td>

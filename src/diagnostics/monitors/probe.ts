@@ -167,7 +167,10 @@ async function resolve(
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new ProbeFailed(`could not resolve ${target.host}: no answer within 10 s`, method)),
+      () =>
+        reject(
+          new ProbeFailed(`could not resolve ${target.host}: no answer within ${DNS_TIMEOUT_MS / 1000} s`, method),
+        ),
       DNS_TIMEOUT_MS,
     );
   });

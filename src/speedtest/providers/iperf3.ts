@@ -144,7 +144,7 @@ function worst(values: (number | null | undefined)[]): number | null {
 export function createIperf3Provider(settings: Iperf3Settings): SpeedTestProvider {
   return {
     id: "iperf3",
-    // Saved iperf3 servers live in the database and are listed by the server service.
+    // Saved iperf3 servers live in the database; the speed-test service lists them.
     listServers: async () => [],
     async run(options: RunOptions): Promise<Measurement> {
       const started = performance.now();

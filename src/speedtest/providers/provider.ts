@@ -2,8 +2,8 @@
  * The one interface every speed-test provider implements: list servers, and run
  * a test with options, an abort signal and a progress callback.
  */
+import type { TestType } from "../speedtest.schema";
 
-export type ProviderId = "speedtest" | "librespeed" | "iperf3";
 export type Phase = "latency" | "download" | "upload";
 
 /** A server as listed by GET /api/servers (the original's ServerResponse fields). */
@@ -64,7 +64,7 @@ export interface Measurement {
 }
 
 export interface SpeedTestProvider {
-  readonly id: ProviderId;
+  readonly id: TestType;
   listServers(signal: AbortSignal): Promise<ServerInfo[]>;
   run(options: RunOptions): Promise<Measurement>;
 }
