@@ -25,7 +25,7 @@ const NAV: readonly NavItem[] = [
   { href: "/settings", label: "Settings" },
 ];
 
-export const asset = (ctx: Pick<PageContext, "base">, name: AssetName) => `${ctx.base}${assetPath(name)}`;
+const asset = (ctx: Pick<PageContext, "base">, name: AssetName) => `${ctx.base}${assetPath(name)}`;
 
 function isCurrent(item: NavItem, path: string): boolean {
   return item.href === "/" ? path === "/" : path === item.href || path.startsWith(`${item.href}/`);

@@ -3,7 +3,8 @@ import { html } from "../../src/core/html";
 import type { ServerInfo } from "../../src/speedtest/providers/provider";
 import type { TestType } from "../../src/speedtest/speedtest.schema";
 
-function describe(s: ServerInfo): string {
+/** Sponsor, country and distance, as far as the list gives them. */
+function serverDetails(s: ServerInfo): string {
   return [
     s.sponsor && s.sponsor !== s.name ? s.sponsor : "",
     s.country,
@@ -32,7 +33,7 @@ export function serverList(testType: TestType, servers: ServerInfo[], error?: st
           <span class="server-option-text">
             <strong>${s.name}</strong>
             ${testType === "librespeed" ? html`<span class="badge ${s.isPublic ? "" : "badge-info"}">${s.isPublic ? "public" : "custom"}</span>` : ""}
-            <span class="muted small">${describe(s)}${describe(s) ? " · " : ""}ID ${s.id}</span>
+            <span class="muted small">${[serverDetails(s), `ID ${s.id}`].filter(Boolean).join(" · ")}</span>
           </span>
         </label>`,
       )}
