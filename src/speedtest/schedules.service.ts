@@ -51,15 +51,9 @@ export function createSchedulesService(deps: {
       timeoutMs: RUN_TIMEOUT_MS,
       persistedNextRun: row.nextRun,
       run: async (signal) => {
-        const { done } = await speedtest.start(optionsOf(row), { scheduled: true, scheduleId: row.id });
-        const onAbort = () => speedtest.cancel();
-        signal.addEventListener("abort", onAbort, { once: true });
-        try {
-          const result = await done;
-          if (result.error) throw new Error(result.error);
-        } finally {
-          signal.removeEventListener("abort", onAbort);
-        }
+        const { done } = await speedtest.start(optionsOf(row), { scheduled: true, scheduleId: row.id, signal });
+        const result = await done;
+        if (result.error) throw new Error(result.error);
       },
       ...rowBookkeeping({
         save: (times) => repo.updateSchedule(row.id, times),

@@ -207,13 +207,19 @@ export function createSpeedtestService(deps: {
 
     /**
      * Starts a test. Manual tests are refused with 409 while one runs; scheduled
-     * tests wait for the slot. Input is validated before anything starts.
+     * tests wait for the slot. Input is validated before anything starts. `signal`
+     * withdraws a waiting test from the queue, or cancels it once it runs.
      */
-    async start(options: TestOptions, how: { scheduled: boolean; scheduleId?: number }): Promise<StartedTest> {
+    async start(
+      options: TestOptions,
+      how: { scheduled: boolean; scheduleId?: number; signal?: AbortSignal },
+    ): Promise<StartedTest> {
       const target = await resolveTarget(options);
-      const release = how.scheduled ? await slot.acquire() : slot.tryAcquire();
+      const release = how.scheduled ? await slot.acquire(how.signal) : slot.tryAcquire();
       if (!release) throw new Conflict("a test is already running");
       const controller = new AbortController();
+      const abort = () => controller.abort();
+      how.signal?.addEventListener("abort", abort, { once: true });
       const run: RunInfo = {
         id: crypto.randomUUID(),
         testType: target.testType,
@@ -236,6 +242,7 @@ export function createSpeedtestService(deps: {
         })
         .finally(() => {
           if (current?.run === run) current = undefined;
+          how.signal?.removeEventListener("abort", abort);
           release();
         });
       return { run, done };

@@ -172,6 +172,24 @@ describeIf(hasCommand("iperf3"), "iperf3 is not installed", "speed tests through
       expect((await c.fetch(`/api/schedules/${schedule.id}`, { method: "DELETE" })).status).toBe(404);
     });
 
+    test("a scheduled test waiting for the slot is withdrawn when its schedule is deleted", async () => {
+      const manual = c.postJson("/api/speedtest", { useIperf: true, serverHost: iperf.address });
+      await Bun.sleep(100);
+      const created = await c.postJson("/api/schedules", {
+        interval: "12h",
+        options: { useIperf: true, serverHost: iperf.address },
+      });
+      const schedule = await created.json();
+      expect(t.services.scheduler.runNow(`schedule:${schedule.id}`)).toBe(true);
+      await Bun.sleep(100);
+      expect((await c.fetch(`/api/schedules/${schedule.id}`, { method: "DELETE" })).status).toBe(200);
+      expect((await manual).status).toBe(200);
+      await Bun.sleep(500);
+      const history = await (await c.get("/api/speedtest/history?timeRange=all&limit=100")).json();
+      expect(history.data.filter((r: { isScheduled: boolean }) => r.isScheduled).length).toBe(1);
+      expect(t.services.speedtest.current()).toBeUndefined();
+    });
+
     test("the event stream carries live progress and the result", async () => {
       const res = await c.get("/events");
       expect(res.headers.get("content-type")).toContain("text/event-stream");

@@ -5,10 +5,16 @@
  *
  * Throughput is goodput as measured (bits / 1e6 / second, no correction
  * factors). Downloads count the body bytes of every chunk read from the
- * socket as it arrives; uploads count a POST body once the server has
- * answered it, so only bytes the server acknowledged are counted. The rate is
- * the byte count of the measured window (after the warm-up) divided by the
- * window's length.
+ * socket as it arrives, and their rate is the byte count of the measured
+ * window (after the warm-up) divided by the window's length. Uploads count a
+ * POST body once the server has answered it, so only bytes the server
+ * acknowledged are counted. A POST cut by an edge of the window would then
+ * count whole or not at all, an error of up to one POST per stream at each
+ * edge (single uploads over a shaped link scattered by up to 3 %), so an
+ * upload's rate is the sum over its streams of the bytes answered between the
+ * stream's first and last answers within the window, divided by the time
+ * between those two answers. When a stream had fewer than two answers in the
+ * window, the upload falls back to the window count.
  *
  * Transfers use a small HTTP/1.1 client on Bun.connect (plain, or TLS with the
  * standard certificate checks) instead of fetch: reading fetch's body stream
@@ -53,7 +59,7 @@ export interface TransferOptions {
 export interface TransferResult {
   /** Goodput over the measured window, Mbit/s. */
   mbps: number;
-  /** Bytes moved within the measured window: the basis of `mbps`. */
+  /** Bytes moved within the measured window: the basis of a download's `mbps` (an upload's spans its streams' answers). */
   bytes: number;
   /** Actual length of the measured window, ms. */
   durationMs: number;
@@ -105,6 +111,11 @@ interface TransferStream {
   bytesAtLastTick: number;
   lastProgressAt: number;
   consecutiveFailures: number;
+  /** Uploads: when the first and the last POST answered within the window came back, and `bytes` right then. */
+  firstAnswerAt: number;
+  firstAnswerBytes: number;
+  lastAnswerAt: number;
+  lastAnswerBytes: number;
 }
 
 /** Runs `streams` copies of a request loop for warm-up + window and does the bookkeeping around them. */
@@ -130,6 +141,10 @@ class Transfer {
       bytesAtLastTick: 0,
       lastProgressAt: this.startedAt,
       consecutiveFailures: 0,
+      firstAnswerAt: 0,
+      firstAnswerBytes: 0,
+      lastAnswerAt: 0,
+      lastAnswerBytes: 0,
     }));
   }
 
@@ -174,6 +189,19 @@ class Transfer {
       );
     }
     stream.consecutiveFailures = 0;
+  }
+
+  /** Counts the body of an answered POST, and notes the answer's time when it falls within the window. */
+  uploadAnswered(stream: TransferStream, bodyBytes: number): void {
+    stream.bytes += bodyBytes;
+    if (this.windowStartedAt === 0 || this.finished) return;
+    const now = performance.now();
+    if (stream.firstAnswerAt === 0) {
+      stream.firstAnswerAt = now;
+      stream.firstAnswerBytes = stream.bytes;
+    }
+    stream.lastAnswerAt = now;
+    stream.lastAnswerBytes = stream.bytes;
   }
 
   /** Records a failed request; ends the phase when the stream keeps failing without moving a byte. */
@@ -237,6 +265,16 @@ class Transfer {
     return sum;
   }
 
+  /** Uploads: the sum of each stream's rate from its first to its last answer in the window; null for downloads. */
+  private answerSpanMbps(): number | null {
+    let mbps = 0;
+    for (const stream of this.streams) {
+      if (stream.lastAnswerAt <= stream.firstAnswerAt) return null;
+      mbps += toMbps(stream.lastAnswerBytes - stream.firstAnswerBytes, stream.lastAnswerAt - stream.firstAnswerAt);
+    }
+    return mbps;
+  }
+
   private result(): TransferResult {
     const bytes = this.windowEndBytes - this.windowStartBytes;
     const durationMs = this.windowEndedAt - this.windowStartedAt;
@@ -244,7 +282,7 @@ class Transfer {
       const cause = this.lastFailure ? `: ${this.lastFailure}` : "";
       throw new ProviderError(`${this.options.label} failed: no data moved during the measurement${cause}`);
     }
-    const mbps = toMbps(bytes, durationMs);
+    const mbps = this.answerSpanMbps() ?? toMbps(bytes, durationMs);
     this.options.onSample?.({ mbps, percent: 100 });
     return { mbps, bytes, durationMs, totalBytes: this.totalBytes() };
   }
@@ -292,7 +330,7 @@ export function measureUpload(url: string, options: TransferOptions): Promise<Tr
         );
         const status = await transfer.beginRequest(stream).request(head, payload.subarray(0, size), null);
         transfer.requestDone(stream, status);
-        stream.bytes += size;
+        transfer.uploadAnswered(stream, size);
         size = nextUploadSize(size, performance.now() - startedAt);
       } catch (error) {
         transfer.requestFailed(stream, error, stream.bytes);
