@@ -4,31 +4,42 @@ import { loginPage } from "../../views/auth/login";
 import { registerPage, registrationClosedPage } from "../../views/auth/register";
 import { fieldErrors } from "../../views/components/form";
 import { AppError } from "../core/errors";
-import { htmlResponse, type SafeHtml } from "../core/html";
+import { htmlResponse, PreparedPage } from "../core/html";
 import type { AppContext } from "../server/context";
 import { type PageContextFactory, safeNext } from "../server/page-context";
-import { credentials, loginForm, registerForm } from "./auth.schema";
+import { credentials, loginForm, loginQuery, registerForm } from "./auth.schema";
 import type { AuthService } from "./auth.service";
 import { SESSION_TTL_SECONDS, type SessionPlugin } from "./session.plugin";
 
 // Handlers destructure their context: Elysia infers what to provide from the parameter list.
 export function authPlugin(ctx: AppContext, auth: AuthService, session: SessionPlugin, page: PageContextFactory) {
   const base = ctx.config.server.base_url;
-  let plainLoginPage: SafeHtml | undefined;
+  let plainLoginPage: PreparedPage | undefined;
   const redirect = (location: string) => new Response(null, { status: 303, headers: { location } });
 
   return (
     new Elysia({ name: "auth.routes", seed: ctx.instanceId })
       .use(session)
       // ---- HTML pages
-      .get("/login", async ({ jwt, headers, request, query, sessions }) => {
-        if (!(await auth.hasUsers())) return redirect(`${base}/register`);
-        if (await sessions.hasValidCookie(jwt, headers.cookie)) return redirect(safeNext(base, query.next));
-        if (query.next) return htmlResponse(loginPage(page(request, null), { next: query.next }));
-        // The plain sign-in page never changes: render it once.
-        plainLoginPage ??= loginPage(page(request, null), {});
-        return htmlResponse(plainLoginPage);
-      })
+      // The sign-in page is the busiest public page: it reads the raw request only (no header, cookie or
+      // query objects are built) and serves a page rendered once unless `next` is given.
+      .get(
+        "/login",
+        ({ jwt, request, query, sessions }) => {
+          // The common case answers synchronously: accounts exist, no session cookie, no `next`.
+          if (auth.knownToHaveUsers() && !request.headers.has("cookie") && !query.next) {
+            plainLoginPage ??= new PreparedPage(loginPage(page(request, null), {}));
+            return htmlResponse(plainLoginPage);
+          }
+          return (async () => {
+            if (!(await auth.hasUsers())) return redirect(`${base}/register`);
+            if (await sessions.hasValidCookie(jwt, request.headers.get("cookie") ?? undefined))
+              return redirect(safeNext(base, query.next));
+            return htmlResponse(loginPage(page(request, null), { next: query.next }));
+          })();
+        },
+        { query: loginQuery },
+      )
       .post(
         "/login",
         async ({ jwt, cookie, headers, request, server, body, sessions }) => {

@@ -37,3 +37,7 @@ export const changePasswordForm = t.Object({
   password: t.Optional(t.String({ maxLength: PASSWORD_MAX })),
   confirm: t.Optional(t.String({ maxLength: PASSWORD_MAX })),
 });
+
+export const loginQuery = t.Object({
+  next: t.Optional(t.String({ maxLength: 2048, error: "next: at most 2048 characters" })),
+});
