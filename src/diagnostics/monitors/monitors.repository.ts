@@ -3,10 +3,10 @@
  * together with its rollups, the monitor's new state and any transition in
  * one transaction. Both dialects.
  */
-import { and, asc, count, desc, eq, or, sql } from "drizzle-orm";
-import type { DbHandle } from "../../db";
+import { and, asc, count, desc, eq, getTableName, or, sql } from "drizzle-orm";
+import type { AppDb, DbHandle } from "../../db";
 import { atomic, type TxQuery } from "../../history/atomic";
-import { bucketStart, RESOLUTIONS, type RollupFigures, type RollupRow, rollupsAfterRun } from "../../history/rollups";
+import { type RollupFigures, type RollupRow, rollupsAfterRun } from "../../history/rollups";
 import type { MonitorState, Transition } from "./state";
 
 export type MonitorRow = DbHandle["t"]["packetLossMonitors"]["$inferSelect"];
@@ -44,6 +44,39 @@ export function createMonitorsRepository(h: DbHandle) {
     createdAt: r.createdAt,
   };
   const excluded = (column: string) => sql.raw(`excluded.${column}`);
+  /** By monitor, the rollup rows its last recorded run left behind. */
+  const lastBuckets = new Map<number, RollupRow[]>();
+  const bucketOf = (row: RollupRow) =>
+    and(eq(rollups.resolution, row.resolution), eq(rollups.bucketStart, row.bucketStart));
+
+  /**
+   * Writes merged rollup rows. With `addedRuns`, a stored bucket is replaced
+   * only while it holds the runs the merge started from (the row's runs minus
+   * the runs added); the rows written come back, so a stale merge shows as a
+   * missing row.
+   */
+  function upsertRollups(tx: AppDb, rows: RollupRow[], addedRuns?: number): TxQuery {
+    const stored = sql.raw(`${getTableName(rollups)}.runs`);
+    return tx
+      .insert(rollups)
+      .values(rows)
+      .onConflictDoUpdate({
+        target: [rollups.monitorId, rollups.resolution, rollups.bucketStart],
+        set: {
+          runs: excluded("runs"),
+          packetsSent: excluded("packets_sent"),
+          packetsRecv: excluded("packets_recv"),
+          rttCount: excluded("rtt_count"),
+          rttSum: excluded("rtt_sum"),
+          rttMin: excluded("rtt_min"),
+          rttMax: excluded("rtt_max"),
+          lossMax: excluded("loss_max"),
+          histogram: excluded("histogram"),
+        },
+        ...(addedRuns === undefined ? {} : { setWhere: sql`${stored} = ${excluded("runs")} - ${addedRuns}` }),
+      })
+      .returning({ resolution: rollups.resolution });
+  }
 
   return {
     async list(): Promise<MonitorRow[]> {
@@ -76,6 +109,7 @@ export function createMonitorsRepository(h: DbHandle) {
 
     async remove(id: number): Promise<boolean> {
       const deleted = await db.delete(m).where(eq(m.id, id)).returning({ id: m.id });
+      lastBuckets.delete(id);
       return deleted.length > 0;
     },
 
@@ -124,10 +158,16 @@ export function createMonitorsRepository(h: DbHandle) {
     },
 
     /**
-     * Stores a run in one transaction: the result, its rollup buckets (read,
-     * merged and written back), the monitor's state, and the transition if the
-     * state changed. A monitor's runs never overlap, so nothing else writes its
-     * buckets in between.
+     * Stores a run in one transaction: the result, its rollup buckets, the
+     * monitor's state, and the transition if the state changed.
+     *
+     * A bucket is written as its merged figures, and merging needs the bucket
+     * as stored. This repository remembers the buckets it last wrote for each
+     * monitor and upserts the merge with them at once, on condition that the
+     * stored bucket still holds exactly the runs remembered; a bucket that
+     * fails the condition (the first run after a start, or another writer) is
+     * read and merged inside the same transaction. A monitor's runs never
+     * overlap, so once its buckets are remembered a run costs no read.
      */
     async recordRun(run: {
       result: NewResult & { createdAt: Date };
@@ -137,27 +177,19 @@ export function createMonitorsRepository(h: DbHandle) {
     }): Promise<RecordedRun> {
       const monitorId = run.result.monitorId;
       const at = run.result.createdAt;
-      const buckets = RESOLUTIONS.map((resolution) =>
-        and(
-          eq(rollups.resolution, resolution),
-          eq(rollups.bucketStart, new Date(bucketStart(at.getTime(), resolution))),
-        ),
-      );
       const statePatch = run.transition ? { lastState: run.state, lastStateChange: at } : { lastState: run.state };
-      return atomic(
+      const merged = rollupsAfterRun(monitorId, at, run.figures, lastBuckets.get(monitorId) ?? []);
+      const recorded = await atomic(
         h,
         function* (tx) {
-          const reads: TxQuery[] = [
-            tx
-              .select()
-              .from(rollups)
-              .where(and(eq(rollups.monitorId, monitorId), or(...buckets))),
+          const batch: TxQuery[] = [
             // The hop data just written is not read back.
             tx.insert(r).values(run.result).returning(summaryColumns),
             tx.update(m).set(statePatch).where(eq(m.id, monitorId)).returning(),
+            upsertRollups(tx, merged, run.figures.runs),
           ];
           if (run.transition)
-            reads.push(
+            batch.push(
               tx.insert(t.monitorEvents).values({
                 monitorId,
                 fromState: run.transition.from,
@@ -166,30 +198,30 @@ export function createMonitorsRepository(h: DbHandle) {
                 createdAt: at,
               }),
             );
-          const [existing, [result], [monitor]] = (yield reads) as [RollupRow[], ResultSummary[], MonitorRow[]];
-          yield [
-            tx
-              .insert(rollups)
-              .values(rollupsAfterRun(monitorId, at, run.figures, existing))
-              .onConflictDoUpdate({
-                target: [rollups.monitorId, rollups.resolution, rollups.bucketStart],
-                set: {
-                  runs: excluded("runs"),
-                  packetsSent: excluded("packets_sent"),
-                  packetsRecv: excluded("packets_recv"),
-                  rttCount: excluded("rtt_count"),
-                  rttSum: excluded("rtt_sum"),
-                  rttMin: excluded("rtt_min"),
-                  rttMax: excluded("rtt_max"),
-                  lossMax: excluded("loss_max"),
-                  histogram: excluded("histogram"),
-                },
-              }),
+          const [[result], [monitor], written] = (yield batch) as [
+            ResultSummary[],
+            MonitorRow[],
+            Pick<RollupRow, "resolution">[],
           ];
-          return { result: result!, monitor: monitor! };
+          const missed = merged.filter((row) => !written.some((w) => w.resolution === row.resolution));
+          if (missed.length === 0) return { result: result!, monitor: monitor!, buckets: merged };
+          const [stored] = (yield [
+            tx
+              .select()
+              .from(rollups)
+              .where(and(eq(rollups.monitorId, monitorId), or(...missed.map(bucketOf)))),
+          ]) as [RollupRow[]];
+          const repaired = rollupsAfterRun(monitorId, at, run.figures, stored).filter((row) =>
+            missed.some((miss) => miss.resolution === row.resolution),
+          );
+          yield [upsertRollups(tx, repaired)];
+          const buckets = merged.map((row) => repaired.find((fix) => fix.resolution === row.resolution) ?? row);
+          return { result: result!, monitor: monitor!, buckets };
         },
         { relaxedDurability: true },
       );
+      lastBuckets.set(monitorId, recorded.buckets);
+      return { result: recorded.result, monitor: recorded.monitor };
     },
   };
 }
