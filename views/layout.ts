@@ -31,21 +31,28 @@ function isCurrent(item: NavItem, path: string): boolean {
   return item.href === "/" ? path === "/" : path === item.href || path.startsWith(`${item.href}/`);
 }
 
-function head(ctx: PageContext, title: string, scripts: readonly AssetName[]): SafeHtml {
+/**
+ * The document head. Interactive pages load htmx, its SSE extension, app.js, their own scripts and Alpine; plain
+ * pages (`scripts: null`: sign-in, registration, errors before login) are forms and links that need only the theme.
+ */
+function head(ctx: PageContext, title: string, scripts: readonly AssetName[] | null): SafeHtml {
   return html`<head>
     <meta charset="utf-8" />
     <meta name="viewport" content="width=device-width, initial-scale=1" />
     <meta name="color-scheme" content="light dark" />
-    <meta name="htmx-config" content='{"noSwap":[204,304]}' />
     <title>${title} · Netronome</title>
     <link rel="icon" href="${asset(ctx, "logo.svg")}" type="image/svg+xml" />
     <link rel="stylesheet" href="${asset(ctx, "app.css")}" />
     <script src="${asset(ctx, "theme.js")}"></script>
-    <script defer src="${asset(ctx, "htmx.js")}"></script>
-    <script defer src="${asset(ctx, "hx-sse.js")}"></script>
-    <script defer src="${asset(ctx, "app.js")}"></script>
-    ${scripts.map((s) => html`<script defer src="${asset(ctx, s)}"></script>`)}
-    <script defer src="${asset(ctx, "alpine.js")}"></script>
+    ${
+      scripts &&
+      html`<meta name="htmx-config" content='{"noSwap":[204,304]}' />
+        <script defer src="${asset(ctx, "htmx.js")}"></script>
+        <script defer src="${asset(ctx, "hx-sse.js")}"></script>
+        <script defer src="${asset(ctx, "app.js")}"></script>
+        ${scripts.map((s) => html`<script defer src="${asset(ctx, s)}"></script>`)}
+        <script defer src="${asset(ctx, "alpine.js")}"></script>`
+    }
   </head>`;
 }
 
@@ -102,7 +109,7 @@ export function layout(
 /** A centred single-card page without navigation (sign-in, first-run registration, errors before login). */
 export function bareLayout(ctx: PageContext, opts: { title: string; content: SafeHtml }): SafeHtml {
   return html`<html lang="en">
-    ${head(ctx, opts.title, [])}
+    ${head(ctx, opts.title, null)}
     <body data-base="${ctx.base}">
       <main id="main" class="auth-page">
         <div class="theme-corner">${themeToggle}</div>

@@ -1,24 +1,29 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { Client, startSqliteTestApp, type TestApp } from "../helpers/app";
+import { Client, signedInClient, startSqliteTestApp, type TestApp } from "../helpers/app";
 
 let t: TestApp;
 let assetUrls: string[];
+const assetsOf = (page: string) => [...page.matchAll(/(?:href|src)="(\/assets\/[^"]+)"/g)].map((m) => m[1]!);
+const namesOf = (urls: string[]) => urls.map((u) => u.split("/").pop());
 beforeAll(async () => {
   t = await startSqliteTestApp();
-  await t.services.auth.createUser("admin", "password123");
-  const page = await (await new Client(t.app).get("/login")).text();
-  assetUrls = [...page.matchAll(/(?:href|src)="(\/assets\/[^"]+)"/g)].map((m) => m[1]!);
+  const client = await signedInClient(t);
+  assetUrls = assetsOf(await (await client.get("/")).text());
 });
 afterAll(async () => {
   await t.close();
 });
 
 test("pages reference htmx, its SSE extension, Alpine, the stylesheet and the icon by content hash", () => {
-  const names = assetUrls.map((u) => u.split("/").pop());
-  expect(names).toEqual(
+  expect(namesOf(assetUrls)).toEqual(
     expect.arrayContaining(["htmx.js", "hx-sse.js", "alpine.js", "app.css", "app.js", "theme.js", "logo.svg"]),
   );
   for (const u of assetUrls) expect(u).toMatch(/^\/assets\/[0-9a-f]{12}\/[\w.-]+$/);
+});
+
+test("the sign-in page, a plain form, loads only the stylesheet, the icon and the theme script", async () => {
+  const signIn = await (await new Client(t.app).get("/login")).text();
+  expect(namesOf(assetsOf(signIn)).sort()).toEqual(["app.css", "logo.svg", "theme.js"]);
 });
 
 test("hashed assets are immutable, gzip-encoded when asked, and answer 304 to a matching ETag", async () => {

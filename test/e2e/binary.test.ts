@@ -26,7 +26,14 @@ test("the compiled binary runs from an empty folder with nothing beside it", asy
     const health = await (await fetch(`${server.url}/health`)).json();
     expect(health).toMatchObject({ status: "ok", database: { type: "sqlite", reachable: true } });
     expect(existsSync(join(server.dir, "netronome.db"))).toBe(true);
-    const page = await (await fetch(`${server.url}/register`)).text();
+    // The dashboard references every embedded script, stylesheet and icon.
+    const registered = await fetch(`${server.url}/register`, {
+      method: "POST",
+      redirect: "manual",
+      body: new URLSearchParams({ username: "admin", password: "password123", confirm: "password123" }),
+    });
+    const cookie = registered.headers.getSetCookie()[0]!.split(";")[0]!;
+    const page = await (await fetch(`${server.url}/`, { headers: { cookie } })).text();
     const assets = [...page.matchAll(/(?:href|src)="(\/assets\/[^"]+)"/g)].map((m) => m[1]!);
     expect(assets.length).toBeGreaterThanOrEqual(7);
     for (const a of assets) {

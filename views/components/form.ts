@@ -21,20 +21,7 @@ export function field(o: FieldOptions): SafeHtml {
   const described = [o.hint ? `${id}-hint` : "", o.error ? `${id}-error` : ""].filter(Boolean).join(" ");
   return html`<div class="field">
     <label for="${id}">${o.label}</label>
-    <input
-      id="${id}"
-      name="${o.name}"
-      type="${o.type ?? "text"}"
-      ${o.value !== undefined && o.type !== "password" ? html`value="${o.value}"` : ""}
-      ${o.autocomplete ? html`autocomplete="${o.autocomplete}"` : ""}
-      ${o.placeholder ? html`placeholder="${o.placeholder}"` : ""}
-      ${o.min !== undefined ? html`min="${o.min}"` : ""}
-      ${o.max !== undefined ? html`max="${o.max}"` : ""}
-      ${o.required ? html`required` : ""}
-      ${o.autofocus ? html`autofocus` : ""}
-      ${o.error ? html`aria-invalid="true"` : ""}
-      ${described ? html`aria-describedby="${described}"` : ""}
-    />
+    <input id="${id}" name="${o.name}" type="${o.type ?? "text"}"${o.value !== undefined && o.type !== "password" ? html` value="${o.value}"` : ""}${o.autocomplete ? html` autocomplete="${o.autocomplete}"` : ""}${o.placeholder ? html` placeholder="${o.placeholder}"` : ""}${o.min !== undefined ? html` min="${o.min}"` : ""}${o.max !== undefined ? html` max="${o.max}"` : ""}${o.required ? html` required` : ""}${o.autofocus ? html` autofocus` : ""}${o.error ? html` aria-invalid="true"` : ""}${described ? html` aria-describedby="${described}"` : ""} />
     ${o.hint ? html`<span class="hint" id="${id}-hint">${o.hint}</span>` : ""}
     ${o.error ? html`<span class="field-error" id="${id}-error">${o.error}</span>` : ""}
   </div>`;
