@@ -7,39 +7,36 @@ import { AppError } from "../core/errors";
 import { htmlResponse, PreparedPage } from "../core/html";
 import type { AppContext } from "../server/context";
 import { type PageContextFactory, safeNext } from "../server/page-context";
-import { credentials, loginForm, loginQuery, registerForm } from "./auth.schema";
+import { credentials, loginForm, nextCookie, registerForm } from "./auth.schema";
 import type { AuthService } from "./auth.service";
 import { SESSION_TTL_SECONDS, type SessionPlugin } from "./session.plugin";
 
-// Handlers destructure their context: Elysia infers what to provide from the parameter list.
-export function authPlugin(ctx: AppContext, auth: AuthService, session: SessionPlugin, page: PageContextFactory) {
+/**
+ * The sign-in page is one static document: nothing in it depends on the request (where to go afterwards travels in
+ * a cookie, see session.plugin.ts), so it is rendered once. It is the busiest public page, and once an account
+ * exists Bun's router serves it without running any JavaScript (see app.ts).
+ */
+export function signInPage(ctx: AppContext, page: PageContextFactory): PreparedPage {
   const base = ctx.config.server.base_url;
-  let plainLoginPage: PreparedPage | undefined;
+  return new PreparedPage(loginPage(page(new Request(`http://localhost${base}/login`), null), {}));
+}
+
+// Handlers destructure their context: Elysia infers what to provide from the parameter list.
+export function authPlugin(
+  ctx: AppContext,
+  auth: AuthService,
+  session: SessionPlugin,
+  page: PageContextFactory,
+  signIn: PreparedPage,
+) {
+  const base = ctx.config.server.base_url;
   const redirect = (location: string) => new Response(null, { status: 303, headers: { location } });
 
   return (
     new Elysia({ name: "auth.routes", seed: ctx.instanceId })
       .use(session)
       // ---- HTML pages
-      // The sign-in page is the busiest public page: it reads the raw request only (no header, cookie or
-      // query objects are built) and serves a page rendered once unless `next` is given.
-      .get(
-        "/login",
-        ({ jwt, request, query, sessions }) => {
-          // The common case answers synchronously: accounts exist, no session cookie, no `next`.
-          if (auth.knownToHaveUsers() && !request.headers.has("cookie") && !query.next) {
-            plainLoginPage ??= new PreparedPage(loginPage(page(request, null), {}));
-            return htmlResponse(plainLoginPage);
-          }
-          return (async () => {
-            if (!(await auth.hasUsers())) return redirect(`${base}/register`);
-            if (await sessions.hasValidCookie(jwt, request.headers.get("cookie") ?? undefined))
-              return redirect(safeNext(base, query.next));
-            return htmlResponse(loginPage(page(request, null), { next: query.next }));
-          })();
-        },
-        { query: loginQuery },
-      )
+      .get("/login", async () => ((await auth.hasUsers()) ? htmlResponse(signIn) : redirect(`${base}/register`)))
       .post(
         "/login",
         async ({ jwt, cookie, headers, request, server, body, sessions }) => {
@@ -47,14 +44,14 @@ export function authPlugin(ctx: AppContext, auth: AuthService, session: SessionP
           try {
             const user = await auth.login(body.username, body.password, sessions.clientKey(io));
             await sessions.issue(io, user, user.sessionVersion);
-            return redirect(safeNext(base, body.next));
+            return redirect(safeNext(base, body.next ?? sessions.takeNext(cookie)));
           } catch (e) {
             if (!(e instanceof AppError)) throw e;
             const view = loginPage(page(request, null), { username: body.username, error: e.message, next: body.next });
             return htmlResponse(view, { status: e.status });
           }
         },
-        { body: loginForm },
+        { body: loginForm, cookie: nextCookie },
       )
       .get("/register", async ({ request }) => {
         if (await auth.hasUsers()) return htmlResponse(registrationClosedPage(page(request, null)), { status: 403 });

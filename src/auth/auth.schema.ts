@@ -38,6 +38,8 @@ export const changePasswordForm = t.Object({
   confirm: t.Optional(t.String({ maxLength: PASSWORD_MAX })),
 });
 
-export const loginQuery = t.Object({
-  next: t.Optional(t.String({ maxLength: 2048, error: "next: at most 2048 characters" })),
-});
+/** The page remembered for after sign-in (session.plugin.ts NEXT_COOKIE); other cookies pass. */
+export const nextCookie = t.Cookie(
+  { login_next: t.Optional(t.String({ maxLength: 2048, error: "login_next: at most 2048 characters" })) },
+  { additionalProperties: true },
+);

@@ -41,9 +41,7 @@ export function createAuthService(repo: AuthRepository, throttle: LoginThrottle)
   const toSessionUser = (u: UserRow): SessionUser => ({ id: u.id, username: u.username });
 
   return {
-    /** True once an account is known to exist (accounts are never deleted), without asking the database. */
-    knownToHaveUsers: (): boolean => knownToHaveUsers,
-
+    /** Whether any account exists; once it does, answered without the database (accounts are never deleted). */
     async hasUsers(): Promise<boolean> {
       if (!knownToHaveUsers) knownToHaveUsers = (await repo.countUsers()) > 0;
       return knownToHaveUsers;

@@ -15,7 +15,12 @@ export const SESSION_TTL_SECONDS = 7 * 24 * 3600;
 /** Sessions older than this are re-issued on use, so an active user is never signed out. */
 const RENEW_AFTER_SECONDS = 24 * 3600;
 
-const SESSION_COOKIE_PATTERN = new RegExp(`(?:^|;\\s*)${SESSION_COOKIE}=([^;]+)`);
+/**
+ * Where to go after signing in, set when a page sends an anonymous visitor to the sign-in page: a cookie scoped to
+ * the sign-in path rather than a query parameter, so that the sign-in page is one static document.
+ */
+export const NEXT_COOKIE = "login_next";
+const NEXT_TTL_SECONDS = 600;
 
 export const WHITELISTED_USER: SessionUser = { id: 0, username: "whitelisted" };
 
@@ -71,6 +76,25 @@ export function sessionPlugin(ctx: AppContext, auth: AuthService, secret: string
     cookie[SESSION_COOKIE]!.set({ value: "", httpOnly: true, sameSite: "lax", path: base || "/", maxAge: 0 });
   };
 
+  const rememberNext = (c: SessionIo, next: string) => {
+    c.cookie[NEXT_COOKIE]!.set({
+      value: next,
+      httpOnly: true,
+      sameSite: "lax",
+      secure: isHttps(c),
+      path: loginUrl,
+      maxAge: NEXT_TTL_SECONDS,
+    });
+  };
+
+  /** The page remembered for after sign-in, if any; the cookie is cleared. */
+  const takeNext = (cookie: SessionIo["cookie"]): string | undefined => {
+    const next = cookie[NEXT_COOKIE]?.value;
+    if (typeof next !== "string" || !next) return undefined;
+    cookie[NEXT_COOKIE]!.set({ value: "", httpOnly: true, sameSite: "lax", path: loginUrl, maxAge: 0 });
+    return next;
+  };
+
   // The identity found in `transform`, handed to `resolve` for the same request.
   const identities = new WeakMap<Request, Identity>();
   const resolved = (request: Request) => {
@@ -114,14 +138,7 @@ export function sessionPlugin(ctx: AppContext, auth: AuthService, secret: string
         /** Signs `user` in: sets the cookie and returns the token (also usable as a Bearer token). */
         issue: (io: unknown, user: SessionUser, sessionVersion: number) => issue(io as SessionIo, user, sessionVersion),
         clear: (cookie: unknown) => clear(cookie as SessionIo["cookie"]),
-        /**
-         * Whether the raw Cookie header carries a valid session. For public pages that only redirect
-         * signed-in visitors: it skips Elysia's cookie parsing, which costs on every request.
-         */
-        hasValidCookie: async (signer: unknown, cookieHeader: string | undefined) => {
-          const token = cookieHeader?.match(SESSION_COOKIE_PATTERN)?.[1];
-          return token ? (await verifyToken(signer as SessionIo["jwt"], decodeURIComponent(token))) !== null : false;
-        },
+        takeNext: (cookie: unknown) => takeNext(cookie as SessionIo["cookie"]),
         /** The key failed logins are counted under: the socket address. */
         clientKey: (io: unknown) => clientAddress(io as SessionIo) ?? "local",
       })
@@ -149,9 +166,11 @@ export function sessionPlugin(ctx: AppContext, auth: AuthService, secret: string
             }
             // htmx follows HX-Redirect with a full navigation; its 204 is never swapped into the page.
             if (headers["hx-request"]) throw new Redirect(loginUrl, { htmx: true });
-            const path = new URL(request.url).pathname;
-            const next = path !== `${base}/` && path !== base ? `?next=${encodeURIComponent(path)}` : "";
-            throw new Redirect((await auth.hasUsers()) ? `${loginUrl}${next}` : `${base}/register`);
+            if (!(await auth.hasUsers())) throw new Redirect(`${base}/register`);
+            const { pathname, search } = new URL(request.url);
+            if (pathname !== `${base}/` && pathname !== base)
+              rememberNext({ jwt, cookie, headers, request, server } as unknown as SessionIo, pathname + search);
+            throw new Redirect(loginUrl);
           },
           resolve: ({ request }) => resolved(request),
         },

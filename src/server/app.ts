@@ -3,12 +3,13 @@
  * public. Services are wired here, once.
  */
 import { Elysia } from "elysia";
-import { authPlugin } from "../auth/auth.plugin";
+import { authPlugin, signInPage } from "../auth/auth.plugin";
 import { createAuthRepository } from "../auth/auth.repository";
 import { createAuthService } from "../auth/auth.service";
 import { LoginThrottle } from "../auth/login-throttle";
 import { sessionPlugin } from "../auth/session.plugin";
 import { Bus } from "../core/bus";
+import { htmlResponse } from "../core/html";
 import { dashboardPlugin } from "../dashboard/dashboard.plugin";
 import { diagnosticsPages } from "../diagnostics/diagnostics.pages";
 import { GeoIp } from "../diagnostics/geoip";
@@ -86,12 +87,21 @@ export async function createApp(ctx: AppContext) {
   const session = sessionPlugin(ctx, auth, secret);
   const page = pageContextFactory(ctx);
 
-  const app = new Elysia({ prefix: ctx.config.server.base_url })
+  const signIn = signInPage(ctx, page);
+  const base = ctx.config.server.base_url;
+  const app = new Elysia({
+    prefix: base,
+    // Once an account exists, Bun's router answers GET /login with the static sign-in page by itself. Before that
+    // (first run), the Elysia route sends visitors to registration.
+    serve: {
+      routes: (await auth.hasUsers()) ? { [`${base}/login`]: { GET: htmlResponse(signIn) } } : {},
+    },
+  })
     .use(errorsPlugin(ctx, page))
     // Public: assets, health, sign-in and first-run registration (auth.routes marks its own protected API routes).
     .use(assetsPlugin)
     .use(healthPlugin(ctx))
-    .use(authPlugin(ctx, auth, session, page))
+    .use(authPlugin(ctx, auth, session, page, signIn))
     // Everything below requires a session: each route opts into the `page` or `api` guard.
     .use(eventsPlugin(ctx, bus, session))
     .use(dashboardPlugin(ctx, speedtestRepo, session, page))

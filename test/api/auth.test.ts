@@ -108,12 +108,29 @@ describeEachDialect("first-run registration, login and logout", (dialect) => {
     expect((await c.get("/api/auth/user")).status).toBe(401);
   });
 
-  test("the login form redirects to the page that was asked for, and only to local paths", async () => {
+  test("signing in returns to the page that was asked for, and only to local paths", async () => {
     const c = new Client(t.app);
-    const asked = await c.get("/settings");
-    expect(asked.headers.get("location")).toBe("/login?next=%2Fsettings");
-    const res = await c.postForm("/login", { username: "alice", password: "correct horse", next: "/settings" });
-    expect(res.headers.get("location")).toBe("/settings");
+    const asked = await c.get("/speedtest?tab=history");
+    expect(asked.headers.get("location")).toBe("/login");
+    const remembered = asked.headers.getSetCookie().find((h) => h.startsWith("login_next="));
+    expect(remembered).toContain("Path=/login");
+    expect(remembered).toContain("HttpOnly");
+    expect(c.cookies.get("login_next")).toBe(encodeURIComponent("/speedtest?tab=history"));
+    // The sign-in page itself is the same document for everyone.
+    const signIn = await c.get("/login");
+    expect(await signIn.text()).toBe(await (await new Client(t.app).get("/login")).text());
+    const res = await c.postForm("/login", { username: "alice", password: "correct horse" });
+    expect(res.headers.get("location")).toBe("/speedtest?tab=history");
+    expect(c.cookies.has("login_next")).toBe(false);
+    // A form field wins over the cookie; the dashboard is the default.
+    const field = await new Client(t.app).postForm("/login", {
+      username: "alice",
+      password: "correct horse",
+      next: "/settings",
+    });
+    expect(field.headers.get("location")).toBe("/settings");
+    const plain = await new Client(t.app).postForm("/login", { username: "alice", password: "correct horse" });
+    expect(plain.headers.get("location")).toBe("/");
     const evil = await new Client(t.app).postForm("/login", {
       username: "alice",
       password: "correct horse",
