@@ -42,6 +42,10 @@ export async function serve(configPath: string | undefined): Promise<number> {
     throw new Error(`cannot listen on ${config.server.host}:${config.server.port}: ${(e as Error).message}`);
   }
   await start();
+  // The executable starts with JIT tier-up thresholds raised (scripts/build.sh), so run-once start-up code is not
+  // compiled and its compiled code does not stay resident; from here on, code that runs often is compiled as usual.
+  // (Optional call: Bun releases before the JIT policy API run from source at the normal policy anyway.)
+  Bun.unsafe.setJITPolicy?.(1);
   log.info(`listening on http://${config.server.host}:${config.server.port}${config.server.base_url}/`);
 
   return await new Promise<number>((resolve) => {
