@@ -265,7 +265,7 @@ export default {
       const notes = [
         `dist/netronome is ${build}; the hello (bench/hello-server.ts) is compiled with plain \`bun build --compile\`. Both listen on ${LOOPBACK}.`,
         `Start-up: time from spawn to the first 200 from /health, polled every ${HEALTH_POLL_MS} ms; each start runs in a fresh temporary folder with its own SQLite file (so migrations are included); the two binaries take turns, after one discarded start each that puts them in the page cache.`,
-        `Idle RSS: VmRSS from /proc/<pid>/status after ${WARMUP_REQUESTS} sequential requests to the load path and ${SETTLE_MS / 1000} s of rest; the serve instance has one user, so /login renders the real page (200).`,
+        `Idle RSS: VmRSS from /proc/<pid>/status after ${WARMUP_REQUESTS} sequential requests to the load path and ${SETTLE_MS / 1000} s of rest; the serve instance has one user from before it started, so /login is the real sign-in page (200), which Bun's router then serves as a static document.`,
         `Throughput: ${generator.description}, ${LOAD.threads} threads, ${LOAD.connections} connections, ${LOAD.durationS} s per run; after a ${LOAD_WARMUP.durationS} s warm-up of each server, ${LOAD_ROUNDS} rounds alternate which server goes first. The ratio is the median of the per-round ratios; the load generator and the server share the machine's CPUs.`,
         "Start-up and throughput targets are judged on medians; p95 and the per-round figures show the spread.",
       ];
