@@ -77,6 +77,8 @@ export function sessionPlugin(ctx: AppContext, auth: AuthService, secret: string
   };
 
   const rememberNext = (c: SessionIo, next: string) => {
+    // The dashboard is where signing in leads anyway.
+    if (next === `${base}/` || next === base) return;
     c.cookie[NEXT_COOKIE]!.set({
       value: next,
       httpOnly: true,
@@ -164,12 +166,17 @@ export function sessionPlugin(ctx: AppContext, auth: AuthService, secret: string
               identities.set(request, identity);
               return;
             }
-            // htmx follows HX-Redirect with a full navigation; its 204 is never swapped into the page.
-            if (headers["hx-request"]) throw new Redirect(loginUrl, { htmx: true });
+            const io = { jwt, cookie, headers, request, server } as unknown as SessionIo;
+            // htmx follows HX-Redirect with a full navigation; its 204 is never swapped into the page. The page to
+            // come back to is the one the request came from.
+            if (headers["hx-request"]) {
+              const from = URL.parse(headers["hx-current-url"] ?? "");
+              if (from && from.host === new URL(request.url).host) rememberNext(io, from.pathname + from.search);
+              throw new Redirect(loginUrl, { htmx: true });
+            }
             if (!(await auth.hasUsers())) throw new Redirect(`${base}/register`);
             const { pathname, search } = new URL(request.url);
-            if (pathname !== `${base}/` && pathname !== base)
-              rememberNext({ jwt, cookie, headers, request, server } as unknown as SessionIo, pathname + search);
+            rememberNext(io, pathname + search);
             throw new Redirect(loginUrl);
           },
           resolve: ({ request }) => resolved(request),

@@ -140,9 +140,17 @@ describeEachDialect("first-run registration, login and logout", (dialect) => {
   });
 
   test("an htmx request with an expired session is sent to the login page with HX-Redirect", async () => {
-    const res = await new Client(t.app).get("/settings", { headers: { "hx-request": "true" } });
+    const c = new Client(t.app);
+    const res = await c.get("/settings", {
+      headers: { "hx-request": "true", "hx-current-url": "http://localhost/speedtest?tab=schedules" },
+    });
     expect(res.status).toBe(204);
     expect(res.headers.get("hx-redirect")).toBe("/login");
+    // After signing in, the page the request came from opens again; another site's page is never remembered.
+    expect(c.cookies.get("login_next")).toBe(encodeURIComponent("/speedtest?tab=schedules"));
+    const foreign = new Client(t.app);
+    await foreign.get("/settings", { headers: { "hx-request": "true", "hx-current-url": "http://evil.example/x" } });
+    expect(foreign.cookies.has("login_next")).toBe(false);
   });
 
   test("a forged or tampered session cookie is refused", async () => {
