@@ -29,7 +29,18 @@ export interface DbHandle {
   rows<T>(query: SQL): Promise<T[]>;
   /** A round trip to the database; throws when it is unreachable. */
   ping(): Promise<void>;
+  /** PostgreSQL only: one pooled connection held for a transaction (see history/atomic.ts). */
+  reserve?(): Promise<ReservedConnection>;
   close(): Promise<void>;
+}
+
+/** A pooled PostgreSQL connection, held until released; statements sent on it run in order. */
+export interface ReservedConnection {
+  /** A query builder whose queries run on this connection. */
+  readonly db: AppDb;
+  /** Sends one statement without parameters (BEGIN, COMMIT, SET LOCAL …) at once, before any sent later. */
+  command(statement: string): Promise<unknown>;
+  release(): void;
 }
 
 export type DbOptions = Config["database"];
@@ -90,7 +101,7 @@ async function openPostgres(o: DbOptions): Promise<DbHandle> {
     connect_timeout: 10,
     onnotice: () => {},
   });
-  const db = drizzlePg({ client, schema: pgSchema });
+  const db = drizzlePg({ client });
   try {
     await migratePg(db, { migrationsFolder: migrationsFolder("pg") });
   } catch (e) {
@@ -105,6 +116,17 @@ async function openPostgres(o: DbOptions): Promise<DbHandle> {
     rows: async <T>(query: SQL) => (await db.execute(query)) as unknown as T[],
     ping: async () => {
       await db.execute(sql`select 1`);
+    },
+    reserve: async () => {
+      const connection = await client.reserve();
+      // drizzle reads the driver options (type parsers) from its client; a reserved connection shares the pool's.
+      const bound = Object.assign(connection, { options: client.options });
+      return {
+        db: drizzlePg({ client: bound }) as unknown as AppDb,
+        // postgres-js sends a query when it is first awaited; this one goes out now, ahead of later ones.
+        command: (statement) => connection.unsafe(statement).execute(),
+        release: () => connection.release(),
+      };
     },
     close: async () => {
       await client.end({ timeout: 5 });

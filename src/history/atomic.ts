@@ -3,13 +3,13 @@
  * transactions are synchronous (an async callback would commit at its first
  * await), PostgreSQL's are asynchronous, so the work is a generator that
  * yields batches of queries and receives their rows: SQLite's driver runs them
- * one by one inside a synchronous transaction, PostgreSQL's sends each batch
- * at once (pipelined on the transaction's connection, as prepared statements)
- * and awaits it. Queries
- * in one batch must not depend on each other. Anything slow (a probe, DNS)
- * happens before; only database reads and writes belong inside.
+ * one by one inside a synchronous transaction; on PostgreSQL each batch is
+ * sent at once on one reserved connection (pipelined, as prepared statements)
+ * and awaited, and BEGIN travels with the first batch, so a transaction of
+ * one batch costs two round trips. Queries in one batch must not depend on
+ * each other. Anything slow (a probe, DNS) happens before; only database reads
+ * and writes belong inside.
  */
-import { type SQL, sql } from "drizzle-orm";
 import type { AppDb, DbHandle } from "../db";
 
 /** A query the drivers run; its rows come back (an empty array for writes without RETURNING). */
@@ -38,25 +38,28 @@ export async function atomic<T>(h: DbHandle, work: TxWork<T>, options: AtomicOpt
       return step.value;
     });
   }
-  return h.db.transaction(async (tx) => {
-    // Named, so postgres-js keeps each statement prepared on the connection: without it every query waits an extra
-    // round trip for the server to describe its parameters, and a batch of them no longer pipelines.
-    const run = (query: TxQuery) =>
-      (query as unknown as { prepare(name: string): { execute(): PromiseLike<unknown[]> } })
-        .prepare("atomic")
-        .execute();
-    // The handle is typed as SQLite's; at run time this is drizzle's PostgreSQL transaction.
-    const pg = tx as unknown as { execute(query: SQL): PromiseLike<unknown[]> };
-    const steps = work(tx as unknown as AppDb);
+  const connection = await h.reserve!();
+  // Named, so postgres-js keeps each statement prepared on the connection: without it every query waits an extra
+  // round trip for the server to describe its parameters, and a batch of them no longer pipelines.
+  const run = (query: TxQuery) =>
+    (query as unknown as { prepare(name: string): { execute(): PromiseLike<unknown[]> } }).prepare("atomic").execute();
+  try {
+    let opening = [connection.command("begin")];
+    if (options.relaxedDurability) opening.push(connection.command("set local synchronous_commit = off"));
+    const steps = work(connection.db);
     let step = steps.next();
-    let first = options.relaxedDurability;
     while (!step.done) {
-      const batch = step.value.map(run);
-      if (first) batch.unshift(pg.execute(sql`set local synchronous_commit = off`));
-      const rows = await Promise.all(batch);
-      step = steps.next(first ? rows.slice(1) : rows);
-      first = false;
+      const [rows] = await Promise.all([Promise.all(step.value.map(run)), Promise.all(opening)]);
+      opening = [];
+      step = steps.next(rows);
     }
+    await Promise.all([...opening, connection.command("commit")]);
     return step.value;
-  }) as Promise<T>;
+  } catch (error) {
+    // Statements after a failed one were refused in the aborted transaction; ROLLBACK ends it.
+    await connection.command("rollback").catch(() => {});
+    throw error;
+  } finally {
+    connection.release();
+  }
 }
