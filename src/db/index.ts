@@ -29,18 +29,17 @@ export interface DbHandle {
   rows<T>(query: SQL): Promise<T[]>;
   /** A round trip to the database; throws when it is unreachable. */
   ping(): Promise<void>;
-  /** PostgreSQL only: one pooled connection held for a transaction (see history/atomic.ts). */
-  reserve?(): Promise<ReservedConnection>;
+  /**
+   * The connection write transactions run on (history/atomic.ts), as a query builder: statements prepared on it
+   * once run inside those transactions. SQLite has one connection; PostgreSQL keeps one for writes beside the pool.
+   */
+  readonly writer: AppDb;
+  /**
+   * PostgreSQL only: runs `work` with the writer connection to itself, so transactions on it never interleave.
+   * `send` puts one statement without parameters (BEGIN, COMMIT …) on the wire at once, ahead of later ones.
+   */
+  exclusive?<T>(work: (send: (statement: string) => Promise<unknown>) => Promise<T>): Promise<T>;
   close(): Promise<void>;
-}
-
-/** A pooled PostgreSQL connection, held until released; statements sent on it run in order. */
-export interface ReservedConnection {
-  /** A query builder whose queries run on this connection. */
-  readonly db: AppDb;
-  /** Sends one statement without parameters (BEGIN, COMMIT, SET LOCAL …) at once, before any sent later. */
-  command(statement: string): Promise<unknown>;
-  release(): void;
 }
 
 export type DbOptions = Config["database"];
@@ -70,6 +69,7 @@ function openSqlite(path: string): DbHandle {
     db,
     t: sqliteSchema,
     dialect: "sqlite",
+    writer: db,
     rows: async <T>(query: SQL) => db.all<T>(query),
     ping: async () => {
       client.query("SELECT 1").get();
@@ -90,22 +90,27 @@ const SSL: Record<DbOptions["sslmode"], false | "allow" | "prefer" | "require" |
 };
 
 async function openPostgres(o: DbOptions): Promise<DbHandle> {
-  const client = postgres({
-    host: o.host,
-    port: o.port,
-    user: o.user,
-    password: o.password,
-    database: o.dbname,
-    ssl: SSL[o.sslmode],
-    max: 10,
-    connect_timeout: 10,
-    onnotice: () => {},
-  });
+  const connect = (max: number) =>
+    postgres({
+      host: o.host,
+      port: o.port,
+      user: o.user,
+      password: o.password,
+      database: o.dbname,
+      ssl: SSL[o.sslmode],
+      max,
+      connect_timeout: 10,
+      onnotice: () => {},
+    });
+  const client = connect(10);
+  const writerClient = connect(1);
+  // Transactions on the writer connection take turns: each starts when the one before has ended.
+  let writerTurn: Promise<unknown> = Promise.resolve();
   const db = drizzlePg({ client });
   try {
     await migratePg(db, { migrationsFolder: migrationsFolder("pg") });
   } catch (e) {
-    await client.end({ timeout: 1 });
+    await Promise.all([client.end({ timeout: 1 }), writerClient.end({ timeout: 1 })]);
     const cause = (e as { cause?: Error }).cause ?? (e as Error);
     throw new Error(`PostgreSQL at ${o.host}:${o.port}/${o.dbname}: ${cause.message}`);
   }
@@ -117,19 +122,15 @@ async function openPostgres(o: DbOptions): Promise<DbHandle> {
     ping: async () => {
       await db.execute(sql`select 1`);
     },
-    reserve: async () => {
-      const connection = await client.reserve();
-      // drizzle reads the driver options (type parsers) from its client; a reserved connection shares the pool's.
-      const bound = Object.assign(connection, { options: client.options });
-      return {
-        db: drizzlePg({ client: bound }) as unknown as AppDb,
-        // postgres-js sends a query when it is first awaited; this one goes out now, ahead of later ones.
-        command: (statement) => connection.unsafe(statement).execute(),
-        release: () => connection.release(),
-      };
+    writer: drizzlePg({ client: writerClient }) as unknown as AppDb,
+    exclusive: (work) => {
+      // postgres-js sends a query when it is first awaited; execute() sends it now.
+      const run = writerTurn.then(() => work((statement) => writerClient.unsafe(statement).execute()));
+      writerTurn = run.catch(() => {});
+      return run;
     },
     close: async () => {
-      await client.end({ timeout: 5 });
+      await Promise.all([client.end({ timeout: 5 }), writerClient.end({ timeout: 5 })]);
     },
   };
 }

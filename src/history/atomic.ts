@@ -4,17 +4,57 @@
  * await), PostgreSQL's are asynchronous, so the work is a generator that
  * yields batches of queries and receives their rows: SQLite's driver runs them
  * one by one inside a synchronous transaction; on PostgreSQL each batch is
- * sent at once on one reserved connection (pipelined, as prepared statements)
- * and awaited, and BEGIN travels with the first batch, so a transaction of
- * one batch costs two round trips. Queries in one batch must not depend on
- * each other. Anything slow (a probe, DNS) happens before; only database reads
- * and writes belong inside.
+ * sent at once on the writer connection (pipelined, as prepared statements)
+ * and awaited, and BEGIN travels with the first batch, so a transaction of one
+ * batch costs two round trips. Queries in one batch must not depend on each
+ * other. Anything slow (a probe, DNS) happens before; only database reads and
+ * writes belong inside.
+ *
+ * Queries are built on the transaction's query builder, or prepared once on
+ * `h.writer` and bound to this run's values with `withValues` (no SQL is built
+ * per run).
  */
 import type { AppDb, DbHandle } from "../db";
 
 /** A query the drivers run; its rows come back (an empty array for writes without RETURNING). */
 export interface TxQuery {
+  /** SQLite: runs the query. */
   all(): unknown;
+}
+
+/** A statement prepared with placeholders, as each dialect's driver runs it. */
+interface PreparedStatement {
+  /** SQLite */
+  all(values: Record<string, unknown>): unknown;
+  /** PostgreSQL */
+  execute(values: Record<string, unknown>): PromiseLike<unknown[]>;
+}
+
+/** A statement prepared on `h.writer`, bound to the values of one run. */
+class BoundStatement implements TxQuery {
+  constructor(
+    private readonly statement: PreparedStatement,
+    private readonly values: Record<string, unknown>,
+  ) {}
+  all(): unknown {
+    return this.statement.all(this.values);
+  }
+  execute(): PromiseLike<unknown[]> {
+    return this.statement.execute(this.values);
+  }
+}
+
+/**
+ * Prepares a query built on `h.writer` with `sql.placeholder`s, once. The name keeps it prepared on PostgreSQL's
+ * writer connection; SQLite's driver takes none.
+ */
+export function prepareOnWriter(query: unknown, name: string): unknown {
+  return (query as { prepare(name: string): unknown }).prepare(name);
+}
+
+/** Binds a statement from `prepareOnWriter` to this run's values. */
+export function withValues(prepared: unknown, values: Record<string, unknown>): TxQuery {
+  return new BoundStatement(prepared as PreparedStatement, values);
 }
 
 /** Yields batches of queries; receives each batch's rows, in order. */
@@ -38,28 +78,31 @@ export async function atomic<T>(h: DbHandle, work: TxWork<T>, options: AtomicOpt
       return step.value;
     });
   }
-  const connection = await h.reserve!();
   // Named, so postgres-js keeps each statement prepared on the connection: without it every query waits an extra
   // round trip for the server to describe its parameters, and a batch of them no longer pipelines.
   const run = (query: TxQuery) =>
-    (query as unknown as { prepare(name: string): { execute(): PromiseLike<unknown[]> } }).prepare("atomic").execute();
-  try {
-    let opening = [connection.command("begin")];
-    if (options.relaxedDurability) opening.push(connection.command("set local synchronous_commit = off"));
-    const steps = work(connection.db);
-    let step = steps.next();
-    while (!step.done) {
-      const [rows] = await Promise.all([Promise.all(step.value.map(run)), Promise.all(opening)]);
-      opening = [];
-      step = steps.next(rows);
+    query instanceof BoundStatement
+      ? query.execute()
+      : (query as unknown as { prepare(name: string): { execute(): PromiseLike<unknown[]> } })
+          .prepare("atomic")
+          .execute();
+  return h.exclusive!(async (send) => {
+    try {
+      let opening = [send("begin")];
+      if (options.relaxedDurability) opening.push(send("set local synchronous_commit = off"));
+      const steps = work(h.writer);
+      let step = steps.next();
+      while (!step.done) {
+        const [rows] = await Promise.all([Promise.all(step.value.map(run)), Promise.all(opening)]);
+        opening = [];
+        step = steps.next(rows);
+      }
+      await Promise.all([...opening, send("commit")]);
+      return step.value;
+    } catch (error) {
+      // Statements after a failed one were refused in the aborted transaction; ROLLBACK ends it.
+      await send("rollback").catch(() => {});
+      throw error;
     }
-    await Promise.all([...opening, connection.command("commit")]);
-    return step.value;
-  } catch (error) {
-    // Statements after a failed one were refused in the aborted transaction; ROLLBACK ends it.
-    await connection.command("rollback").catch(() => {});
-    throw error;
-  } finally {
-    connection.release();
-  }
+  });
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { asc, eq } from "drizzle-orm";
+import { asc, eq, sql } from "drizzle-orm";
 import { type DbHandle, openDatabase } from "../../src/db";
 import { createMonitorsRepository, type MonitorsRepository } from "../../src/diagnostics/monitors/monitors.repository";
 import { bucketStart, mergeFigures, type RollupFigures, runFigures } from "../../src/history/rollups";
@@ -22,13 +22,29 @@ describeEachDialect("rollups written with each packet-loss result", (dialect) =>
   const newMonitor = (repo: MonitorsRepository) =>
     repo.insert({ host: "127.0.0.1", name: "rollups", interval: "10s", packetCount: 4, threshold: 5 });
 
-  const record = (repo: MonitorsRepository, monitorId: number, at: number, rtts: number[]) => {
+  const hopsOf = (rtts: number[]) => [
+    { number: 1, host: "10.213.1.1", ip: "10.213.1.1", loss: 0, sent: 4, recv: 4, avg: 0.2 },
+    { number: 2, host: null, ip: null, loss: 100, sent: 4, recv: 0, avg: null },
+    { number: 3, host: "target", ip: "10.213.3.2", loss: 25, sent: 4, recv: rtts.length, avg: rtts[0] ?? null },
+  ];
+
+  /** Records a run; with `mtr`, as a finished MTR run with hop data (the statements prepared once). */
+  const record = (repo: MonitorsRepository, monitorId: number, at: number, rtts: number[], mtr = false) => {
     const packetsRecv = rtts.length;
     const packetLoss = ((4 - packetsRecv) / 4) * 100;
     const figures = runFigures({ packetsSent: 4, packetsRecv, packetLoss, rttSamplesMs: rtts });
+    const result = mtr
+      ? {
+          minRtt: Math.min(...rtts),
+          maxRtt: Math.max(...rtts),
+          method: "mtr" as const,
+          hopCount: 3,
+          hops: hopsOf(rtts),
+        }
+      : { method: "ping" as const };
     return repo
       .recordRun({
-        result: { monitorId, packetLoss, packetsSent: 4, packetsRecv, method: "ping", createdAt: new Date(at) },
+        result: { monitorId, packetLoss, packetsSent: 4, packetsRecv, ...result, createdAt: new Date(at) },
         figures,
         state: "ok",
         transition: null,
@@ -93,6 +109,90 @@ describeEachDialect("rollups written with each packet-loss result", (dialect) =>
         runs.map((run) => run.figures),
       ),
     ]);
+  });
+
+  test("a run with hop data stores the same result and rollups as any other run", async () => {
+    const repo = createMonitorsRepository(h);
+    const monitor = await newMonitor(repo);
+    const minute = bucketStart(Date.now() - 3 * HOUR, 60);
+    const figures = [
+      await record(repo, monitor.id, minute, [5.25, 6.5, 7.75], true),
+      await record(repo, monitor.id, minute + 10_000, [8]),
+      await record(repo, monitor.id, minute + 20_000, [9.5, 10], true),
+    ];
+    expect(await stored(monitor.id)).toEqual([
+      expected(60, minute, figures),
+      expected(3600, bucketStart(minute, 3600), figures),
+    ]);
+    const { rows } = await repo.history(monitor.id, 10, 0);
+    const first = await repo.findResult(monitor.id, rows.at(-1)!.id);
+    expect(first).toMatchObject({
+      monitorId: monitor.id,
+      packetLoss: 25,
+      packetsSent: 4,
+      packetsRecv: 3,
+      minRtt: 5.25,
+      maxRtt: 7.75,
+      avgRtt: null,
+      method: "mtr",
+      privilegedMode: false,
+      hopCount: 3,
+      hops: hopsOf([5.25, 6.5, 7.75]),
+      error: null,
+      createdAt: new Date(minute),
+    });
+    expect((await repo.find(monitor.id))!.lastState).toBe("ok");
+    // A run without hop data stores no value (SQL NULL), not JSON null.
+    const [missing] = await h.rows<{ n: number | string }>(
+      sql`select count(*) as n from packet_loss_results where id = ${rows[1]!.id} and hops is null`,
+    );
+    expect(Number(missing!.n)).toBe(1);
+  });
+
+  test("runs of several monitors stored at the same moment stay apart and exact", async () => {
+    const repo = createMonitorsRepository(h);
+    const monitors = await Promise.all([newMonitor(repo), newMonitor(repo), newMonitor(repo)]);
+    const minute = bucketStart(Date.now() - 4 * HOUR, 60);
+    const figures = new Map<number, RollupFigures[]>(monitors.map((m) => [m.id, []]));
+    for (let round = 0; round < 4; round++) {
+      const recorded = await Promise.all(
+        monitors.map((m, k) => record(repo, m.id, minute + round * 10_000, [1 + k, 2 + round], round % 2 === 0)),
+      );
+      for (const [k, m] of monitors.entries()) figures.get(m.id)!.push(recorded[k]!);
+    }
+    for (const m of monitors) {
+      expect(await stored(m.id)).toEqual([
+        expected(60, minute, figures.get(m.id)!),
+        expected(3600, bucketStart(minute, 3600), figures.get(m.id)!),
+      ]);
+      expect((await repo.history(m.id, 10, 0)).total).toBe(4);
+    }
+  });
+
+  test("a run for a monitor deleted meanwhile stores nothing, and no other run with it", async () => {
+    const repo = createMonitorsRepository(h);
+    const monitor = await newMonitor(repo);
+    const minute = bucketStart(Date.now() - 5 * HOUR, 60);
+    await record(repo, monitor.id, minute, [3], true);
+    await repo.remove(monitor.id);
+    await expect(record(repo, monitor.id, minute + 10_000, [4], true)).rejects.toThrow();
+    expect(await stored(monitor.id)).toEqual([]);
+    // A failing run never takes a simultaneous good one down with it.
+    const next = await newMonitor(repo);
+    const kept: RollupFigures[] = [];
+    for (let round = 0; round < 5; round++) {
+      const [good, bad] = await Promise.allSettled([
+        record(repo, next.id, minute + round * 10_000, [5 + round], true),
+        record(repo, monitor.id, minute + round * 10_000, [6], true),
+      ]);
+      expect([good.status, bad.status]).toEqual(["fulfilled", "rejected"]);
+      if (good.status === "fulfilled") kept.push(good.value);
+    }
+    expect(await stored(next.id)).toEqual([
+      expected(60, minute, kept),
+      expected(3600, bucketStart(minute, 3600), kept),
+    ]);
+    expect((await repo.history(next.id, 10, 0)).total).toBe(5);
   });
 
   test("a bucket another writer changed in between is read and merged again, not overwritten", async () => {

@@ -3,10 +3,10 @@
  * together with its rollups, the monitor's new state and any transition in
  * one transaction. Both dialects.
  */
-import { and, asc, count, desc, eq, getTableName, or, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, getTableName, or, type Placeholder, sql } from "drizzle-orm";
 import type { AppDb, DbHandle } from "../../db";
-import { atomic, type TxQuery } from "../../history/atomic";
-import { type RollupFigures, type RollupRow, rollupsAfterRun } from "../../history/rollups";
+import { atomic, prepareOnWriter, type TxQuery, withValues } from "../../history/atomic";
+import { RESOLUTIONS, type RollupFigures, type RollupRow, rollupsAfterRun } from "../../history/rollups";
 import type { MonitorState, Transition } from "./state";
 
 export type MonitorRow = DbHandle["t"]["packetLossMonitors"]["$inferSelect"];
@@ -16,6 +16,37 @@ export type NewResult = DbHandle["t"]["packetLossResults"]["$inferInsert"];
 /** A result without its hop data: what lists carry. */
 export type ResultSummary = Omit<ResultRow, "hops">;
 export type EventRow = DbHandle["t"]["monitorEvents"]["$inferSelect"];
+
+/** The columns a run writes into a result, and into each rollup bucket. */
+const RESULT_FIELDS = [
+  "monitorId",
+  "packetLoss",
+  "packetsSent",
+  "packetsRecv",
+  "minRtt",
+  "avgRtt",
+  "maxRtt",
+  "stdDevRtt",
+  "method",
+  "privilegedMode",
+  "hopCount",
+  "error",
+  "createdAt",
+] as const satisfies readonly (keyof NewResult)[];
+const ROLLUP_FIELDS = [
+  "monitorId",
+  "resolution",
+  "bucketStart",
+  "runs",
+  "packetsSent",
+  "packetsRecv",
+  "rttCount",
+  "rttSum",
+  "rttMin",
+  "rttMax",
+  "lossMax",
+  "histogram",
+] as const satisfies readonly (keyof RollupRow)[];
 
 export interface RecordedRun {
   result: ResultSummary;
@@ -55,7 +86,7 @@ export function createMonitorsRepository(h: DbHandle) {
    * the runs added); the rows written come back, so a stale merge shows as a
    * missing row.
    */
-  function upsertRollups(tx: AppDb, rows: RollupRow[], addedRuns?: number): TxQuery {
+  function upsertRollups(tx: AppDb, rows: RollupRow[], addedRuns?: number | Placeholder) {
     const stored = sql.raw(`${getTableName(rollups)}.runs`);
     return tx
       .insert(rollups)
@@ -77,6 +108,49 @@ export function createMonitorsRepository(h: DbHandle) {
       })
       .returning({ resolution: rollups.resolution });
   }
+
+  // The statements of a run, prepared once on the writer connection: a run binds its values and builds no SQL
+  // (history/atomic.ts). The rarer steps (a state transition's event, re-reading a bucket) use the query builder.
+  const slot = (name: string) => sql.placeholder(name);
+  const slots = <K extends string>(fields: readonly K[], suffix = "") =>
+    Object.fromEntries(fields.map((field) => [field, slot(`${field}${suffix}`)])) as unknown as Record<K, never>;
+  const recordStatements = {
+    // Hop data has a statement of its own: a placeholder left empty would store JSON null rather than no value.
+    resultWithHops: prepareOnWriter(
+      h.writer
+        .insert(r)
+        .values(slots([...RESULT_FIELDS, "hops"]))
+        .returning(summaryColumns),
+      "record_result_hops",
+    ),
+    result: prepareOnWriter(h.writer.insert(r).values(slots(RESULT_FIELDS)).returning(summaryColumns), "record_result"),
+    state: prepareOnWriter(
+      h.writer
+        .update(m)
+        .set(slots(["lastState"]))
+        .where(eq(m.id, slot("monitorId")))
+        .returning(),
+      "record_state",
+    ),
+    stateChange: prepareOnWriter(
+      h.writer
+        .update(m)
+        .set(slots(["lastState", "lastStateChange"]))
+        .where(eq(m.id, slot("monitorId")))
+        .returning(),
+      "record_state_change",
+    ),
+    rollups: prepareOnWriter(
+      upsertRollups(
+        h.writer,
+        RESOLUTIONS.map((_, i) => slots(ROLLUP_FIELDS, String(i))),
+        slot("addedRuns"),
+      ),
+      "record_rollups",
+    ),
+  };
+  const rollupValues = (rows: RollupRow[]) =>
+    Object.fromEntries(rows.flatMap((row, i) => ROLLUP_FIELDS.map((field) => [`${field}${i}`, row[field]])));
 
   return {
     async list(): Promise<MonitorRow[]> {
@@ -182,11 +256,20 @@ export function createMonitorsRepository(h: DbHandle) {
       const recorded = await atomic(
         h,
         function* (tx) {
+          const values = {
+            ...Object.fromEntries(RESULT_FIELDS.map((field) => [field, run.result[field] ?? null])),
+            privilegedMode: run.result.privilegedMode ?? false,
+          };
           const batch: TxQuery[] = [
             // The hop data just written is not read back.
-            tx.insert(r).values(run.result).returning(summaryColumns),
-            tx.update(m).set(statePatch).where(eq(m.id, monitorId)).returning(),
-            upsertRollups(tx, merged, run.figures.runs),
+            run.result.hops
+              ? withValues(recordStatements.resultWithHops, { ...values, hops: run.result.hops })
+              : withValues(recordStatements.result, values),
+            withValues(run.transition ? recordStatements.stateChange : recordStatements.state, {
+              monitorId,
+              ...statePatch,
+            }),
+            withValues(recordStatements.rollups, { ...rollupValues(merged), addedRuns: run.figures.runs }),
           ];
           if (run.transition)
             batch.push(
