@@ -32,11 +32,13 @@ export interface DbHandle {
   /**
    * The connection write transactions run on (history/atomic.ts), as a query builder: statements prepared on it
    * once run inside those transactions. SQLite has one connection; PostgreSQL keeps one for writes beside the pool.
+   * Only for statements run inside atomic(): on PostgreSQL anything else would join whichever transaction is open.
    */
   readonly writer: AppDb;
   /**
-   * PostgreSQL only: runs `work` with the writer connection to itself, so transactions on it never interleave.
-   * `send` puts one statement without parameters (BEGIN, COMMIT …) on the wire at once, ahead of later ones.
+   * PostgreSQL only: runs `work` with the writer connection to itself (atomic() is its only user, so transactions
+   * on it never interleave). `send` puts one statement without parameters (BEGIN, COMMIT …) on the wire at once,
+   * ahead of later ones.
    */
   exclusive?<T>(work: (send: (statement: string) => Promise<unknown>) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -89,8 +91,11 @@ const SSL: Record<DbOptions["sslmode"], false | "allow" | "prefer" | "require" |
   "verify-full": "verify-full",
 };
 
+/** A write transaction may take this long in any statement or pause before the server ends it. */
+const WRITER_TIMEOUT_MS = 30_000;
+
 async function openPostgres(o: DbOptions): Promise<DbHandle> {
-  const connect = (max: number) =>
+  const connect = (extra: Partial<postgres.Options<Record<string, never>>>) =>
     postgres({
       host: o.host,
       port: o.port,
@@ -98,12 +103,23 @@ async function openPostgres(o: DbOptions): Promise<DbHandle> {
       password: o.password,
       database: o.dbname,
       ssl: SSL[o.sslmode],
-      max,
       connect_timeout: 10,
       onnotice: () => {},
+      ...extra,
     });
-  const client = connect(10);
-  const writerClient = connect(1);
+  const client = connect({ max: 10, connection: { application_name: "netronome" } });
+  // The writer's transactions span several sends, so postgres-js must never retire its connection on a timer (it
+  // would do so between two sends, and the rest of the transaction would run outside it); a stuck statement or
+  // transaction is ended by the server instead of holding up every later write.
+  const writerClient = connect({
+    max: 1,
+    max_lifetime: null,
+    connection: {
+      application_name: "netronome writer",
+      statement_timeout: WRITER_TIMEOUT_MS,
+      idle_in_transaction_session_timeout: WRITER_TIMEOUT_MS,
+    },
+  });
   // Transactions on the writer connection take turns: each starts when the one before has ended.
   let writerTurn: Promise<unknown> = Promise.resolve();
   const db = drizzlePg({ client });

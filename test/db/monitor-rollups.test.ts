@@ -195,6 +195,25 @@ describeEachDialect("rollups written with each packet-loss result", (dialect) =>
     expect((await repo.history(next.id, 10, 0)).total).toBe(5);
   });
 
+  test("writing goes on after the writer's connection is cut", async () => {
+    const repo = createMonitorsRepository(h);
+    const monitor = await newMonitor(repo);
+    const minute = bucketStart(Date.now() - 6 * HOUR, 60);
+    const kept = [await record(repo, monitor.id, minute, [2], true)];
+    if (dialect.name === "postgres") {
+      const cut = await h.rows<{ cut: boolean }>(
+        sql`select pg_terminate_backend(pid) as cut from pg_stat_activity
+            where application_name = 'netronome writer' and datname = current_database()`,
+      );
+      expect(cut.map((row) => row.cut)).toEqual([true]);
+    }
+    kept.push(await record(repo, monitor.id, minute + 10_000, [3], true));
+    expect(await stored(monitor.id)).toEqual([
+      expected(60, minute, kept),
+      expected(3600, bucketStart(minute, 3600), kept),
+    ]);
+  });
+
   test("a bucket another writer changed in between is read and merged again, not overwritten", async () => {
     const first = createMonitorsRepository(h);
     const second = createMonitorsRepository(h);

@@ -239,7 +239,7 @@ export function createMonitorsRepository(h: DbHandle) {
      * as stored. This repository remembers the buckets it last wrote for each
      * monitor and upserts the merge with them at once, on condition that the
      * stored bucket still holds exactly the runs remembered; a bucket that
-     * fails the condition (the first run after a start, or another writer) is
+     * fails the condition (the first run after a start, or a write by another repository instance) is
      * read and merged inside the same transaction. A monitor's runs never
      * overlap, so once its buckets are remembered a run costs no read.
      */
