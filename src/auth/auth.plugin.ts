@@ -7,14 +7,14 @@ import { AppError } from "../core/errors";
 import { htmlResponse, PreparedPage } from "../core/html";
 import type { AppContext } from "../server/context";
 import { type PageContextFactory, safeNext } from "../server/page-context";
-import { credentials, loginForm, nextCookie, registerForm } from "./auth.schema";
+import { credentials, loginForm, registerForm } from "./auth.schema";
 import type { AuthService } from "./auth.service";
 import { SESSION_TTL_SECONDS, type SessionPlugin } from "./session.plugin";
 
 /**
  * The sign-in page is one static document: nothing in it depends on the request (where to go afterwards travels in
- * a cookie, see session.plugin.ts), so it is rendered once. It is the busiest public page, and once an account
- * exists Bun's router serves it without running any JavaScript (see app.ts).
+ * a cookie, see session.plugin.ts), so it is rendered once. It is the busiest public page: when an account exists
+ * at start-up, Bun's router serves it without running any JavaScript (see app.ts); otherwise the route below does.
  */
 export function signInPage(ctx: AppContext, page: PageContextFactory): PreparedPage {
   const base = ctx.config.server.base_url;
@@ -44,14 +44,15 @@ export function authPlugin(
           try {
             const user = await auth.login(body.username, body.password, sessions.clientKey(io));
             await sessions.issue(io, user, user.sessionVersion);
-            return redirect(safeNext(base, body.next ?? sessions.takeNext(cookie)));
+            const remembered = sessions.takeNext(cookie);
+            return redirect(safeNext(base, body.next ?? remembered));
           } catch (e) {
             if (!(e instanceof AppError)) throw e;
             const view = loginPage(page(request, null), { username: body.username, error: e.message, next: body.next });
             return htmlResponse(view, { status: e.status });
           }
         },
-        { body: loginForm, cookie: nextCookie },
+        { body: loginForm },
       )
       .get("/register", async ({ request }) => {
         if (await auth.hasUsers()) return htmlResponse(registrationClosedPage(page(request, null)), { status: 403 });

@@ -37,9 +37,3 @@ export const changePasswordForm = t.Object({
   password: t.Optional(t.String({ maxLength: PASSWORD_MAX })),
   confirm: t.Optional(t.String({ maxLength: PASSWORD_MAX })),
 });
-
-/** The page remembered for after sign-in (session.plugin.ts NEXT_COOKIE); other cookies pass. */
-export const nextCookie = t.Cookie(
-  { login_next: t.Optional(t.String({ maxLength: 2048, error: "login_next: at most 2048 characters" })) },
-  { additionalProperties: true },
-);

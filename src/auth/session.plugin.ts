@@ -21,6 +21,8 @@ const RENEW_AFTER_SECONDS = 24 * 3600;
  */
 export const NEXT_COOKIE = "login_next";
 const NEXT_TTL_SECONDS = 600;
+/** Longer pages (a path with a huge query string) are not remembered: signing in leads to the dashboard. */
+const NEXT_MAX_LENGTH = 2048;
 
 export const WHITELISTED_USER: SessionUser = { id: 0, username: "whitelisted" };
 
@@ -78,7 +80,7 @@ export function sessionPlugin(ctx: AppContext, auth: AuthService, secret: string
 
   const rememberNext = (c: SessionIo, next: string) => {
     // The dashboard is where signing in leads anyway.
-    if (next === `${base}/` || next === base) return;
+    if (next === `${base}/` || next === base || next.length > NEXT_MAX_LENGTH) return;
     c.cookie[NEXT_COOKIE]!.set({
       value: next,
       httpOnly: true,
@@ -89,12 +91,15 @@ export function sessionPlugin(ctx: AppContext, auth: AuthService, secret: string
     });
   };
 
-  /** The page remembered for after sign-in, if any; the cookie is cleared. */
+  /**
+   * The page remembered for after sign-in, if any, and the cookie cleared. A value this server would not have set
+   * counts as none (safeNext() still vets the target), so a bad cookie never stands in the way of signing in.
+   */
   const takeNext = (cookie: SessionIo["cookie"]): string | undefined => {
     const next = cookie[NEXT_COOKIE]?.value;
-    if (typeof next !== "string" || !next) return undefined;
+    if (next === undefined) return undefined;
     cookie[NEXT_COOKIE]!.set({ value: "", httpOnly: true, sameSite: "lax", path: loginUrl, maxAge: 0 });
-    return next;
+    return typeof next === "string" && next.length <= NEXT_MAX_LENGTH ? next : undefined;
   };
 
   // The identity found in `transform`, handed to `resolve` for the same request.
