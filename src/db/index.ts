@@ -13,6 +13,7 @@ import { drizzle as drizzlePg } from "drizzle-orm/postgres-js";
 import { migrate as migratePg } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import type { Config } from "../config/schema";
+import { createPgWriter, type WriterTransactionOptions, type WriterWork } from "./pg-writer";
 import * as pgSchema from "./schema.pg";
 import * as sqliteSchema from "./schema.sqlite";
 
@@ -35,12 +36,8 @@ export interface DbHandle {
    * Only for statements run inside atomic(): on PostgreSQL anything else would join whichever transaction is open.
    */
   readonly writer: AppDb;
-  /**
-   * PostgreSQL only: runs `work` with the writer connection to itself (atomic() is its only user, so transactions
-   * on it never interleave). `send` puts one statement without parameters (BEGIN, COMMIT …) on the wire at once,
-   * ahead of later ones.
-   */
-  exclusive?<T>(work: (send: (statement: string) => Promise<unknown>) => Promise<T>): Promise<T>;
+  /** PostgreSQL only: one transaction on the writer connection (see pg-writer.ts), for history/atomic.ts. */
+  transaction?<T>(work: WriterWork<T>, options: WriterTransactionOptions): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -109,24 +106,26 @@ async function openPostgres(o: DbOptions): Promise<DbHandle> {
     });
   const client = connect({ max: 10, connection: { application_name: "netronome" } });
   // The writer's transactions span several sends, so postgres-js must never retire its connection on a timer (it
-  // would do so between two sends, and the rest of the transaction would run outside it); a stuck statement or
-  // transaction is ended by the server instead of holding up every later write.
-  const writerClient = connect({
-    max: 1,
-    max_lifetime: null,
-    connection: {
-      application_name: "netronome writer",
-      statement_timeout: WRITER_TIMEOUT_MS,
-      idle_in_transaction_session_timeout: WRITER_TIMEOUT_MS,
-    },
-  });
-  // Transactions on the writer connection take turns: each starts when the one before has ended.
-  let writerTurn: Promise<unknown> = Promise.resolve();
+  // would do so between two sends, and the rest of the transaction would run outside it); the server ends a stuck
+  // statement or transaction, and the writer gives up on one that outlives that.
+  const writer = createPgWriter(
+    () =>
+      connect({
+        max: 1,
+        max_lifetime: null,
+        connection: {
+          application_name: "netronome writer",
+          statement_timeout: WRITER_TIMEOUT_MS,
+          idle_in_transaction_session_timeout: WRITER_TIMEOUT_MS,
+        },
+      }),
+    WRITER_TIMEOUT_MS + 5_000,
+  );
   const db = drizzlePg({ client });
   try {
     await migratePg(db, { migrationsFolder: migrationsFolder("pg") });
   } catch (e) {
-    await Promise.all([client.end({ timeout: 1 }), writerClient.end({ timeout: 1 })]);
+    await Promise.all([client.end({ timeout: 1 }), writer.end(1)]);
     const cause = (e as { cause?: Error }).cause ?? (e as Error);
     throw new Error(`PostgreSQL at ${o.host}:${o.port}/${o.dbname}: ${cause.message}`);
   }
@@ -138,15 +137,10 @@ async function openPostgres(o: DbOptions): Promise<DbHandle> {
     ping: async () => {
       await db.execute(sql`select 1`);
     },
-    writer: drizzlePg({ client: writerClient }) as unknown as AppDb,
-    exclusive: (work) => {
-      // postgres-js sends a query when it is first awaited; execute() sends it now.
-      const run = writerTurn.then(() => work((statement) => writerClient.unsafe(statement).execute()));
-      writerTurn = run.catch(() => {});
-      return run;
-    },
+    writer: writer.db as unknown as AppDb,
+    transaction: (work, options) => writer.transaction(work, options),
     close: async () => {
-      await Promise.all([client.end({ timeout: 5 }), writerClient.end({ timeout: 5 })]);
+      await Promise.all([client.end({ timeout: 5 }), writer.end(5)]);
     },
   };
 }

@@ -6,7 +6,8 @@
  * one by one inside a synchronous transaction; on PostgreSQL each batch is
  * sent at once on the writer connection (pipelined, as prepared statements)
  * and awaited, and BEGIN travels with the first batch, so a transaction of one
- * batch costs two round trips. Queries in one batch must not depend on each
+ * batch costs two round trips (db/pg-writer.ts holds the transaction itself:
+ * turns, COMMIT, lost connections). Queries in one batch must not depend on each
  * other. Anything slow (a probe, DNS) happens before; only database reads and
  * writes belong inside.
  *
@@ -86,47 +87,16 @@ export async function atomic<T>(h: DbHandle, work: TxWork<T>, options: AtomicOpt
       : (query as unknown as { prepare(name: string): { execute(): PromiseLike<unknown[]> } })
           .prepare("atomic")
           .execute();
-  const exclusive = h.exclusive;
-  if (!exclusive) throw new Error(`atomic(): the ${h.dialect} handle has no writer connection`);
-  const attempt = () => {
-    let begun = false;
-    const done = exclusive(async (send) => {
-      try {
-        const begin = send("begin");
-        begin.then(
-          () => {
-            begun = true;
-          },
-          () => {},
-        );
-        let opening = [begin];
-        if (options.relaxedDurability) opening.push(send("set local synchronous_commit = off"));
-        const steps = work(h.writer);
-        let step = steps.next();
-        while (!step.done) {
-          const [rows] = await Promise.all([Promise.all(step.value.map(run)), Promise.all(opening)]);
-          opening = [];
-          step = steps.next(rows);
-        }
-        // SAVEPOINT fails outside a transaction: had the connection been lost and replaced since BEGIN, COMMIT
-        // would only warn, and the transaction's loss would go unnoticed.
-        await Promise.all([...opening, send("savepoint atomic_end"), send("commit")]);
-        return step.value;
-      } catch (error) {
-        // Statements after a failed one were refused in the aborted transaction; ROLLBACK ends it.
-        await send("rollback").catch(() => {});
-        throw error;
-      }
-    });
-    return { done, begun: () => begun };
-  };
-  const first = attempt();
-  try {
-    return await first.done;
-  } catch (error) {
-    // A connection the server closed while it sat idle (a restart, a network cut) fails before BEGIN is answered.
-    // COMMIT is only sent after every answer, so nothing was committed: the work runs once more, on a new connection.
-    if (!first.begun()) return attempt().done;
-    throw error;
-  }
+  if (!h.transaction) throw new Error(`atomic(): the ${h.dialect} handle has no writer connection`);
+  return h.transaction(async (opening) => {
+    const steps = work(h.writer);
+    let step = steps.next();
+    let pending = [opening];
+    while (!step.done) {
+      const [rows] = await Promise.all([Promise.all(step.value.map(run)), ...pending]);
+      pending = [];
+      step = steps.next(rows);
+    }
+    return step.value;
+  }, options);
 }
