@@ -10,7 +10,7 @@
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 
-/** BEGIN is answered at once by a live server; a connection that stays silent this long is taken for dead. */
+/** BEGIN and ROLLBACK are answered at once by a live server; a connection silent this long is taken for dead. */
 const BEGIN_TIMEOUT_MS = 5_000;
 
 export interface WriterTransactionOptions {
@@ -37,6 +37,13 @@ function within<T>(promise: Promise<T>, ms: number, message: string): Promise<T>
     timer = setTimeout(() => reject(new Error(message)), ms);
   });
   return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
+}
+
+/** An error the server reported for a statement (drizzle wraps it, keeping it as the cause). */
+function refusedByServer(error: unknown): boolean {
+  return (
+    error instanceof postgres.PostgresError || (error as Error | undefined)?.cause instanceof postgres.PostgresError
+  );
 }
 
 export function createPgWriter(open: () => postgres.Sql, deadlineMs: number): PgWriter {
@@ -72,16 +79,20 @@ export function createPgWriter(open: () => postgres.Sql, deadlineMs: number): Pg
         ...(options.relaxedDurability ? [send("set local synchronous_commit = off")] : []),
       ]);
       opening.catch(() => {});
-      try {
-        const value = await within(work(opening), deadlineMs, `a write transaction took longer than ${deadlineMs} ms`);
+      const committed = async () => {
+        const value = await work(opening);
         // SAVEPOINT fails outside a transaction: had the connection been lost and replaced since BEGIN, COMMIT
         // would only warn, and the transaction's loss would go unnoticed.
         await Promise.all([opening, send("savepoint writer_end"), send("commit")]);
         return value;
+      };
+      try {
+        return await within(committed(), deadlineMs, `a write transaction took longer than ${deadlineMs} ms`);
       } catch (error) {
         // A statement the server refused aborted the transaction, and ROLLBACK ends it; anything else (a lost or
         // silent connection, the deadline) retires the connection, which ends the transaction on the server.
-        if (error instanceof postgres.PostgresError) await send("rollback").catch(() => {});
+        if (refusedByServer(error))
+          await within(send("rollback"), BEGIN_TIMEOUT_MS, "ROLLBACK unanswered").catch(() => retire(connection));
         else retire(connection);
         throw error;
       }
