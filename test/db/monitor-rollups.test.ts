@@ -1,23 +1,13 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { asc, eq, sql } from "drizzle-orm";
-import { type DbHandle, openDatabase } from "../../src/db";
 import { createMonitorsRepository, type MonitorsRepository } from "../../src/diagnostics/monitors/monitors.repository";
 import { bucketStart, mergeFigures, type RollupFigures, runFigures } from "../../src/history/rollups";
-import { describeEachDialect, type TestDatabase } from "../helpers/db";
+import { describeEachDialect, openForBlock } from "../helpers/db";
 
 const HOUR = 3_600_000;
 
 describeEachDialect("rollups written with each packet-loss result", (dialect) => {
-  let database: TestDatabase;
-  let h: DbHandle;
-  beforeAll(async () => {
-    database = await dialect.create();
-    h = await openDatabase(database.options);
-  });
-  afterAll(async () => {
-    await h.close();
-    await database.drop();
-  });
+  const opened = openForBlock(dialect);
 
   const newMonitor = (repo: MonitorsRepository) =>
     repo.insert({ host: "127.0.0.1", name: "rollups", interval: "10s", packetCount: 4, threshold: 5 });
@@ -53,8 +43,8 @@ describeEachDialect("rollups written with each packet-loss result", (dialect) =>
   };
 
   const stored = async (monitorId: number) => {
-    const r = h.t.packetLossRollups;
-    const rows = await h.db
+    const r = opened.handle.t.packetLossRollups;
+    const rows = await opened.handle.db
       .select()
       .from(r)
       .where(eq(r.monitorId, monitorId))
@@ -86,7 +76,7 @@ describeEachDialect("rollups written with each packet-loss result", (dialect) =>
   };
 
   test("runs into the same buckets add up exactly, across minute boundaries", async () => {
-    const repo = createMonitorsRepository(h);
+    const repo = createMonitorsRepository(opened.handle);
     const monitor = await newMonitor(repo);
     const hour = bucketStart(Date.now() - 2 * HOUR, 3600);
     const runs: { at: number; figures: RollupFigures }[] = [];
@@ -112,7 +102,7 @@ describeEachDialect("rollups written with each packet-loss result", (dialect) =>
   });
 
   test("a run with hop data stores the same result and rollups as any other run", async () => {
-    const repo = createMonitorsRepository(h);
+    const repo = createMonitorsRepository(opened.handle);
     const monitor = await newMonitor(repo);
     const minute = bucketStart(Date.now() - 3 * HOUR, 60);
     const figures = [
@@ -143,14 +133,14 @@ describeEachDialect("rollups written with each packet-loss result", (dialect) =>
     });
     expect((await repo.find(monitor.id))!.lastState).toBe("ok");
     // A run without hop data stores no value (SQL NULL), not JSON null.
-    const [missing] = await h.rows<{ n: number | string }>(
+    const [missing] = await opened.handle.rows<{ n: number | string }>(
       sql`select count(*) as n from packet_loss_results where id = ${rows[1]!.id} and hops is null`,
     );
     expect(Number(missing!.n)).toBe(1);
   });
 
   test("runs of several monitors stored at the same moment stay apart and exact", async () => {
-    const repo = createMonitorsRepository(h);
+    const repo = createMonitorsRepository(opened.handle);
     const monitors = await Promise.all([newMonitor(repo), newMonitor(repo), newMonitor(repo)]);
     const minute = bucketStart(Date.now() - 4 * HOUR, 60);
     const figures = new Map<number, RollupFigures[]>(monitors.map((m) => [m.id, []]));
@@ -170,7 +160,7 @@ describeEachDialect("rollups written with each packet-loss result", (dialect) =>
   });
 
   test("a run for a monitor deleted meanwhile stores nothing, and no other run with it", async () => {
-    const repo = createMonitorsRepository(h);
+    const repo = createMonitorsRepository(opened.handle);
     const monitor = await newMonitor(repo);
     const minute = bucketStart(Date.now() - 5 * HOUR, 60);
     await record(repo, monitor.id, minute, [3], true);
@@ -196,12 +186,12 @@ describeEachDialect("rollups written with each packet-loss result", (dialect) =>
   });
 
   test("writing goes on after the writer's connection is cut", async () => {
-    const repo = createMonitorsRepository(h);
+    const repo = createMonitorsRepository(opened.handle);
     const monitor = await newMonitor(repo);
     const minute = bucketStart(Date.now() - 6 * HOUR, 60);
     const kept = [await record(repo, monitor.id, minute, [2], true)];
     if (dialect.name === "postgres") {
-      const cut = await h.rows<{ cut: boolean }>(
+      const cut = await opened.handle.rows<{ cut: boolean }>(
         sql`select pg_terminate_backend(pid) as cut from pg_stat_activity
             where application_name = 'netronome writer' and datname = current_database()`,
       );
@@ -215,8 +205,8 @@ describeEachDialect("rollups written with each packet-loss result", (dialect) =>
   });
 
   test("a bucket another writer changed in between is read and merged again, not overwritten", async () => {
-    const first = createMonitorsRepository(h);
-    const second = createMonitorsRepository(h);
+    const first = createMonitorsRepository(opened.handle);
+    const second = createMonitorsRepository(opened.handle);
     const monitor = await newMonitor(first);
     const minute = bucketStart(Date.now() - HOUR, 60);
     // Both repositories remember the bucket they last wrote; each write lands behind the other's back.
@@ -234,7 +224,7 @@ describeEachDialect("rollups written with each packet-loss result", (dialect) =>
   });
 
   test("a failed write changes no bucket and leaves the next write exact", async () => {
-    const repo = createMonitorsRepository(h);
+    const repo = createMonitorsRepository(opened.handle);
     const monitor = await newMonitor(repo);
     const minute = bucketStart(Date.now() - HOUR, 60);
     const kept = [await record(repo, monitor.id, minute, [3, 4])];

@@ -2,11 +2,13 @@
  * Runs database tests on both dialects: a fresh SQLite file and a fresh
  * PostgreSQL database (created from TEST_PG_URL, dropped afterwards).
  */
+
+import { afterAll, beforeAll } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
-import type { DbOptions } from "../../src/db";
+import { type DbHandle, type DbOptions, openDatabase } from "../../src/db";
 import { describeIf } from "./env";
 
 export const PG_URL = process.env.TEST_PG_URL;
@@ -71,4 +73,31 @@ export function describeEachDialect(
   body: (dialect: { name: string; create: () => Promise<TestDatabase> }) => void,
 ): void {
   for (const d of DIALECTS) describeIf(d.available, d.reason, `${title} [${d.name}]`, () => body(d));
+}
+
+/**
+ * A fresh database of `dialect`, opened for the enclosing describe block: created and opened before its tests,
+ * closed and dropped after them. Read `handle` and `database` inside the tests.
+ */
+export function openForBlock(dialect: { create: () => Promise<TestDatabase> }): {
+  readonly database: TestDatabase;
+  readonly handle: DbHandle;
+} {
+  const opened: { database?: TestDatabase; handle?: DbHandle } = {};
+  beforeAll(async () => {
+    opened.database = await dialect.create();
+    opened.handle = await openDatabase(opened.database.options);
+  });
+  afterAll(async () => {
+    await opened.handle?.close();
+    await opened.database?.drop();
+  });
+  return {
+    get database() {
+      return opened.database!;
+    },
+    get handle() {
+      return opened.handle!;
+    },
+  };
 }
