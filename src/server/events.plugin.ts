@@ -4,13 +4,16 @@ import type { SessionPlugin } from "../auth/session.plugin";
 import type { Bus } from "../core/bus";
 import { type SseMessage, sseResponse } from "../core/sse";
 import { isMonitorEvent, monitorSse } from "../diagnostics/monitors/monitors.sse";
+import type { SpeedtestEvent } from "../speedtest/speedtest.events";
 import { speedtestSse } from "../speedtest/speedtest.sse";
 import type { AppContext } from "./context";
 import type { AppEvent } from "./events";
 
+const isSpeedtestEvent = (event: AppEvent): event is SpeedtestEvent => event.type.startsWith("speedtest.");
+
 function toSse(event: AppEvent): SseMessage | null {
   if (isMonitorEvent(event)) return monitorSse(event);
-  if (event.type.startsWith("speedtest.")) return speedtestSse(event);
+  if (isSpeedtestEvent(event)) return speedtestSse(event);
   return null;
 }
 
