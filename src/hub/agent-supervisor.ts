@@ -1,0 +1,276 @@
+/**
+ * Keeps one connection per enabled agent, and on the shared scheduler two jobs per connected agent: the poll of
+ * system information, hardware and peaks ([monitor] poll_interval) and the hourly vnstat export. Connection state
+ * changes are saved and published as `agent.state`, samples as `agent.live`, polled figures as `agent.metrics`.
+ * Adding, editing, enabling or deleting an agent takes effect at once (connect/disconnect).
+ */
+import type { Config } from "../config/schema";
+import { durationMs } from "../config/schema";
+import type { Publisher } from "../core/bus";
+import type { Logger } from "../core/log";
+import { type SecretBox, SecretUnreadable } from "../core/secret-box";
+import type { GaugeFigures } from "../history/gauges";
+import type { HardwareStats, PeakStats, SystemInfo } from "../protocol/agent";
+import { JOB_INTERVALS, parseInterval } from "../scheduler/interval";
+import type { Scheduler } from "../scheduler/scheduler";
+import { AgentRequestFailed, type AgentTarget, getAgentJson } from "./agent-client";
+import { AgentConnection, type Capability, type ConnectionView, type StateChange } from "./agent-connection";
+import { hardwareSamples, metricsOf, type SeriesSample } from "./agent-metrics";
+import { readHardware, readHistorical, readPeaks, readSystemInfo } from "./agent-payloads";
+import type { AgentEvent } from "./agents.events";
+import type { AgentRow, AgentsRepository } from "./agents.repository";
+
+const POLL_TIMEOUT_MS = 20_000;
+const EXPORT_TIMEOUT_MS = 30_000;
+const EXPORT_EVERY_MS = 3_600_000;
+
+export const pollJobId = (id: number) => `agent:${id}:poll`;
+export const exportJobId = (id: number) => `agent:${id}:vnstat`;
+
+interface Connected {
+  connection: AgentConnection;
+  target: AgentTarget;
+  name: string;
+}
+
+export class AgentSupervisor {
+  private readonly connected = new Map<number, Connected>();
+  /** Agents whose stored key cannot be decrypted: not connected, shown as unauthorized with the reason. */
+  private readonly unusable = new Map<number, string>();
+  private readonly pollEvery: string;
+  private readonly settings: { reconnectMaxMs: number; staleAfterMs: number };
+
+  constructor(
+    private readonly deps: {
+      repo: AgentsRepository;
+      scheduler: Scheduler;
+      bus: Publisher<AgentEvent>;
+      secrets: SecretBox;
+      monitor: Config["monitor"];
+      log: Logger;
+    },
+  ) {
+    const m = deps.monitor;
+    this.pollEvery = `${Math.max(1, Math.round(durationMs(m.poll_interval) / 1000))}s`;
+    this.settings = {
+      reconnectMaxMs: Math.max(1000, durationMs(m.reconnect_interval)),
+      staleAfterMs: Math.max(2000, durationMs(m.stale_after)),
+    };
+  }
+
+  get enabled(): boolean {
+    return this.deps.monitor.enabled;
+  }
+
+  /** The live view of an agent's connection; undefined when it is not connected (disabled, or monitoring is off). */
+  view(id: number): ConnectionView | undefined {
+    return this.connected.get(id)?.connection.view();
+  }
+
+  /** Why an enabled agent cannot be connected (its stored key is unreadable), if so. */
+  problem(id: number): string | undefined {
+    return this.unusable.get(id);
+  }
+
+  /** Where to reach an agent, with its key decrypted; throws SecretUnreadable. */
+  targetOf(row: Pick<AgentRow, "url" | "apiKey">): AgentTarget {
+    return { url: row.url, apiKey: row.apiKey ? this.deps.secrets.open(row.apiKey) : null };
+  }
+
+  /** (Re)connects an enabled agent, or disconnects a disabled one, after it was created or changed. */
+  async apply(row: AgentRow): Promise<void> {
+    await this.disconnect(row.id);
+    if (!this.enabled || !row.enabled) return;
+    let target: AgentTarget;
+    try {
+      target = this.targetOf(row);
+    } catch (e) {
+      if (!(e instanceof SecretUnreadable)) throw e;
+      const reason = `${e.message}: enter the agent's API key again`;
+      this.unusable.set(row.id, reason);
+      this.deps.log.warn("agent not connected", { agent: row.id, reason });
+      return;
+    }
+    const log = this.deps.log.child(`agent:${row.id}`);
+    const connection = new AgentConnection(
+      target,
+      { state: row.state, since: row.stateSince, lastSeen: row.lastSeenAt },
+      this.settings,
+      {
+        state: (change) => this.stateChanged(row.id, change),
+        live: (sample, at) => {
+          const name = this.connected.get(row.id)?.name ?? row.name;
+          this.deps.bus.publish({
+            type: "agent.live",
+            agentId: row.id,
+            agentName: name,
+            at,
+            rxBytesPerSecond: sample.rx.bytespersecond,
+            txBytesPerSecond: sample.tx.bytespersecond,
+          });
+        },
+        online: () => {
+          this.deps.scheduler.runNow(pollJobId(row.id));
+          void this.exportIfStale(row.id);
+        },
+      },
+      log,
+    );
+    this.connected.set(row.id, { connection, target, name: row.name });
+    const interval = parseInterval(this.pollEvery, JOB_INTERVALS);
+    this.deps.scheduler.add({
+      id: pollJobId(row.id),
+      interval,
+      timeoutMs: POLL_TIMEOUT_MS,
+      run: (signal) => this.poll(row.id, signal),
+    });
+    this.deps.scheduler.add({
+      id: exportJobId(row.id),
+      interval: parseInterval("1h", JOB_INTERVALS),
+      timeoutMs: EXPORT_TIMEOUT_MS + 5_000,
+      run: (signal) => this.exportVnstat(row.id, signal),
+    });
+    connection.start();
+  }
+
+  async disconnect(id: number): Promise<void> {
+    this.unusable.delete(id);
+    const entry = this.connected.get(id);
+    if (!entry) return;
+    this.connected.delete(id);
+    this.deps.scheduler.remove(pollJobId(id));
+    this.deps.scheduler.remove(exportJobId(id));
+    await entry.connection.stop();
+  }
+
+  async restore(rows: readonly AgentRow[]): Promise<number> {
+    if (!this.enabled) return 0;
+    const enabled = rows.filter((r) => r.enabled);
+    await Promise.all(enabled.map((row) => this.apply(row)));
+    return enabled.length;
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.connected.keys()].map((id) => this.disconnect(id)));
+  }
+
+  /** The connection and target of an online agent, for on-demand reads. */
+  live(id: number): Connected | undefined {
+    const entry = this.connected.get(id);
+    return entry?.connection.online ? entry : undefined;
+  }
+
+  private stateChanged(id: number, change: StateChange): void {
+    const entry = this.connected.get(id);
+    const agentName = entry?.name ?? String(id);
+    this.deps.log.info(`agent ${change.to}`, { agent: id, reason: change.reason });
+    this.deps.repo
+      .saveState(id, {
+        state: change.to,
+        reason: change.reason ?? null,
+        since: new Date(change.at),
+        lastSeen: change.lastSeen === null ? null : new Date(change.lastSeen),
+      })
+      .catch((e) => this.deps.log.warn("saving agent state failed", { agent: id, error: e }));
+    this.deps.bus.publish({
+      type: "agent.state",
+      agentId: id,
+      agentName,
+      at: change.at,
+      from: change.from,
+      to: change.to,
+      ...(change.reason ? { reason: change.reason } : {}),
+    });
+  }
+
+  /** Reads one endpoint for a poll; a 404 switches it off, a 401 drops the connection as unauthorized. */
+  private async read<T>(
+    entry: Connected,
+    capability: Capability,
+    path: string,
+    parse: (body: unknown) => T,
+    signal: AbortSignal,
+  ): Promise<T | undefined> {
+    if (!entry.connection.view().capabilities[capability]) return undefined;
+    try {
+      return parse(await getAgentJson(entry.target, path, { signal }));
+    } catch (e) {
+      if (e instanceof AgentRequestFailed && e.kind === "not_found") entry.connection.disable(capability);
+      else if (e instanceof AgentRequestFailed && e.kind === "unauthorized")
+        entry.connection.fail("unauthorized", e.message);
+      else if (!signal.aborted) this.deps.log.debug("agent poll failed", { path, error: e });
+      return undefined;
+    }
+  }
+
+  /** One poll: system information, hardware and peaks, stored with the history; publishes the metrics. */
+  async poll(id: number, signal: AbortSignal): Promise<void> {
+    const entry = this.live(id);
+    if (!entry) return;
+    const [system, hardware, peaks] = await Promise.all([
+      this.read<SystemInfo>(entry, "system", "/system/info", readSystemInfo, signal),
+      this.read<HardwareStats>(entry, "hardware", "/system/hardware", readHardware, signal),
+      this.read<PeakStats>(entry, "peaks", "/stats/peaks", readPeaks, signal),
+    ]);
+    if (signal.aborted || !entry.connection.online) return;
+    const view = entry.connection.view();
+    const rates = entry.connection.takeRates();
+    const samples: SeriesSample[] = hardware ? hardwareSamples(hardware) : [];
+    const rate = (metric: "rx" | "tx", figures: GaugeFigures | null) => {
+      if (figures) samples.push({ metric, label: "", figures });
+    };
+    rate("rx", rates.rx);
+    rate("tx", rates.tx);
+    const at = new Date();
+    await this.deps.repo.recordPoll({
+      agentId: id,
+      at,
+      ...(system
+        ? {
+            system: {
+              ...system,
+              agentVersion: system.agent_version ?? view.info?.version ?? null,
+              protocolVersion: view.root?.protocol_version ?? view.info?.protocol_version ?? null,
+              bandwidthSource: view.root?.bandwidth_source ?? null,
+            },
+          }
+        : {}),
+      ...(hardware ? { hardware } : {}),
+      ...(peaks ? { peaks } : {}),
+      samples,
+    });
+    if (hardware)
+      this.deps.bus.publish({
+        type: "agent.metrics",
+        agentId: id,
+        agentName: entry.name,
+        at: at.getTime(),
+        metrics: metricsOf(hardware),
+      });
+  }
+
+  /** Reads /export/historical (every interface) and keeps it per interface. */
+  async exportVnstat(id: number, signal: AbortSignal): Promise<void> {
+    const entry = this.live(id);
+    if (!entry?.connection.view().capabilities.historical) return;
+    try {
+      const doc = readHistorical(
+        await getAgentJson(entry.target, "/export/historical", { signal, timeoutMs: EXPORT_TIMEOUT_MS }),
+      );
+      await this.deps.repo.saveVnstat(id, doc, new Date());
+    } catch (e) {
+      if (e instanceof AgentRequestFailed && e.kind === "not_found") entry.connection.disable("historical");
+      else if (!signal.aborted) this.deps.log.debug("vnstat export failed", { agent: id, error: e });
+    }
+  }
+
+  private async exportIfStale(id: number): Promise<void> {
+    try {
+      const rows = await this.deps.repo.vnstat(id);
+      const newest = Math.max(0, ...rows.map((r) => r.createdAt.getTime()));
+      if (Date.now() - newest >= EXPORT_EVERY_MS) this.deps.scheduler.runNow(exportJobId(id));
+    } catch (e) {
+      this.deps.log.warn("checking the vnstat export failed", { agent: id, error: e });
+    }
+  }
+}
