@@ -52,9 +52,23 @@ function statusFailure(status: number, path: string): AgentRequestFailed {
   return new AgentRequestFailed("status", `the agent answered HTTP ${status} for ${path}`, status);
 }
 
+/** Socket errors in plain words (Bun's own messages end in a question to the user). */
+const NETWORK_ERRORS: Record<string, string> = {
+  ECONNREFUSED: "connection refused",
+  ECONNRESET: "connection reset",
+  ENOTFOUND: "host not found",
+  EAI_AGAIN: "host not found (DNS failure)",
+  EHOSTUNREACH: "host unreachable",
+  ENETUNREACH: "network unreachable",
+  ETIMEDOUT: "connection timed out",
+  ConnectionRefused: "connection refused",
+  ConnectionClosed: "connection closed",
+};
+
 function networkFailure(error: unknown, signal: AbortSignal, timedOut: AbortSignal): AgentRequestFailed {
   if (timedOut.aborted && !signal.aborted) return new AgentRequestFailed("timeout", "the agent did not answer in time");
-  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: string } | null)?.code;
+  const message = (code && NETWORK_ERRORS[code]) ?? (error instanceof Error ? error.message : String(error));
   return new AgentRequestFailed("network", `cannot reach the agent: ${message}`);
 }
 

@@ -19,6 +19,8 @@ export interface ConnectionSettings {
   reconnectMaxMs: number;
   /** Silence after which the stream counts as lost ([monitor] stale_after). */
   staleAfterMs: number;
+  /** Deadline of each request, and of the stream's response headers. */
+  requestTimeoutMs?: number;
 }
 
 export interface StateChange {
@@ -203,7 +205,7 @@ export class AgentConnection {
     let onlineAt: number | null = null;
     try {
       await this.readCapabilities(signal);
-      const body = await openLiveStream(this.target, signal);
+      const body = await openLiveStream(this.target, signal, this.settings.requestTimeoutMs);
       onlineAt = Date.now();
       this.lastSeen = onlineAt;
       this.setState("online", undefined, onlineAt);
@@ -224,7 +226,7 @@ export class AgentConnection {
   private async readCapabilities(signal: AbortSignal): Promise<void> {
     let body: unknown;
     try {
-      body = await getAgentJson(this.target, "/", { signal });
+      body = await getAgentJson(this.target, "/", { signal, timeoutMs: this.settings.requestTimeoutMs });
     } catch (error) {
       // An agent behind a proxy that only forwards the API paths: assume everything, 404s switch polls off.
       if (error instanceof AgentRequestFailed && error.kind === "not_found") body = null;
@@ -241,7 +243,9 @@ export class AgentConnection {
       this.capabilities.historical = Boolean(e.historical);
     }
     try {
-      this.info = readInfo(await getAgentJson(this.target, "/netronome/info", { signal }));
+      this.info = readInfo(
+        await getAgentJson(this.target, "/netronome/info", { signal, timeoutMs: this.settings.requestTimeoutMs }),
+      );
     } catch (error) {
       if (signal.aborted) throw error;
       this.info = null;

@@ -90,6 +90,9 @@ export function createAgentsService(deps: {
         monitored,
         sample: null,
       };
+    // A disabled agent is not watched: no state (its last one would look current), only when it was last seen.
+    if (!monitored)
+      return { state: null, reason: null, since: null, lastSeen: row.lastSeenAt, monitored, sample: null };
     if (!view)
       return {
         state: row.state,
@@ -204,8 +207,10 @@ export function createAgentsService(deps: {
         enabled: input.enabled ?? existing.enabled,
         interface: validInterface(input.interface) ?? existing.interface,
         ...(apiKey === undefined ? {} : { apiKey }),
-        // A different agent (or key) starts without the old one's state.
-        ...(url !== existing.url || apiKey !== undefined ? { state: null, stateReason: null, stateSince: null } : {}),
+        // A different agent (or key), or one switched off, starts again without the old state.
+        ...(url !== existing.url || apiKey !== undefined || (existing.enabled && input.enabled === false)
+          ? { state: null, stateReason: null, stateSince: null }
+          : {}),
       };
       const row = (await repo.update(id, patch))!;
       await supervisor.apply(row);
@@ -229,7 +234,7 @@ export function createAgentsService(deps: {
     /** Disables the agent: the connection closes and stays closed across restarts. */
     async stop(id: number): Promise<AgentView> {
       await found(id);
-      const row = (await repo.update(id, { enabled: false }))!;
+      const row = (await repo.update(id, { enabled: false, state: null, stateReason: null, stateSince: null }))!;
       await supervisor.apply(row);
       return view(row);
     },
