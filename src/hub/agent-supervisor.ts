@@ -77,9 +77,28 @@ export class AgentSupervisor {
     return { url: row.url, apiKey: row.apiKey ? this.deps.secrets.open(row.apiKey) : null };
   }
 
+  /** Changes to one agent run one after another, so two quick edits never leave two connections. */
+  private readonly turns = new Map<number, Promise<void>>();
+
+  private inTurn(id: number, work: () => Promise<void>): Promise<void> {
+    const next = (this.turns.get(id) ?? Promise.resolve()).then(work, work);
+    this.turns.set(id, next);
+    return next.finally(() => {
+      if (this.turns.get(id) === next) this.turns.delete(id);
+    });
+  }
+
   /** (Re)connects an enabled agent, or disconnects a disabled one, after it was created or changed. */
-  async apply(row: AgentRow): Promise<void> {
-    await this.disconnect(row.id);
+  apply(row: AgentRow): Promise<void> {
+    return this.inTurn(row.id, () => this.connect(row));
+  }
+
+  disconnect(id: number): Promise<void> {
+    return this.inTurn(id, () => this.close(id));
+  }
+
+  private async connect(row: AgentRow): Promise<void> {
+    await this.close(row.id);
     if (!this.enabled || !row.enabled) return;
     let target: AgentTarget;
     try {
@@ -133,7 +152,7 @@ export class AgentSupervisor {
     connection.start();
   }
 
-  async disconnect(id: number): Promise<void> {
+  private async close(id: number): Promise<void> {
     this.unusable.delete(id);
     const entry = this.connected.get(id);
     if (!entry) return;

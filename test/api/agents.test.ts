@@ -266,6 +266,33 @@ describeEachDialect("agents API", (dialect) => {
     expect(t.services.scheduler.get(`agent:${created.id}:poll`)).toBeUndefined();
   });
 
+  test("thirty edits at once leave exactly one connection, to the last URL saved", async () => {
+    const a = fake();
+    const b = fake();
+    const created = await create({ name: "Busy", url: a.url });
+    const results = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        c.fetch(api(`/${created.id}`), { method: "PUT", json: { url: (i % 2 ? b : a).url, name: `Busy ${i}` } }),
+      ),
+    );
+    expect(results.every((r) => r.status === 200)).toBe(true);
+    const saved = await (await c.get(api(`/${created.id}`))).json();
+    const target = saved.url.startsWith(a.url) ? a : b;
+    await until("one stream", () => target.streams() === 1);
+    await Bun.sleep(500);
+    expect(a.streams() + b.streams()).toBe(1);
+    expect(t.services.scheduler.list().filter((j) => j.id === `agent:${created.id}:poll`)).toHaveLength(1);
+    await c.fetch(api(`/${created.id}`), { method: "DELETE" });
+  });
+
+  test("hostile names are stored and answered as plain text; huge bodies are refused", async () => {
+    const name = `<script>alert(1)</script> "quoted" 'single' \u202e ${"é".repeat(20)}`;
+    const created = await create({ name, url: "http://127.0.0.1:9", enabled: false });
+    expect(created.name).toBe(name);
+    const huge = await c.postJson(api(), { name: "x", url: `http://127.0.0.1/${"a".repeat(100_000)}` });
+    expect(huge.status).toBe(400);
+  });
+
   test("history: polled figures and live rates as chart series, with gaps as null", async () => {
     const a = fake();
     const created = await create({ name: "History", url: a.url });
