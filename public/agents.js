@@ -119,6 +119,11 @@
               refresh();
             }),
             "agent-metrics": mine((d) => {
+              // A page opened before the agent ever reported has no charts yet: load the full page once.
+              if (!this.figuresAt) {
+                window.location.reload();
+                return;
+              }
               this.figuresAt = new Date(d.at).toISOString();
               refresh();
             }),
@@ -156,7 +161,7 @@
         if (shown === "disabled") return `This agent is disabled and not contacted.${last}`;
         if (shown === "connecting") return "Connecting to the agent…";
         if (shown === "unauthorized")
-          return `Unauthorized${since}: ${this.reason ?? "check the API key"}.${seen}${last}`;
+          return `Unauthorized${since}: ${(this.reason ?? "check the API key").replace(/^unauthorized: /, "")}.${seen}${last}`;
         if (shown === "incompatible") return `Incompatible${since}: ${this.reason ?? ""}.${seen}${last}`;
         return `Offline${since}${this.reason ? ` (${this.reason})` : ""}.${seen}${last}`;
       },
@@ -241,7 +246,8 @@
           const format = (v) => {
             if (v === null || v === undefined) return "–";
             if (bits) return bitRate(v / 8);
-            return def.unit === "°C" ? `${v.toFixed(1)} °C` : `${v.toFixed(v >= 10 ? 0 : 1)} %`;
+            if (def.unit === "°C") return `${v.toFixed(v >= 100 || v === 0 ? 0 : 1)} °C`;
+            return `${v === 0 || v >= 10 ? v.toFixed(0) : v.toFixed(1)} %`;
           };
           const chart = new window.ApexCharts(el, {
             chart: {
@@ -265,7 +271,12 @@
               min: Date.parse(this.data.from),
               max: Date.parse(this.data.to),
             },
-            yaxis: { min: 0, ...(def.max ? { max: def.max } : {}), labels: { formatter: format } },
+            // Percentages and rates start at zero; temperatures use the range they move in.
+            yaxis: {
+              ...(def.unit === "°C" ? { forceNiceScale: true } : { min: 0 }),
+              ...(def.max ? { max: def.max } : {}),
+              labels: { formatter: format },
+            },
             legend: { position: "top", showForSingleSeries: true },
             dataLabels: { enabled: false },
             tooltip: { shared: true, x: { format: "dd MMM HH:mm" }, y: { formatter: format } },
@@ -279,8 +290,8 @@
 
     // The last two minutes of live rates, one point per sample.
     Alpine.data("liveRates", (config) => ({
-      rx: [],
-      tx: [],
+      rx: config.recent.map(([at, rx]) => [at, rx * 8]),
+      tx: config.recent.map(([at, , tx]) => [at, tx * 8]),
       chart: null,
       note: "One point per second while this page is open",
       init() {

@@ -41,12 +41,22 @@ export interface ConnectionListener {
 
 export type Capability = "system" | "hardware" | "peaks" | "historical";
 
+/** Live rates the connection remembers, so a page opened now can draw the last two minutes at once. */
+export const RECENT_SAMPLES = 120;
+
+export interface RecentRate {
+  at: number;
+  rx: number;
+  tx: number;
+}
+
 export interface ConnectionView {
   state: AgentConnectionState | null;
   reason: string | undefined;
   since: number | null;
   lastSeen: number | null;
   lastSample: { sample: LiveSample; at: number } | null;
+  recent: RecentRate[];
   root: AgentRoot | null;
   info: AgentInfo | null;
   capabilities: Record<Capability, boolean>;
@@ -90,6 +100,7 @@ export class AgentConnection {
   private since: number | null;
   private lastSeen: number | null;
   private lastSample: { sample: LiveSample; at: number } | null = null;
+  private recent: RecentRate[] = [];
   private root: AgentRoot | null = null;
   private info: AgentInfo | null = null;
   private readonly capabilities: Record<Capability, boolean> = {
@@ -136,6 +147,7 @@ export class AgentConnection {
       since: this.since,
       lastSeen: this.lastSeen,
       lastSample: this.lastSample,
+      recent: [...this.recent],
       root: this.root,
       info: this.info,
       capabilities: { ...this.capabilities },
@@ -290,6 +302,8 @@ export class AgentConnection {
             continue;
           }
           this.lastSample = { sample, at: now };
+          this.recent.push({ at: now, rx: sample.rx.bytespersecond, tx: sample.tx.bytespersecond });
+          if (this.recent.length > RECENT_SAMPLES) this.recent.shift();
           this.rates.rx = mergeGauges(this.rates.rx, gaugeOf(sample.rx.bytespersecond));
           this.rates.tx = mergeGauges(this.rates.tx, gaugeOf(sample.tx.bytespersecond));
           this.listener.live(sample, now);

@@ -9,6 +9,7 @@ import type { SecretBox } from "../core/secret-box";
 import { type ChartRange, chartPlan } from "../history/chart";
 import type { HardwareStats, LiveSample } from "../protocol/agent";
 import { type AgentChart, chartSeries } from "./agent-chart";
+import type { RecentRate } from "./agent-connection";
 import type { AgentHistoryRepository } from "./agent-history.repository";
 import type { Metric } from "./agent-metrics";
 import { readHardware } from "./agent-payloads";
@@ -45,6 +46,8 @@ export interface AgentLive {
   /** The agent is being watched: enabled, and [monitor] enabled. */
   monitored: boolean;
   sample: { sample: LiveSample; at: number } | null;
+  /** The last two minutes of live rates (while online). */
+  recent: RecentRate[];
 }
 
 export interface AgentView extends Omit<AgentRow, "apiKey"> {
@@ -89,10 +92,11 @@ export function createAgentsService(deps: {
         lastSeen: row.lastSeenAt,
         monitored,
         sample: null,
+        recent: [],
       };
     // A disabled agent is not watched: no state (its last one would look current), only when it was last seen.
     if (!monitored)
-      return { state: null, reason: null, since: null, lastSeen: row.lastSeenAt, monitored, sample: null };
+      return { state: null, reason: null, since: null, lastSeen: row.lastSeenAt, monitored, sample: null, recent: [] };
     if (!view)
       return {
         state: row.state,
@@ -101,6 +105,7 @@ export function createAgentsService(deps: {
         lastSeen: row.lastSeenAt,
         monitored,
         sample: null,
+        recent: [],
       };
     const at = (ms: number | null) => (ms === null ? null : new Date(ms));
     return {
@@ -110,6 +115,7 @@ export function createAgentsService(deps: {
       lastSeen: at(view.lastSeen),
       monitored,
       sample: view.state === "online" ? view.lastSample : null,
+      recent: view.state === "online" ? view.recent : [],
     };
   }
 

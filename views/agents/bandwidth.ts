@@ -16,12 +16,14 @@ const PERIODS = [
   ["month", "Monthly", 12],
 ] as const;
 
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/** "3 Dec 10:00", "3 Dec 2026", "Dec 2026": short enough for a phone, never ambiguous about day and month. */
 function periodLabel(period: "hour" | "day" | "month", e: VnstatEntry): string {
-  const pad = (n: number | undefined) => String(n ?? 0).padStart(2, "0");
-  const date = `${e.date.year}-${pad(e.date.month)}`;
-  if (period === "month") return date;
-  if (period === "day") return `${date}-${pad(e.date.day)}`;
-  return `${date}-${pad(e.date.day)} ${pad(e.time?.hour)}:00`;
+  const month = MONTHS[(e.date.month ?? 1) - 1] ?? "?";
+  if (period === "month") return `${month} ${e.date.year}`;
+  if (period === "day") return `${e.date.day ?? "?"} ${month} ${e.date.year}`;
+  return `${e.date.day ?? "?"} ${month} ${String(e.time?.hour ?? 0).padStart(2, "0")}:00`;
 }
 
 function periodTable(period: "hour" | "day" | "month", entries: readonly VnstatEntry[], limit: number) {
@@ -33,7 +35,7 @@ function periodTable(period: "hour" | "day" | "month", entries: readonly VnstatE
     <tbody>
       ${rows.map(
         (e) => html`<tr>
-          <td class="mono">${periodLabel(period, e)}</td>
+          <td>${periodLabel(period, e)}</td>
           <td class="num">${bytes(e.rx)}</td>
           <td class="num">${bytes(e.tx)}</td>
           <td class="num">${bytes(e.rx + e.tx)}</td>
@@ -76,7 +78,7 @@ function vnstatCard(s: AgentSnapshot) {
 function peaksCard(s: AgentSnapshot) {
   const p = s.peaks;
   return html`<section class="card" aria-labelledby="peaks-title">
-    <div class="card-head"><h2 id="peaks-title">Peaks</h2>${p ? html`<span class="muted small">as the agent reported ${localTime(p.updatedAt, "relative")}</span>` : ""}</div>
+    <div class="card-head"><h2 id="peaks-title">Peaks</h2>${p ? html`<span class="muted small">highest rates the agent has seen · read ${localTime(p.updatedAt, "relative")}</span>` : ""}</div>
     ${
       p
         ? html`<dl class="facts">
@@ -95,7 +97,8 @@ export function bandwidthPanel(_ctx: PageContext, s: AgentSnapshot) {
 
 /** The live chart, fed by the page's event stream (not refreshed with the panel). */
 export function bandwidthLive(_ctx: PageContext, s: AgentSnapshot) {
-  return html`<section class="card" aria-labelledby="live-title" x-data="liveRates(${jsonAttr({ id: s.agent.id })})">
+  const recent = s.agent.live.recent.map((r) => [r.at, r.rx, r.tx]);
+  return html`<section class="card" aria-labelledby="live-title" x-data="liveRates(${jsonAttr({ id: s.agent.id, recent })})">
     <div class="card-head"><h2 id="live-title">Live</h2><span class="muted small" x-text="note">One point per second while this page is open</span></div>
     <div class="chart chart-small" x-ref="chart" role="img" aria-label="Download and upload rates over the last two minutes"></div>
   </section>`;

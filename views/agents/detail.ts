@@ -39,7 +39,8 @@ function bannerText(s: AgentSnapshot): SafeHtml {
   const last = figures ? html` Showing the last data it reported (${localTime(figures)}).` : "";
   if (shown === "disabled") return html`This agent is disabled and not contacted.${last}`;
   if (shown === "connecting") return html`Connecting to the agent…`;
-  if (shown === "unauthorized") return html`Unauthorized${since}: ${live.reason ?? "check the API key"}.${seen}${last}`;
+  if (shown === "unauthorized")
+    return html`Unauthorized${since}: ${(live.reason ?? "check the API key").replace(/^unauthorized: /, "")}.${seen}${last}`;
   if (shown === "incompatible") return html`Incompatible${since}: ${live.reason ?? ""}.${seen}${last}`;
   return html`Offline${since}${live.reason ? html` (${live.reason})` : ""}.${seen}${last}`;
 }
@@ -90,11 +91,11 @@ export function agentPage(ctx: PageContext, s: AgentSnapshot, tab: AgentTab) {
           html`<a href="${ctx.base}/agents/${a.id}${id === "overview" ? "" : `?tab=${id}`}" ${tab === id ? html`aria-current="page"` : ""}>${text}</a>`,
       )}
     </nav>
-    ${tab === "bandwidth" ? bandwidthLive(ctx, s) : ""}
+    ${tab === "bandwidth" ? html`${bandwidthLive(ctx, s)} ${bandwidthCharts(ctx, s)}` : ""}
     <div id="agent-panel" class="agent-panel" hx-get="${ctx.base}/agents/${a.id}/panel?tab=${tab}" hx-trigger="refresh" hx-swap="innerHTML">
       ${agentPanel(ctx, s, tab)}
     </div>
-    ${tab === "overview" ? overviewCharts(ctx, s) : tab === "bandwidth" ? bandwidthCharts(ctx, s) : ""}
+    ${tab === "overview" && s.info ? overviewCharts(ctx, s) : ""}
     <span hidden data-page-ready></span>
   </div>`;
   return layout(ctx, {

@@ -89,7 +89,22 @@ function temperatureCard(s: AgentSnapshot) {
   </section>`;
 }
 
+/** Shown until an agent has reported anything: what to check when it stays that way. */
+function nothingYet(s: AgentSnapshot) {
+  return html`<section class="card agent-empty">
+    <h2>Nothing reported yet</h2>
+    <p>The hub has not received figures from this agent. If this does not change within a minute, check that:</p>
+    <ul>
+      <li><code>netronome agent</code> runs on the server and listens on the address and port in the URL;</li>
+      <li>a firewall lets this hub reach that port;</li>
+      <li>the API key here matches the agent's <code>--api-key</code> (a wrong key shows as Unauthorized).</li>
+    </ul>
+    ${s.agent.live.reason ? html`<p class="muted">Last attempt: ${s.agent.live.reason}</p>` : ""}
+  </section>`;
+}
+
 export function overviewPanel(_ctx: PageContext, s: AgentSnapshot) {
+  if (!s.info && s.vnstat.length === 0) return nothingYet(s);
   const hw = s.hardware;
   const disk = hw ? primaryDisk(hw.disks) : undefined;
   const noHardware = !hw;
@@ -126,7 +141,7 @@ export function overviewPanel(_ctx: PageContext, s: AgentSnapshot) {
             }`
       }
     </div>
-    ${noHardware ? html`<p class="muted small">No resource figures: the agent reports bandwidth only (system metrics are disabled on it), or it has not answered yet.</p>` : ""}
+    ${noHardware ? html`<p class="muted small">No resource figures: the agent reports bandwidth only (system metrics are disabled on it).</p>` : ""}
     <div class="grid grid-2">${usageCard(s)} ${temperatureCard(s)}</div>`;
 }
 
