@@ -62,6 +62,7 @@
     // The Agents list: rates per agent, kept while they are fresh; the list itself reloads on state changes.
     Alpine.data("agentsPanel", () => ({
       rates: {},
+      states: {},
       now: Date.now(),
       init() {
         this.tick = setInterval(() => {
@@ -73,6 +74,7 @@
               this.rates[d.agentId] = { rx: d.rx, tx: d.tx, at: Date.now() };
             },
             "agent-state": (d) => {
+              this.states[d.agentId] = { to: d.to, reason: d.reason, at: d.at };
               if (d.to !== "online") delete this.rates[d.agentId];
             },
           },
@@ -81,6 +83,18 @@
       destroy() {
         clearInterval(this.tick);
         this.stop?.();
+      },
+      stateLabel(id, fallback) {
+        return STATE[this.states[id]?.to ?? fallback][0];
+      },
+      stateClass(id, fallback) {
+        return STATE[this.states[id]?.to ?? fallback][1];
+      },
+      stateText(id) {
+        const s = this.states[id];
+        if (!s) return "";
+        const since = ago(new Date(s.at).toISOString());
+        return s.to === "online" ? `Online since ${since}` : `${s.reason ?? STATE[s.to][0]} · since ${since}`;
       },
       rate(id, direction, fallback) {
         const r = this.rates[id];
@@ -243,6 +257,7 @@
               name: escapeHtml(this.seriesName(s)),
               data: s.avg.map((v, i) => [times[i], v === null ? null : bits ? v * 8 : v]),
             }));
+          const values = series.reduce((n, s) => n + s.data.filter((p) => p[1] !== null).length, 0);
           const format = (v) => {
             if (v === null || v === undefined) return "–";
             if (bits) return bitRate(v / 8);
@@ -263,7 +278,8 @@
             series,
             colors: palette,
             stroke: { width: 2, curve: "straight" },
-            markers: { size: times.length < 40 ? 3 : 0 },
+            // A few points in a long range would be invisible as lines alone.
+            markers: { size: values < 40 * Math.max(1, series.length) ? 3 : 0 },
             grid: { borderColor: theme.grid },
             xaxis: {
               type: "datetime",

@@ -65,11 +65,15 @@ const NETWORK_ERRORS: Record<string, string> = {
   ConnectionClosed: "connection closed",
 };
 
+/** What went wrong on the socket, in a few words. */
+export function plainNetworkError(error: unknown): string {
+  const code = (error as { code?: string } | null)?.code;
+  return (code && NETWORK_ERRORS[code]) ?? (error instanceof Error ? error.message : String(error));
+}
+
 function networkFailure(error: unknown, signal: AbortSignal, timedOut: AbortSignal): AgentRequestFailed {
   if (timedOut.aborted && !signal.aborted) return new AgentRequestFailed("timeout", "the agent did not answer in time");
-  const code = (error as { code?: string } | null)?.code;
-  const message = (code && NETWORK_ERRORS[code]) ?? (error instanceof Error ? error.message : String(error));
-  return new AgentRequestFailed("network", `cannot reach the agent: ${message}`);
+  return new AgentRequestFailed("network", `cannot reach the agent: ${plainNetworkError(error)}`);
 }
 
 /** Opens a request with the deadline; the response's body is still to be read. */

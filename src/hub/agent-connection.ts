@@ -10,7 +10,7 @@ import type { Logger } from "../core/log";
 import { SseLineTooLong, SseParser } from "../core/sse-reader";
 import { type GaugeFigures, gaugeOf, mergeGauges } from "../history/gauges";
 import { AGENT_PROTOCOL_VERSION, type AgentInfo, type AgentRoot, type LiveSample } from "../protocol/agent";
-import { AgentRequestFailed, type AgentTarget, getAgentJson, openLiveStream } from "./agent-client";
+import { AgentRequestFailed, type AgentTarget, getAgentJson, openLiveStream, plainNetworkError } from "./agent-client";
 import { looksLikeAgent, PayloadInvalid, readInfo, readLiveSample, readRoot } from "./agent-payloads";
 import type { AgentConnectionState } from "./agents.events";
 
@@ -91,7 +91,7 @@ function sessionFailure(error: unknown): SessionEnded {
   }
   if (error instanceof PayloadInvalid || error instanceof SseLineTooLong)
     return new SessionEnded("incompatible", error.message);
-  return new SessionEnded("offline", `connection lost: ${error instanceof Error ? error.message : String(error)}`);
+  return new SessionEnded("offline", `connection lost: ${plainNetworkError(error)}`);
 }
 
 export class AgentConnection {

@@ -47,8 +47,8 @@ export const agentForm = t.Object({
   name: t.String({ maxLength: 200 }),
   url: t.String({ maxLength: 600 }),
   apiKey: t.Optional(t.String({ maxLength: 300 })),
-  /** "keep" (edit: leave the stored key), "set" (use apiKey), "none" (no key). */
-  keyMode: t.Optional(oneOf(["keep", "set", "none"], "keyMode")),
+  /** "none": remove the stored key (edit). Otherwise a non-empty apiKey replaces it, and an empty one keeps it. */
+  keyMode: t.Optional(oneOf(["none"], "keyMode")),
   enabled: t.Optional(t.String({ maxLength: 3 })),
 });
 

@@ -37,7 +37,8 @@ export interface AgentsPanelView {
 function stateBadge(a: AgentView) {
   const shown = shownState(a.live);
   const [label, css] = STATE_BADGE[shown];
-  return html`<span class="badge ${css}" data-state-badge>${label}</span>`;
+  // States that arrive over the event stream win over the rendered one (they may be newer than this fragment).
+  return html`<span class="badge ${css}" :class="stateClass(${a.id}, '${shown}')" x-text="stateLabel(${a.id}, '${shown}')">${label}</span>`;
 }
 
 function stateLine(a: AgentView) {
@@ -68,9 +69,10 @@ export function agentList(ctx: PageContext, agents: readonly AgentView[]) {
                 <span class="rate rate-rx" title="Download (received)">↓ <span x-text="rate(${a.id}, 'rx', ${jsonAttr(bitRate(sample?.rx.bytespersecond ?? null))})">${bitRate(sample?.rx.bytespersecond ?? null)}</span></span>
                 <span class="rate rate-tx" title="Upload (sent)">↑ <span x-text="rate(${a.id}, 'tx', ${jsonAttr(bitRate(sample?.tx.bytespersecond ?? null))})">${bitRate(sample?.tx.bytespersecond ?? null)}</span></span>
               </div>
-              <div class="agent-meta small muted">${stateLine(a)}</div>
+              <div class="agent-meta small muted" x-show="!states[${a.id}]">${stateLine(a)}</div>
+              <div class="agent-meta small muted" x-show="states[${a.id}]" x-text="stateText(${a.id})" x-cloak></div>
               <div class="agent-actions">
-                <a class="btn btn-small" href="${ctx.base}/agents/${a.id}">Details</a>
+                <a class="btn btn-small hide-narrow" href="${ctx.base}/agents/${a.id}">Details</a>
                 <button class="btn btn-small" type="button" hx-get="${ctx.base}/agents/${a.id}/edit" hx-target="#agent-form" hx-swap="outerHTML" aria-label="Edit ${a.name}">${icons.edit} Edit</button>
                 ${
                   a.enabled
@@ -117,7 +119,7 @@ export function agentForm(ctx: PageContext, f: AgentFormView) {
       ${problem("apiKey")}
     </div>
     ${f.keyStored ? html`<label class="check"><input type="checkbox" x-model="removeKey" /> Remove the stored key</label>` : ""}
-    <input type="hidden" name="keyMode" :value="removeKey ? 'none' : ''" />
+    <input type="hidden" name="keyMode" value="none" disabled :disabled="!removeKey" />
     <label class="check"><input type="checkbox" name="enabled" value="on" ${f.values.enabled ? html`checked` : ""} /> Connect to this agent (enabled)</label>
     <div class="row">
       <button class="btn btn-primary" type="submit">${f.id ? "Save changes" : "Add agent"}</button>
@@ -126,7 +128,7 @@ export function agentForm(ctx: PageContext, f: AgentFormView) {
 }
 
 export function agentsPanel(ctx: PageContext, v: AgentsPanelView) {
-  return html`<div id="agents-panel" class="agents" x-data="agentsPanel(${jsonAttr({ base: ctx.base })})">
+  return html`<div id="agents-panel" class="agents">
     ${alert("ok", v.notice)} ${alert("error", v.error)}
     ${
       v.monitoring
@@ -151,9 +153,12 @@ export function agentsPage(ctx: PageContext, v: AgentsPanelView) {
     title: "Agents",
     live: true,
     scripts: ["agents.js"],
-    content: html`<div class="page-head">
+    // The live state outlives the panel, which every action replaces.
+    content: html`<div x-data="agentsPanel(${jsonAttr({ base: ctx.base })})">
+      <div class="page-head">
         <div><h1>Agents</h1><p>Servers running <code>netronome agent</code>: bandwidth, resources and system details, live.</p></div>
       </div>
-      ${agentsPanel(ctx, v)}`,
+      ${agentsPanel(ctx, v)}
+    </div>`,
   });
 }
