@@ -31,12 +31,15 @@ export function createAgentReads(repo: AgentsRepository, supervisor: AgentSuperv
     query?: Record<string, string>,
   ): Promise<{ value?: T; why: string }> {
     const entry = supervisor.live(id);
-    if (!entry) return { why: supervisor.view(id) ? "the agent is not connected" : "monitoring of this agent is off" };
+    if (!entry) {
+      await supervisor.flush(id);
+      return { why: supervisor.view(id) ? "the agent is not connected" : "monitoring of this agent is off" };
+    }
     try {
       return { value: parse(await getAgentJson(entry.target, path, { timeoutMs: READ_TIMEOUT_MS, query })), why: "" };
     } catch (e) {
-      if (e instanceof AgentRequestFailed) return { why: e.message };
-      return { why: (e as Error).message };
+      await supervisor.flush(id);
+      return { why: e instanceof AgentRequestFailed ? e.message : (e as Error).message };
     }
   }
 

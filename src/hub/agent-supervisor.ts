@@ -18,7 +18,7 @@ import { AgentConnection, type Capability, type ConnectionView, type StateChange
 import { hardwareSamples, metricsOf, type SeriesSample } from "./agent-metrics";
 import { readHardware, readHistorical, readPeaks, readSystemInfo } from "./agent-payloads";
 import type { AgentEvent } from "./agents.events";
-import type { AgentRow, AgentsRepository } from "./agents.repository";
+import type { AgentRow, AgentsRepository, PollRecord } from "./agents.repository";
 
 const POLL_TIMEOUT_MS = 20_000;
 const EXPORT_TIMEOUT_MS = 30_000;
@@ -27,10 +27,43 @@ const EXPORT_EVERY_MS = 3_600_000;
 export const pollJobId = (id: number) => `agent:${id}:poll`;
 export const exportJobId = (id: number) => `agent:${id}:vnstat`;
 
+/** The documents of the last poll, kept in memory: pages read them while the agent is online. */
+export interface LatestDocs {
+  at: Date;
+  system?: PollRecord["system"];
+  hardware?: HardwareStats;
+  peaks?: PeakStats;
+}
+
 interface Connected {
   connection: AgentConnection;
   target: AgentTarget;
   name: string;
+  latest?: LatestDocs;
+  /** When the documents were last stored, and the parts of them that, changed, are stored at once. */
+  storedAt: number;
+  storedKey: string;
+}
+
+/**
+ * The stored copy of an agent's documents (what the offline view and the API's fallbacks show) is refreshed at
+ * least this often while the agent is online, at once when its system or peaks change, and when it goes offline.
+ * Between times a poll writes only its history rows.
+ */
+const STORE_DOCS_EVERY_MS = 5 * 60_000;
+
+/** What, changed, makes a poll store the documents at once: not uptime, counters or usage figures. */
+function storedKey(latest: LatestDocs): string {
+  const s = latest.system;
+  const interfaces = s
+    ? Object.values(s.interfaces).map((i) => [i.name, i.alias, i.addresses ?? i.ip_address, i.link_speed, i.is_up])
+    : null;
+  const p = latest.peaks;
+  return JSON.stringify([
+    s && [s.hostname, s.kernel, s.vnstat_version, s.agentVersion, interfaces],
+    latest.hardware && [latest.hardware.disks.map((d) => d.path), latest.hardware.temperature.map((t) => t.sensor_key)],
+    p && [p.peak_rx, p.peak_tx],
+  ]);
 }
 
 export class AgentSupervisor {
@@ -135,12 +168,16 @@ export class AgentSupervisor {
       },
       log,
     );
-    this.connected.set(row.id, { connection, target, name: row.name });
+    this.connected.set(row.id, { connection, target, name: row.name, storedAt: 0, storedKey: "" });
     const interval = parseInterval(this.pollEvery, JOB_INTERVALS);
     this.deps.scheduler.add({
       id: pollJobId(row.id),
       interval,
       timeoutMs: POLL_TIMEOUT_MS,
+      // Spread over the interval, so agents added together (or restored at start-up) are not polled together.
+      persistedNextRun: new Date(
+        Date.now() + Math.random() * (interval.kind === "duration" ? interval.seconds * 1000 : 0),
+      ),
       run: (signal) => this.poll(row.id, signal),
     });
     this.deps.scheduler.add({
@@ -156,6 +193,9 @@ export class AgentSupervisor {
     this.unusable.delete(id);
     const entry = this.connected.get(id);
     if (!entry) return;
+    await this.storeLatest(id, entry).catch((e) =>
+      this.deps.log.warn("storing the last figures failed", { agent: id, error: e }),
+    );
     this.connected.delete(id);
     this.deps.scheduler.remove(pollJobId(id));
     this.deps.scheduler.remove(exportJobId(id));
@@ -169,6 +209,7 @@ export class AgentSupervisor {
     return enabled.length;
   }
 
+  /** At shutdown: every agent's last figures are stored as its connection closes. */
   async stopAll(): Promise<void> {
     await Promise.all([...this.connected.keys()].map((id) => this.disconnect(id)));
   }
@@ -179,8 +220,41 @@ export class AgentSupervisor {
     return entry?.connection.online ? entry : undefined;
   }
 
+  /** The last poll's documents, while the agent is connected. */
+  latest(id: number): LatestDocs | undefined {
+    return this.connected.get(id)?.latest;
+  }
+
+  /** Makes the stored copy of an agent's documents current (before it is read as a fallback). */
+  async flush(id: number): Promise<void> {
+    const entry = this.connected.get(id);
+    if (entry) await this.storeLatest(id, entry);
+  }
+
+  /** Stores the last poll's documents if they are newer than the stored copy. */
+  private async storeLatest(id: number, entry: Connected): Promise<void> {
+    const latest = entry.latest;
+    if (!latest || latest.at.getTime() <= entry.storedAt) return;
+    entry.storedAt = latest.at.getTime();
+    entry.storedKey = storedKey(latest);
+    const lastSeen = entry.connection.view().lastSeen;
+    await this.deps.repo.recordPoll({
+      agentId: id,
+      at: latest.at,
+      samples: [],
+      ...(latest.system ? { system: latest.system } : {}),
+      ...(latest.hardware ? { hardware: latest.hardware } : {}),
+      ...(latest.peaks ? { peaks: latest.peaks } : {}),
+      ...(lastSeen === null ? {} : { lastSeen: new Date(lastSeen) }),
+    });
+  }
+
   private stateChanged(id: number, change: StateChange): void {
     const entry = this.connected.get(id);
+    if (entry && change.to !== "online")
+      this.storeLatest(id, entry).catch((e) =>
+        this.deps.log.warn("storing the last figures failed", { agent: id, error: e }),
+      );
     const agentName = entry?.name ?? String(id);
     this.deps.log.info(`agent ${change.to}`, { agent: id, reason: change.reason });
     this.deps.repo
@@ -241,22 +315,38 @@ export class AgentSupervisor {
     rate("rx", rates.rx);
     rate("tx", rates.tx);
     const at = new Date();
+    const previous = entry.latest;
+    const latest: LatestDocs = {
+      at,
+      system: system
+        ? {
+            ...system,
+            agentVersion: system.agent_version ?? view.info?.version ?? null,
+            protocolVersion: view.root?.protocol_version ?? view.info?.protocol_version ?? null,
+            bandwidthSource: view.root?.bandwidth_source ?? null,
+          }
+        : previous?.system,
+      hardware: hardware ?? previous?.hardware,
+      peaks: peaks ?? previous?.peaks,
+    };
+    entry.latest = latest;
+    const storeDocs = at.getTime() - entry.storedAt >= STORE_DOCS_EVERY_MS || storedKey(latest) !== entry.storedKey;
+    if (storeDocs) {
+      entry.storedAt = at.getTime();
+      entry.storedKey = storedKey(latest);
+    }
     await this.deps.repo.recordPoll({
       agentId: id,
       at,
-      ...(system
+      samples,
+      ...(storeDocs
         ? {
-            system: {
-              ...system,
-              agentVersion: system.agent_version ?? view.info?.version ?? null,
-              protocolVersion: view.root?.protocol_version ?? view.info?.protocol_version ?? null,
-              bandwidthSource: view.root?.bandwidth_source ?? null,
-            },
+            ...(latest.system ? { system: latest.system } : {}),
+            ...(latest.hardware ? { hardware: latest.hardware } : {}),
+            ...(latest.peaks ? { peaks: latest.peaks } : {}),
+            lastSeen: at,
           }
         : {}),
-      ...(hardware ? { hardware } : {}),
-      ...(peaks ? { peaks } : {}),
-      samples,
     });
     if (hardware)
       this.deps.bus.publish({

@@ -5,8 +5,9 @@
  */
 import { and, asc, eq, getTableName, notInArray, sql } from "drizzle-orm";
 import type { AppDb, DbHandle } from "../db";
-import { atomic, type TxQuery } from "../history/atomic";
+import { atomic, prepareOnWriter, type TxQuery, withValues } from "../history/atomic";
 import { gaugeRollups } from "../history/gauges";
+import { RESOLUTIONS } from "../history/rollups";
 import type { HardwareStats, HistoricalExport, PeakStats, SystemInfo } from "../protocol/agent";
 import type { SeriesSample } from "./agent-metrics";
 import type { AgentConnectionState } from "./agents.events";
@@ -18,10 +19,14 @@ export type InterfaceRow = DbHandle["t"]["agentInterfaces"]["$inferSelect"];
 export type PeaksRow = DbHandle["t"]["agentPeaks"]["$inferSelect"];
 export type VnstatRow = DbHandle["t"]["agentVnstat"]["$inferSelect"];
 
-/** What one poll read from an agent; each part is absent when the agent does not offer it or it failed. */
+/**
+ * What a poll stores: always its history rows; the agent's documents (system, hardware, peaks) and when it was last
+ * heard from only when the caller wants them kept (they change the stored "last known" copy).
+ */
 export interface PollRecord {
   agentId: number;
   at: Date;
+  lastSeen?: Date;
   system?: SystemInfo & { agentVersion: string | null; protocolVersion: number | null; bandwidthSource: string | null };
   hardware?: HardwareStats;
   peaks?: PeakStats;
@@ -129,36 +134,83 @@ export function createAgentsRepository(h: DbHandle) {
     return out;
   }
 
-  function historyStatements(tx: AppDb, p: PollRecord): TxQuery[] {
+  // A poll's history rows go through statements prepared once per number of series (an agent's count rarely
+  // changes): a poll binds its values and builds no SQL (history/atomic.ts).
+  const SAMPLE_FIELDS = ["agentId", "metric", "label", "createdAt", "value"] as const;
+  const ROLLUP_FIELDS = [
+    "agentId",
+    "metric",
+    "label",
+    "resolution",
+    "bucketStart",
+    "count",
+    "sum",
+    "min",
+    "max",
+  ] as const;
+  const slot = (name: string) => sql.placeholder(name);
+  const rowSlots = <K extends string>(fields: readonly K[], row: number) =>
+    Object.fromEntries(fields.map((field) => [field, slot(`${field}${row}`)])) as unknown as Record<K, never>;
+  const prepared = new Map<number, { samples: unknown; rollups: unknown }>();
+  function historyStatementsFor(series: number) {
+    let statements = prepared.get(series);
+    if (!statements) {
+      const rows = <K extends string>(fields: readonly K[], count: number) =>
+        Array.from({ length: count }, (_, i) => rowSlots(fields, i));
+      statements = {
+        samples: prepareOnWriter(
+          h.writer.insert(t.agentSamples).values(rows(SAMPLE_FIELDS, series)),
+          `agent_samples_${series}`,
+        ),
+        // Buckets merge in SQL: counts and sums add, extremes take the extreme (CASE is the portable min/max of two).
+        rollups: prepareOnWriter(
+          h.writer
+            .insert(r)
+            .values(rows(ROLLUP_FIELDS, series * RESOLUTIONS.length))
+            .onConflictDoUpdate({
+              target: [r.agentId, r.metric, r.label, r.resolution, r.bucketStart],
+              set: {
+                count: sql`${stored("count")} + ${excluded("count")}`,
+                sum: sql`${stored("sum")} + ${excluded("sum")}`,
+                min: sql`CASE WHEN ${excluded("min")} < ${stored("min")} THEN ${excluded("min")} ELSE ${stored("min")} END`,
+                max: sql`CASE WHEN ${excluded("max")} > ${stored("max")} THEN ${excluded("max")} ELSE ${stored("max")} END`,
+              },
+            }),
+          `agent_rollups_${series}`,
+        ),
+      };
+      prepared.set(series, statements);
+    }
+    return statements;
+  }
+
+  function historyStatements(p: PollRecord): TxQuery[] {
     if (p.samples.length === 0) return [];
     const at = p.at.getTime();
-    const rollups = p.samples.flatMap((s) =>
-      gaugeRollups(at, s.figures).map((g) => ({ agentId: p.agentId, metric: s.metric, label: s.label, ...g })),
-    );
-    return [
-      tx.insert(t.agentSamples).values(
-        p.samples.map((s) => ({
+    const statements = historyStatementsFor(p.samples.length);
+    const sampleValues: Record<string, unknown> = {};
+    const rollupValues: Record<string, unknown> = {};
+    let rollup = 0;
+    p.samples.forEach((s, i) => {
+      Object.assign(sampleValues, {
+        [`agentId${i}`]: p.agentId,
+        [`metric${i}`]: s.metric,
+        [`label${i}`]: s.label,
+        [`createdAt${i}`]: p.at,
+        [`value${i}`]: s.figures.sum / s.figures.count,
+      });
+      for (const g of gaugeRollups(at, s.figures)) {
+        const row: Record<(typeof ROLLUP_FIELDS)[number], unknown> = {
           agentId: p.agentId,
           metric: s.metric,
           label: s.label,
-          createdAt: p.at,
-          value: s.figures.sum / s.figures.count,
-        })),
-      ),
-      // Buckets merge in SQL: counts and sums add, extremes take the extreme (CASE is the portable min/max of two).
-      tx
-        .insert(r)
-        .values(rollups)
-        .onConflictDoUpdate({
-          target: [r.agentId, r.metric, r.label, r.resolution, r.bucketStart],
-          set: {
-            count: sql`${stored("count")} + ${excluded("count")}`,
-            sum: sql`${stored("sum")} + ${excluded("sum")}`,
-            min: sql`CASE WHEN ${excluded("min")} < ${stored("min")} THEN ${excluded("min")} ELSE ${stored("min")} END`,
-            max: sql`CASE WHEN ${excluded("max")} > ${stored("max")} THEN ${excluded("max")} ELSE ${stored("max")} END`,
-          },
-        }),
-    ];
+          ...g,
+        };
+        for (const field of ROLLUP_FIELDS) rollupValues[`${field}${rollup}`] = row[field];
+        rollup++;
+      }
+    });
+    return [withValues(statements.samples, sampleValues), withValues(statements.rollups, rollupValues)];
   }
 
   function peaksStatement(tx: AppDb, p: PollRecord): TxQuery[] {
@@ -218,16 +270,16 @@ export function createAgentsRepository(h: DbHandle) {
         .where(eq(a.id, id));
     },
 
-    /** Stores one poll: system information, interfaces, hardware, peaks and history rows, in one transaction. */
+    /** Stores one poll: history rows, and the documents given (system, interfaces, hardware, peaks), in one transaction. */
     async recordPoll(p: PollRecord): Promise<void> {
       await atomic(
         h,
         function* (tx) {
           yield [
+            ...historyStatements(p),
             ...systemStatements(tx, p),
             ...peaksStatement(tx, p),
-            ...historyStatements(tx, p),
-            tx.update(a).set({ lastSeenAt: p.at }).where(eq(a.id, p.agentId)),
+            ...(p.lastSeen ? [tx.update(a).set({ lastSeenAt: p.lastSeen }).where(eq(a.id, p.agentId))] : []),
           ];
         },
         { relaxedDurability: true },

@@ -283,15 +283,59 @@ export function createAgentsService(deps: {
           // The stored export is shown; the page says when it was read.
         }
       }
-      const [info, interfaces, peaks] = await Promise.all([repo.systemInfo(id), repo.interfaces(id), repo.peaks(id)]);
-      return {
-        agent: view(row),
-        info,
-        interfaces,
-        hardware: info?.hardware ? readHardware(info.hardware) : null,
-        peaks,
-        vnstat,
-      };
+      const [stored, storedInterfaces, storedPeaks] = await Promise.all([
+        repo.systemInfo(id),
+        repo.interfaces(id),
+        repo.peaks(id),
+      ]);
+      // While the agent is connected, its last poll (in memory) is newer than the stored copy.
+      const latest = supervisor.latest(id);
+      const system = latest?.system;
+      const hardware = latest?.hardware ?? (stored?.hardware ? readHardware(stored.hardware) : null);
+      const info: SystemInfoRow | undefined =
+        system || (latest?.hardware && stored)
+          ? {
+              agentId: id,
+              hostname: system?.hostname ?? stored?.hostname ?? "",
+              kernel: system?.kernel ?? stored?.kernel ?? "",
+              uptimeSeconds: system?.uptime ?? stored?.uptimeSeconds ?? 0,
+              vnstatVersion: system?.vnstat_version ?? stored?.vnstatVersion ?? "",
+              agentVersion: system?.agentVersion ?? stored?.agentVersion ?? null,
+              protocolVersion: system?.protocolVersion ?? stored?.protocolVersion ?? null,
+              bandwidthSource: system?.bandwidthSource ?? stored?.bandwidthSource ?? null,
+              cpuModel: hardware?.cpu.model ?? stored?.cpuModel ?? null,
+              cpuCores: hardware?.cpu.cores ?? stored?.cpuCores ?? null,
+              cpuThreads: hardware?.cpu.threads ?? stored?.cpuThreads ?? null,
+              totalMemory: hardware?.memory.total ?? stored?.totalMemory ?? null,
+              hardware: null,
+              systemAt: system ? latest!.at : (stored?.systemAt ?? null),
+              hardwareAt: latest?.hardware ? latest.at : (stored?.hardwareAt ?? null),
+            }
+          : stored;
+      const interfaces: InterfaceRow[] = system
+        ? Object.values(system.interfaces).map((i) => ({
+            agentId: id,
+            name: i.name,
+            alias: i.alias,
+            ipAddress: i.ip_address,
+            addresses: i.addresses ?? (i.ip_address ? [i.ip_address] : []),
+            linkSpeed: i.link_speed,
+            isUp: i.is_up,
+            bytesTotal: i.bytes_total,
+          }))
+        : storedInterfaces;
+      const p = latest?.peaks;
+      const peaks: PeaksRow | undefined = p
+        ? {
+            agentId: id,
+            peakRx: p.peak_rx,
+            peakTx: p.peak_tx,
+            peakRxAt: p.peak_rx_timestamp ? new Date(p.peak_rx_timestamp) : null,
+            peakTxAt: p.peak_tx_timestamp ? new Date(p.peak_tx_timestamp) : null,
+            updatedAt: latest!.at,
+          }
+        : storedPeaks;
+      return { agent: view(row), info, interfaces, hardware, peaks, vnstat };
     },
   };
 }
