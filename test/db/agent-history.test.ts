@@ -65,6 +65,23 @@ describeEachDialect("agent history storage", (dialect) => {
     expect(Number(raw!.n)).toBe(2);
   });
 
+  test("a poll with another number of series (a disk mounted) uses its own prepared statement and merges the same", async () => {
+    const at = Date.UTC(2026, 11, 3, 11, 0, 5);
+    const disks = [...docs.hardware.disks, { ...docs.hardware.disks[0]!, path: "/mnt/new", used_percent: 3 }];
+    for (const [offset, hw] of [
+      [0, docs.hardware],
+      [20_000, { ...docs.hardware, disks }],
+      [40_000, { ...docs.hardware, disks }],
+    ] as const)
+      await repo.recordPoll({ agentId, at: new Date(at + offset), samples: hardwareSamples(hw) });
+    const minute = (await rollups("disk", 60)).filter((r) => r.bucketStart.getTime() === at - 5000);
+    expect(minute.map((r) => [r.label, r.count]).sort()).toEqual([
+      ["/", 3],
+      ["/mnt/new", 2],
+      ["/mnt/storage", 3],
+    ]);
+  });
+
   test("hardware alone keeps the system facts; interfaces follow the agent (removed ones go)", async () => {
     let info = await repo.systemInfo(agentId);
     expect(info).toMatchObject({
