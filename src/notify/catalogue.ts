@@ -19,8 +19,11 @@ export interface EventSpec {
   readonly defaultEnabled: boolean;
   /** A numeric value is compared with the rule's threshold; otherwise the event itself is the breach. */
   readonly threshold: { unit: string; operator: Operator; value: number } | null;
-  /** A recovery message can be sent when the condition clears. */
-  readonly recoverable: boolean;
+  /**
+   * Instant events notify on each occurrence; the others are conditions, checked again and again, that fire once
+   * (after N of M breaching checks) and recover when they clear.
+   */
+  readonly instant: boolean;
 }
 
 const spec = (
@@ -29,7 +32,7 @@ const spec = (
   eventType: string,
   name: string,
   description: string,
-  o: { threshold?: EventSpec["threshold"]; recoverable?: boolean; defaultEnabled?: boolean } = {},
+  o: { threshold?: EventSpec["threshold"]; instant?: boolean; defaultEnabled?: boolean } = {},
 ): EventSpec => ({
   id,
   category,
@@ -38,12 +41,13 @@ const spec = (
   description,
   defaultEnabled: o.defaultEnabled ?? true,
   threshold: o.threshold ?? null,
-  recoverable: o.recoverable ?? o.threshold != null,
+  instant: o.instant ?? false,
 });
 
 export const EVENTS = [
   spec(1, "speedtest", "complete", "Speed test complete", "Every finished speed test, with its results", {
     defaultEnabled: false,
+    instant: true,
   }),
   spec(2, "speedtest", "ping_high", "Latency high", "A speed test's latency crosses the threshold", {
     threshold: { unit: "ms", operator: "gt", value: 30 },
@@ -54,7 +58,7 @@ export const EVENTS = [
   spec(4, "speedtest", "upload_low", "Upload low", "A speed test's upload crosses the threshold", {
     threshold: { unit: "Mbps", operator: "lt", value: 200 },
   }),
-  spec(5, "speedtest", "failed", "Speed test failed", "A speed test ends with an error", { recoverable: true }),
+  spec(5, "speedtest", "failed", "Speed test failed", "A speed test ends with an error"),
   spec(
     6,
     "packetloss",
@@ -65,18 +69,17 @@ export const EVENTS = [
       threshold: { unit: "%", operator: "gt", value: 5 },
     },
   ),
-  spec(7, "packetloss", "monitor_down", "Monitor down", "A monitored host answers no probe at all", {
-    recoverable: true,
-  }),
+  spec(7, "packetloss", "monitor_down", "Monitor down", "A monitored host answers no probe at all"),
   spec(
     8,
     "packetloss",
     "monitor_recovered",
     "Monitor recovered",
     "A monitor that was down or over its threshold is back to normal",
+    { instant: true },
   ),
-  spec(9, "agent", "offline", "Agent offline", "The hub loses its connection to an agent", { recoverable: true }),
-  spec(10, "agent", "online", "Agent online", "An agent that was offline is connected again"),
+  spec(9, "agent", "offline", "Agent offline", "The hub loses its connection to an agent"),
+  spec(10, "agent", "online", "Agent online", "An agent that was offline is connected again", { instant: true }),
   spec(11, "agent", "high_bandwidth", "Bandwidth high", "An agent's traffic (received + sent) crosses the threshold", {
     threshold: { unit: "Mbps", operator: "gt", value: 900 },
   }),

@@ -45,7 +45,10 @@ class ReplyReader {
 
   private feed(chunk: string): void {
     this.buffer += chunk;
-    if (this.buffer.length > 1_000_000) return this.fail(new Error("the server sent an over-long reply"));
+    if (this.buffer.length > 1_000_000) {
+      this.fail(new Error("the server sent an over-long reply"));
+      return;
+    }
     let i = this.buffer.indexOf("\n");
     while (i >= 0) {
       const line = this.buffer.slice(0, i).replace(/\r$/, "");
