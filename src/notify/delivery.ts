@@ -56,8 +56,8 @@ export function createDeliveries(repo: NotifyRepository, log: Logger, options: D
   const stopping = new AbortController();
 
   const contextFor = (type: ChannelType): SendContext => {
-    let cache = caches.get(type.id);
-    if (!cache) caches.set(type.id, (cache = new Map()));
+    const cache = caches.get(type.id) ?? new Map<string, unknown>();
+    caches.set(type.id, cache);
     return {
       http: (call) => httpCall(call, options.timeoutMs),
       mail: (m) => sendMail(m, { timeoutMs: options.timeoutMs, ca: options.smtpCa }),
@@ -69,7 +69,11 @@ export function createDeliveries(repo: NotifyRepository, log: Logger, options: D
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, ms);
-      stopping.signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+      const wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      stopping.signal.addEventListener("abort", wake, { once: true });
     });
 
   /** Tries up to 1 + backoff.length times; `retry: false` makes one attempt (a user pressing "Send test" waits). */
@@ -139,8 +143,8 @@ export function createDeliveries(repo: NotifyRepository, log: Logger, options: D
     enqueue(target: DeliveryTarget, notice: Notice, done?: (o: Outcome) => void): void {
       if (stopping.signal.aborted) return;
       const key = target.channelId === null ? "config" : String(target.channelId);
-      let queue = queues.get(key);
-      if (!queue) queues.set(key, (queue = []));
+      const queue = queues.get(key) ?? [];
+      queues.set(key, queue);
       queue.push({ target, notice, done });
       if (queue.length > options.maxQueue) {
         const dropped = queue.shift()!;

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { count } from "drizzle-orm";
 import { createMonitorsRepository } from "../../src/diagnostics/monitors/monitors.repository";
-import { createNotifyRepository } from "../../src/notify/notify.repository";
 import { createHistoryRepository } from "../../src/history/history.repository";
 import { pruneHistory, RETENTION_JOB_ID, retentionRules } from "../../src/history/retention";
 import { runFigures } from "../../src/history/rollups";
+import { createNotifyRepository } from "../../src/notify/notify.repository";
 import { createSpeedtestRepository } from "../../src/speedtest/speedtest.repository";
 import { startTestApp, type TestApp } from "../helpers/app";
 import { describeEachDialect, type TestDatabase } from "../helpers/db";
