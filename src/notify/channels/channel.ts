@@ -10,6 +10,8 @@ export interface ChannelField {
   label: string;
   /** Masked in every page, API answer and log line. `partial` keeps enough to recognise it (e.g. the host). */
   secret?: boolean | "partial";
+  /** How a secret is shown, when something of it should stay visible (a bot's ID before its token). */
+  mask?: (value: string, mask: string) => string;
   required?: boolean;
   placeholder?: string;
   hint?: string;

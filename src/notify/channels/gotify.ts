@@ -44,7 +44,7 @@ export const gotify = {
     },
     { key: "token", label: "Application token", secret: true, required: true },
     { key: "scheme", label: "Protocol", choices: ["https", "http"] },
-    { key: "priority", label: "Priority", choices: ["", "0", "2", "4", "6", "8", "10"], hint: "Empty: by severity." },
+    { key: "priority", label: "Priority", placeholder: "0–10", hint: "Empty: by severity (4, 6 or 8)." },
   ],
   parse(url) {
     const path = segments(url);

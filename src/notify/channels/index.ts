@@ -3,7 +3,7 @@
  * from this list; adding a channel is one file and one line here.
  */
 import { BadInput } from "../../core/errors";
-import { badUrl, type ChannelType, type ChannelValues } from "./channel";
+import { badUrl, type ChannelField, type ChannelType, type ChannelValues } from "./channel";
 import { discord } from "./discord";
 import { email } from "./email";
 import { gotify } from "./gotify";
@@ -84,8 +84,10 @@ export function parseChannelUrl(raw: string, stored?: { typeId: string; values: 
 }
 
 /** A secret field's value as pages and the API show it. */
-export function maskValue(secret: boolean | "partial" | undefined, value: string): string {
+export function maskValue(field: ChannelField, value: string): string {
+  const secret = field.secret;
   if (!secret || value === "") return value;
+  if (field.mask) return field.mask(value, MASK);
   if (secret === true) return MASK;
   if (URL.canParse(value) && /^https?:/.test(value)) {
     const u = new URL(value);
@@ -96,7 +98,7 @@ export function maskValue(secret: boolean | "partial" | undefined, value: string
 
 export function maskedValues(type: ChannelType, values: ChannelValues): ChannelValues {
   const out: ChannelValues = {};
-  for (const f of type.fields) out[f.key] = maskValue(f.secret, values[f.key] ?? "");
+  for (const f of type.fields) out[f.key] = maskValue(f, values[f.key] ?? "");
   return out;
 }
 
@@ -115,9 +117,17 @@ export function mergeSecrets(type: ChannelType, submitted: ChannelValues, stored
     if (!f.secret) continue;
     const v = submitted[f.key] ?? "";
     const old = stored[f.key] ?? "";
-    if (v === "" || v === maskValue(f.secret, old)) out[f.key] = old;
+    if (v === "" || v === maskValue(f, old) || safeDecode(v) === maskValue(f, old)) out[f.key] = old;
   }
   return out;
+}
+
+function safeDecode(v: string): string {
+  try {
+    return decodeURI(v);
+  } catch {
+    return v;
+  }
 }
 
 /** Every secret of these values, as it may appear in text (plain and URL-encoded), longest first. */

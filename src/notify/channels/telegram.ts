@@ -8,6 +8,7 @@ import {
   type ChannelType,
   type ChannelValues,
   clip,
+  enc,
   jsonCall,
   list,
   param,
@@ -43,7 +44,14 @@ export const telegram = {
   example: "telegram://123456789:AAE…@telegram?chats=@mychannel,-1001234567890",
   schemes: ["telegram"],
   fields: [
-    { key: "token", label: "Bot token", secret: true, required: true, placeholder: "123456789:AAE…" },
+    {
+      key: "token",
+      label: "Bot token",
+      secret: true,
+      mask: (v, mask) => `${v.split(":")[0]}:${mask}`,
+      required: true,
+      placeholder: "123456789:AAE…",
+    },
     {
       key: "chats",
       label: "Chats",
@@ -70,7 +78,7 @@ export const telegram = {
   },
   format(v) {
     const [id, secret] = (v.token ?? ":").split(/:(.*)/s);
-    return `telegram://${id}:${secret}@telegram${query({ chats: list(v.chats).join(","), notification: v.silent === "yes" ? "no" : undefined })}`;
+    return `telegram://${id}:${enc(secret ?? "")}@telegram${query({ chats: list(v.chats).join(","), notification: v.silent === "yes" ? "no" : undefined })}`;
   },
   payload,
   async send(n, v, ctx) {
