@@ -265,6 +265,8 @@ export function createNotifyService(deps: {
       return repo.listChannels();
     },
     channel: channelOrThrow,
+    /** The [notifications] channel's URL as shown. */
+    maskedBuiltIn: (): string => (builtIn ? maskedUrl(builtIn.target.type, builtIn.target.values) : ""),
     masked(c: ChannelRow): { type: string; url: string } {
       try {
         const { type, values } = parseChannelUrl(c.url);

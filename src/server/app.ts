@@ -22,6 +22,7 @@ import { createHistoryRepository } from "../history/history.repository";
 import { retentionRules, scheduleRetention } from "../history/retention";
 import { createDeliveries, DEFAULT_DELIVERY, type DeliveryOptions } from "../notify/delivery";
 import { builtInNotifications } from "../notify/legacy";
+import { notifyPages } from "../notify/notify.pages";
 import { notifyApi } from "../notify/notify.plugin";
 import { createNotifyRepository } from "../notify/notify.repository";
 import { createNotifyService } from "../notify/notify.service";
@@ -134,7 +135,8 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
     .use(monitorsPlugin(ctx, monitors, session, page))
     .use(traceroutePlugin(ctx, traceroute, geoip, session, page))
     .use(settingsPlugin(ctx, auth, session, page))
-    .use(notifyApi(ctx, notify, session));
+    .use(notifyApi(ctx, notify, session))
+    .use(notifyPages(ctx, notify, session, page));
 
   return {
     app,

@@ -104,7 +104,8 @@ export function maskedValues(type: ChannelType, values: ChannelValues): ChannelV
 
 /** The channel's URL with every secret masked. */
 export function maskedUrl(type: ChannelType, values: ChannelValues): string {
-  return type.format(maskedValues(type, values));
+  // Shown to people: the mask reads as dots, not as its percent-encoding.
+  return type.format(maskedValues(type, values)).split(encodeURIComponent(MASK)).join(MASK);
 }
 
 /**
