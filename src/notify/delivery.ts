@@ -31,6 +31,9 @@ export interface DeliveryOptions {
   smtpCa?: string;
 }
 
+/** How long shutdown waits for sends under way (an SMTP server in mid-answer, say). */
+const STOP_GRACE_MS = 3000;
+
 export const DEFAULT_DELIVERY: DeliveryOptions = {
   timeoutMs: 10_000,
   backoffMs: [2_000, 10_000, 30_000],
@@ -59,7 +62,7 @@ export function createDeliveries(repo: NotifyRepository, log: Logger, options: D
     const cache = caches.get(type.id) ?? new Map<string, unknown>();
     caches.set(type.id, cache);
     return {
-      http: (call) => httpCall(call, options.timeoutMs),
+      http: (call) => httpCall(call, options.timeoutMs, stopping.signal),
       mail: (m) => sendMail(m, { timeoutMs: options.timeoutMs, ca: options.smtpCa }),
       origin: (fallback) => options.origins?.[type.id] ?? fallback,
       cache,
@@ -170,10 +173,10 @@ export function createDeliveries(repo: NotifyRepository, log: Logger, options: D
       while (running.size) await Promise.all([...running.values()]);
     },
 
-    /** Stops retrying and waits for attempts under way. */
+    /** Stops retrying, aborts HTTP requests under way and waits (briefly) for the rest to be recorded. */
     async stop(): Promise<void> {
       stopping.abort();
-      await this.idle();
+      await Promise.race([this.idle(), Bun.sleep(STOP_GRACE_MS)]);
     },
   };
 }

@@ -31,7 +31,8 @@ function retryAfter(res: Response): number | undefined {
   return Number.isFinite(ms) && ms > 0 ? Math.min(ms, MAX_RETRY_AFTER_MS) : undefined;
 }
 
-export async function httpCall(call: HttpCall, timeoutMs: number): Promise<unknown> {
+/** `stop` aborts the request at once (shutdown). */
+export async function httpCall(call: HttpCall, timeoutMs: number, stop?: AbortSignal): Promise<unknown> {
   const host = URL.canParse(call.url) ? new URL(call.url).host : "?";
   let res: Response;
   try {
@@ -40,7 +41,7 @@ export async function httpCall(call: HttpCall, timeoutMs: number): Promise<unkno
       headers: { "user-agent": "Netronome", ...call.headers },
       body: call.body,
       redirect: "manual",
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: stop ? AbortSignal.any([AbortSignal.timeout(timeoutMs), stop]) : AbortSignal.timeout(timeoutMs),
     });
   } catch (e) {
     const err = e as Error;

@@ -252,9 +252,14 @@ export function createNotifyService(deps: {
       });
     },
 
-    /** Waits until alert state is written and deliveries are done (tests, shutdown). */
+    /** Waits until deliveries are done and alert state is written (tests). */
     async settle(): Promise<void> {
       await deliveries.idle();
+      await this.flush();
+    },
+
+    /** Waits until alert state is written (shutdown, after deliveries stopped). */
+    async flush(): Promise<void> {
       while (writing.size) await Promise.all([...writing.values()]);
     },
 

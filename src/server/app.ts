@@ -160,7 +160,7 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
       await scheduler.stop();
       stopNotify?.();
       await deliveries.stop();
-      await notify.settle();
+      await notify.flush();
     },
   };
 }
