@@ -4,9 +4,9 @@
  * hop data loaded on demand).
  */
 import { html, jsonAttr, type SafeHtml } from "../../src/core/html";
+import type { MonitorHop } from "../../src/diagnostics/monitors/hops";
 import type { ResultSummary } from "../../src/diagnostics/monitors/monitors.repository";
 import type { MonitorView } from "../../src/diagnostics/monitors/monitors.service";
-import type { MonitorHop } from "../../src/diagnostics/monitors/probe";
 import type { StoredState } from "../../src/diagnostics/monitors/state";
 import { liveFigures, rangeButtons } from "../components/charts";
 import { alert } from "../components/form";

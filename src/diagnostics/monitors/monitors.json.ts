@@ -1,8 +1,8 @@
 /** The API's JSON for monitors and results: the original's field names, numbers as numbers, times as UTC ISO strings. */
 
+import type { MonitorHop } from "./hops";
 import type { ResultRow, ResultSummary } from "./monitors.repository";
 import type { MonitorView } from "./monitors.service";
-import type { MonitorHop } from "./probe";
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 

@@ -20,6 +20,7 @@ import { fragmentResponse } from "../../core/html";
 import { pageWindow } from "../../core/pagination";
 import type { AppContext } from "../../server/context";
 import type { PageContextFactory } from "../../server/page-context";
+import type { MonitorHop } from "./hops";
 import { monitorJson, resultDetailJson, resultJson } from "./monitors.json";
 import {
   chartQuery,
@@ -34,7 +35,6 @@ import {
   resultParams,
 } from "./monitors.schema";
 import { DEFAULT_THRESHOLD, durationText, type MonitorInput, type MonitorsService } from "./monitors.service";
-import type { MonitorHop } from "./probe";
 
 /** The original's history pages: 25 rows by default, at most 100. */
 const HISTORY_PAGE_SIZE = { default_page_size: 25, max_page_size: 100 };

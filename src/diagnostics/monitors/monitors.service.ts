@@ -13,6 +13,10 @@ import type { Logger } from "../../core/log";
 import { type ChartRange, chartPlan, chartPoints, rangeSummary } from "../../history/chart";
 import type { HistoryRepository } from "../../history/history.repository";
 import { runFigures } from "../../history/rollups";
+import type { Executor } from "../../measure/executor";
+import { ProbeFailed } from "../../measure/probes/loss-probe";
+import { planProbe } from "../../measure/probes/plan";
+import type { ProbeOutcome } from "../../protocol/measurements";
 import {
   describeInterval,
   describeStoredInterval,
@@ -23,19 +27,10 @@ import {
 import { type JobInfo, rowBookkeeping, type Scheduler } from "../../scheduler/scheduler";
 import type { Semaphore } from "../../scheduler/semaphore";
 import type { GeoIp } from "../geoip";
-import type { MonitorEvent, PacketLossUpdate } from "./monitors.events";
-import type { MonitorRow, MonitorsRepository, NewResult, ResultSummary } from "./monitors.repository";
-import {
-  maxPacketCount,
-  ProbeFailed,
-  type ProbeMethod,
-  type ProbeOutcome,
-  type ProbeProgress,
-  planProbe,
-  runBudgetSeconds,
-  runProbe,
-  runSpacingSeconds,
-} from "./probe";
+import { maxPacketCount, runBudgetSeconds, runSpacingSeconds } from "./budget";
+import { monitorHop } from "./hops";
+import { type LiveRun, liveUpdate, type MonitorEvent, type PacketLossUpdate, resultUpdate } from "./monitors.events";
+import type { MonitorRow, MonitorsRepository, NewResult } from "./monitors.repository";
 import { stateOf, transition } from "./state";
 
 export interface MonitorInput {
@@ -68,13 +63,6 @@ export function durationText(seconds: number): string {
   return `${seconds}s`;
 }
 
-interface LiveRun {
-  monitorId: number;
-  host: string;
-  method: ProbeMethod | null;
-  progress: ProbeProgress | null;
-}
-
 export function createMonitorsService(deps: {
   repo: MonitorsRepository;
   history: HistoryRepository;
@@ -82,19 +70,22 @@ export function createMonitorsService(deps: {
   /** Shared by scheduled and manual runs: [packetloss] max_concurrent_monitors. */
   group: Semaphore;
   bus: Publisher<MonitorEvent>;
+  executor: Executor;
   geoip: GeoIp;
   settings: Config["packetloss"];
   retention: Config["retention"];
   timezone: string;
   log: Logger;
 }) {
-  const { repo, history, scheduler, group, bus, geoip, settings, timezone, log } = deps;
-  const root = process.getuid?.() === 0;
+  const { repo, history, scheduler, group, bus, executor, geoip, settings, timezone, log } = deps;
   const running = new Map<number, LiveRun>();
 
   const intervalOf = (row: Pick<MonitorRow, "interval">): Interval => parseInterval(row.interval, MONITOR_INTERVALS);
-  const planOf = (row: MonitorRow) =>
-    planProbe(row.packetCount, runBudgetSeconds(intervalOf(row)), { icmp: settings.privileged_mode, root });
+  const planOf = (row: Pick<MonitorRow, "interval" | "packetCount">) =>
+    planProbe(
+      { count: row.packetCount, budgetSeconds: runBudgetSeconds(intervalOf(row)), icmp: settings.privileged_mode },
+      executor.probeHost,
+    );
 
   function statusOf(row: MonitorRow, job: JobInfo | undefined): MonitorStatus {
     // A run being abandoned by stop() is still winding down; the monitor is already stopped.
@@ -113,64 +104,12 @@ export function createMonitorsService(deps: {
     };
   }
 
-  function liveUpdate(run: LiveRun, queued: boolean): PacketLossUpdate {
-    const p = run.progress;
-    return {
-      type: "packetloss",
-      monitorId: run.monitorId,
-      host: run.host,
-      isQueued: queued,
-      isRunning: !queued,
-      isComplete: false,
-      progress: p?.percent ?? 0,
-      packetLoss: p && p.sent > 0 ? ((p.sent - Math.min(p.received, p.sent)) / p.sent) * 100 : null,
-      minRtt: null,
-      maxRtt: null,
-      avgRtt: null,
-      stdDevRtt: null,
-      packetsSent: p?.sent ?? 0,
-      packetsRecv: p?.received ?? 0,
-      usedMtr: run.method === "mtr",
-      method: run.method,
-      hopCount: p?.hopCount ?? null,
-      error: null,
-    };
-  }
-
-  function resultUpdate(row: Pick<MonitorRow, "id" | "host">, result: ResultSummary | undefined): PacketLossUpdate {
-    return {
-      type: "packetloss",
-      monitorId: row.id,
-      host: row.host,
-      isQueued: false,
-      isRunning: false,
-      isComplete: result !== undefined,
-      progress: result ? 100 : 0,
-      packetLoss: result?.packetLoss ?? null,
-      minRtt: result?.minRtt ?? null,
-      maxRtt: result?.maxRtt ?? null,
-      avgRtt: result?.avgRtt ?? null,
-      stdDevRtt: result?.stdDevRtt ?? null,
-      packetsSent: result?.packetsSent ?? 0,
-      packetsRecv: result?.packetsRecv ?? 0,
-      usedMtr: result?.method === "mtr",
-      method: result?.method ?? null,
-      hopCount: result?.hopCount ?? null,
-      error: result?.error ?? null,
-    };
-  }
-
   /** One run: probe, then store result, rollups and state together, then tell the pages. */
   async function execute(monitorId: number, signal: AbortSignal): Promise<void> {
     const monitor = await repo.find(monitorId);
     if (!monitor) return;
     const plan = planOf(monitor);
-    const live: LiveRun = {
-      monitorId,
-      host: monitor.host,
-      method: plan.mtrSpacing === null ? "ping" : "mtr",
-      progress: null,
-    };
+    const live: LiveRun = { monitorId, host: monitor.host, method: plan.steps[0]!.method, progress: null };
     running.set(monitorId, live);
     // Published events are delivered later, so clearing `running` in `finally` still precedes any reaction to them.
     try {
@@ -178,12 +117,16 @@ export function createMonitorsService(deps: {
       let outcome: ProbeOutcome | undefined;
       let failure: ProbeFailed | undefined;
       try {
-        outcome = await runProbe(parseTarget(monitor.host), {
+        const target = parseTarget(monitor.host);
+        const request = {
+          host: target.host,
+          family: target.family,
           count: monitor.packetCount,
-          plan,
+          budgetSeconds: runBudgetSeconds(intervalOf(monitor)),
           icmp: settings.privileged_mode,
           dns: settings.mtr_enable_dns,
-          geoip,
+        };
+        outcome = await executor.runProbe(request, {
           signal,
           onProgress: (progress) => {
             live.method = progress.method;
@@ -215,7 +158,7 @@ export function createMonitorsService(deps: {
             method: outcome.method,
             privilegedMode: settings.privileged_mode,
             hopCount: outcome.hops?.length ?? null,
-            hops: outcome.hops,
+            hops: outcome.hops?.map((hop) => monitorHop(hop, geoip)) ?? null,
             createdAt,
           }
         : {

@@ -8,7 +8,7 @@ import {
   parsePingSummary,
   pingArgv,
   runPing,
-} from "../../../src/diagnostics/probes/ping";
+} from "../../../src/measure/probes/ping";
 import { describeIf, hasCommand } from "../../helpers/env";
 
 const sample = (name: string) => Bun.file(`${import.meta.dir}/../../fixtures/samples/${name}`).text();
