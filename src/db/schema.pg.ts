@@ -128,6 +128,8 @@ export const packetLossResults = pgTable(
     hopCount: integer("hop_count"),
     hops: jsonb().$type<unknown[]>(),
     error: text(),
+    /** Why a method with hop data (mtr) did not run, when another one did. */
+    fallbackReason: text("fallback_reason"),
     createdAt: createdAt(),
   },
   (t) => [

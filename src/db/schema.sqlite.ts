@@ -122,6 +122,8 @@ export const packetLossResults = sqliteTable(
     hopCount: integer("hop_count"),
     hops: text({ mode: "json" }).$type<unknown[]>(),
     error: text(),
+    /** Why a method with hop data (mtr) did not run, when another one did. */
+    fallbackReason: text("fallback_reason"),
     createdAt: createdAt(),
   },
   (t) => [

@@ -35,7 +35,7 @@ test("a plan says why mtr cannot run: the time it needs, the budget, and what wo
     {
       method: "mtr",
       reason:
-        "mtr would need 12 s for 10 probes at one a second (mtr sends probes less than a second apart only when Netronome runs as root), more than the 8 s a run may take",
+        "mtr would need 12 s for 10 probes at one a second (mtr sends probes less than a second apart only when Netronome runs as root), more than the 8 s a run may take (6 probes fit)",
     },
   ]);
   expect(planProbe({ count: 10, budgetSeconds: tight, icmp: false }, { root: true }).skipped[0]?.reason).toContain(

@@ -44,6 +44,8 @@ export function resultJson(r: ResultSummary) {
     privilegedMode: r.privilegedMode,
     hopCount: r.hopCount,
     error: r.error,
+    /** Extension: why this run has no hop data (ping ran instead of mtr). */
+    fallbackReason: r.fallbackReason,
     createdAt: r.createdAt.toISOString(),
   };
 }

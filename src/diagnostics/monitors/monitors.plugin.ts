@@ -5,6 +5,7 @@
  */
 import { Elysia } from "elysia";
 import {
+  hopDataNote,
   hopTable,
   type MonitorFormValues,
   type MonitorFormView,
@@ -26,6 +27,7 @@ import {
   chartQuery,
   detailQuery,
   historyQuery,
+  hopNoteQuery,
   listQuery,
   monitorBody,
   monitorForm as monitorFormSchema,
@@ -243,6 +245,15 @@ export function monitorsPlugin(
           { query: listQuery },
         )
         .get("/monitors/new", ({ request, user }) => fragmentResponse(monitorForm(page(request, user), blankForm())))
+        .get(
+          "/monitors/hop-note",
+          ({ query }) => {
+            const interval =
+              query.intervalMode === "exact" ? `exact:${query.exactTimes ?? ""}` : (query.interval ?? "");
+            return fragmentResponse(hopDataNote(monitors.hopDataNote(interval, Number(query.packetCount))));
+          },
+          { query: hopNoteQuery },
+        )
         .post(
           "/monitors",
           async ({ body, request, user }) => {

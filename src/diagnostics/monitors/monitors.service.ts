@@ -16,6 +16,7 @@ import { runFigures } from "../../history/rollups";
 import type { Executor } from "../../measure/executor";
 import { ProbeFailed } from "../../measure/probes/loss-probe";
 import { planProbe } from "../../measure/probes/plan";
+import { PROBES, type ProbeMethod } from "../../measure/probes/registry";
 import type { ProbeOutcome } from "../../protocol/measurements";
 import {
   describeInterval,
@@ -135,7 +136,7 @@ export function createMonitorsService(deps: {
           },
         });
         if (outcome.fallbackReason)
-          log.info("ping used instead of mtr", { monitor: monitorId, reason: outcome.fallbackReason });
+          log.info("no hop data", { monitor: monitorId, method: outcome.method, reason: outcome.fallbackReason });
       } catch (e) {
         // Stopped, removed, timed out or shutting down: nothing was measured, so nothing is stored.
         if (signal.aborted || !(e instanceof ProbeFailed)) {
@@ -159,6 +160,7 @@ export function createMonitorsService(deps: {
             privilegedMode: settings.privileged_mode,
             hopCount: outcome.hops?.length ?? null,
             hops: outcome.hops?.map((hop) => monitorHop(hop, geoip)) ?? null,
+            fallbackReason: outcome.fallbackReason ?? null,
             createdAt,
           }
         : {
@@ -289,6 +291,23 @@ export function createMonitorsService(deps: {
 
     async list(): Promise<MonitorView[]> {
       return (await repo.list()).map(view);
+    },
+
+    /**
+     * Why runs with this interval and packet count would have no hop data (the method that runs instead, and why
+     * the hop-by-hop one cannot), or null when they will. Unparsable input has no note: saving reports it.
+     */
+    hopDataNote(interval: string, packetCount: number): { method: ProbeMethod; reason: string } | null {
+      let plan: ReturnType<typeof planOf>;
+      try {
+        plan = planOf({ interval: parseInterval(interval, MONITOR_INTERVALS).text, packetCount });
+      } catch {
+        return null;
+      }
+      const first = plan.steps[0]!.method;
+      if (!Number.isInteger(packetCount) || packetCount < 1 || PROBES[first].hops) return null;
+      const reasons = plan.skipped.filter((s) => PROBES[s.method].hops).map((s) => s.reason);
+      return reasons.length ? { method: first, reason: reasons.join("; ") } : null;
     },
 
     async get(id: number): Promise<MonitorView> {

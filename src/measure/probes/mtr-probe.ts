@@ -44,8 +44,11 @@ export const mtrProbe: LossProbe = {
       : root
         ? "at one a second (faster UDP probes would meet routers' ICMP rate limits; privileged_mode = true uses ICMP)"
         : "at one a second (mtr sends probes less than a second apart only when Netronome runs as root)";
+    const fitting = Math.floor((budgetSeconds - MTR_GRACE_SECONDS) / spacing);
     return {
-      unfit: `mtr would need ${seconds(needed)} for ${count} probes ${why}, more than the ${seconds(budgetSeconds)} a run may take`,
+      unfit:
+        `mtr would need ${seconds(needed)} for ${count} probes ${why}, more than the ${seconds(budgetSeconds)} ` +
+        `a run may take${fitting >= 1 ? ` (${fitting} ${fitting === 1 ? "probe fits" : "probes fit"})` : ""}`,
     };
   },
 
