@@ -210,9 +210,9 @@ export function createSpeedtestService(deps: {
       return { testType: target.testType, displayName: target.displayName };
     },
 
-    /** Servers for the picker: the provider's list, or the saved iperf3 servers. */
+    /** Servers for the picker: the provider's list, or the saved servers. */
     async listServers(testType: TestType, signal: AbortSignal): Promise<SpeedTestServer[]> {
-      if (testType === "iperf3") return (await repo.listIperfServers()).map(iperfServerInfo);
+      if (PROVIDERS[testType].savedServers) return (await repo.listIperfServers()).map(iperfServerInfo);
       return executor.listServers(testType, signal);
     },
 

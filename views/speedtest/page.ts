@@ -103,7 +103,7 @@ function livePanel() {
 }
 
 export function speedtestPage(ctx: PageContext, v: SpeedtestPageView) {
-  const initial = { base: ctx.base, current: v.current ?? null };
+  const initial = { base: ctx.base, provider: TEST_TYPES[0], current: v.current ?? null };
   return layout(ctx, {
     title: "Speed Test",
     live: true,

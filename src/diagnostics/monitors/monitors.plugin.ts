@@ -22,6 +22,7 @@ import { pageWindow } from "../../core/pagination";
 import type { AppContext } from "../../server/context";
 import type { PageContextFactory } from "../../server/page-context";
 import type { MonitorHop } from "./hops";
+import { DEFAULT_THRESHOLD, durationText, type MonitorInput } from "./monitors.input";
 import { monitorJson, resultDetailJson, resultJson } from "./monitors.json";
 import {
   chartQuery,
@@ -36,7 +37,7 @@ import {
   panelQuery,
   resultParams,
 } from "./monitors.schema";
-import { DEFAULT_THRESHOLD, durationText, type MonitorInput, type MonitorsService } from "./monitors.service";
+import type { MonitorsService } from "./monitors.service";
 
 /** The original's history pages: 25 rows by default, at most 100. */
 const HISTORY_PAGE_SIZE = { default_page_size: 25, max_page_size: 100 };

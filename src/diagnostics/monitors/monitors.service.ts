@@ -7,7 +7,7 @@
  */
 import type { Config } from "../../config/schema";
 import type { Publisher } from "../../core/bus";
-import { BadInput, Conflict, NotFound } from "../../core/errors";
+import { Conflict, NotFound } from "../../core/errors";
 import { parseTarget } from "../../core/host";
 import type { Logger } from "../../core/log";
 import { type ChartRange, chartPlan, chartPoints, rangeSummary } from "../../history/chart";
@@ -18,32 +18,16 @@ import { ProbeFailed } from "../../measure/probes/loss-probe";
 import { planProbe } from "../../measure/probes/plan";
 import { PROBES, type ProbeMethod } from "../../measure/probes/registry";
 import type { ProbeOutcome } from "../../protocol/measurements";
-import {
-  describeInterval,
-  describeStoredInterval,
-  type Interval,
-  MONITOR_INTERVALS,
-  parseInterval,
-} from "../../scheduler/interval";
+import { describeStoredInterval, type Interval, MONITOR_INTERVALS, parseInterval } from "../../scheduler/interval";
 import { type JobInfo, rowBookkeeping, type Scheduler } from "../../scheduler/scheduler";
 import type { Semaphore } from "../../scheduler/semaphore";
 import type { GeoIp } from "../geoip";
-import { maxPacketCount, runBudgetSeconds, runSpacingSeconds } from "./budget";
+import { runBudgetSeconds, runSpacingSeconds } from "./budget";
 import { monitorHop } from "./hops";
 import { type LiveRun, liveUpdate, type MonitorEvent, type PacketLossUpdate, resultUpdate } from "./monitors.events";
+import { type MonitorInput, validateMonitorInput } from "./monitors.input";
 import type { MonitorRow, MonitorsRepository, NewResult } from "./monitors.repository";
 import { stateOf, transition } from "./state";
-
-export interface MonitorInput {
-  host?: string;
-  name?: string;
-  interval?: string;
-  packetCount?: number;
-  threshold?: number;
-  enabled?: boolean;
-  /** Create (or edit) and run once right away; implies enabled. */
-  startImmediately?: boolean;
-}
 
 export type MonitorStatus = "active" | "stopped" | "queued" | "testing";
 
@@ -53,16 +37,7 @@ export interface MonitorView extends MonitorRow {
   status: MonitorStatus;
 }
 
-export const DEFAULT_THRESHOLD = 5;
-const MAX_NAME_LENGTH = 100;
 const jobId = (id: number) => `monitor:${id}`;
-
-/** "3600" seconds from the config as the interval grammar's shortest form ("1h"). */
-export function durationText(seconds: number): string {
-  if (seconds % 3600 === 0) return `${seconds / 3600}h`;
-  if (seconds % 60 === 0) return `${seconds / 60}m`;
-  return `${seconds}s`;
-}
 
 export function createMonitorsService(deps: {
   repo: MonitorsRepository;
@@ -225,40 +200,8 @@ export function createMonitorsService(deps: {
     return true;
   }
 
-  interface Validated {
-    host: string;
-    name: string;
-    interval: Interval;
-    packetCount: number;
-    threshold: number;
-  }
-
-  function validate(input: MonitorInput, existing?: MonitorRow): Validated {
-    const hostText = input.host ?? existing?.host;
-    if (hostText === undefined) throw new BadInput("host: required", "host");
-    const target = parseTarget(hostText, "host");
-    if (target.port !== undefined)
-      throw new BadInput("host: a monitor probes a host, not a port; leave the port out", "host");
-    const interval = parseInterval(
-      input.interval ?? existing?.interval ?? durationText(settings.default_interval),
-      MONITOR_INTERVALS,
-    );
-    const packetCount = input.packetCount ?? existing?.packetCount ?? settings.default_packet_count;
-    if (!Number.isInteger(packetCount) || packetCount < 1 || packetCount > 1000)
-      throw new BadInput("packetCount: must be a whole number from 1 to 1000", "packetCount");
-    const fits = maxPacketCount(interval);
-    if (packetCount > fits)
-      throw new BadInput(
-        `packetCount: at most ${fits} probes fit in a run ${describeInterval(interval, timezone)}; use fewer probes or a longer interval`,
-        "packetCount",
-      );
-    const threshold = input.threshold ?? existing?.threshold ?? DEFAULT_THRESHOLD;
-    if (!Number.isFinite(threshold) || threshold < 0 || threshold > 100)
-      throw new BadInput("threshold: must be a loss percentage from 0 to 100", "threshold");
-    const name = (input.name ?? existing?.name ?? "").trim() || target.host;
-    if (name.length > MAX_NAME_LENGTH) throw new BadInput(`name: at most ${MAX_NAME_LENGTH} characters`, "name");
-    return { host: target.host, name, interval, packetCount, threshold };
-  }
+  const validate = (input: MonitorInput, existing?: MonitorRow) =>
+    validateMonitorInput(input, existing, { settings, timezone });
 
   async function found(id: number): Promise<MonitorRow> {
     const row = await repo.find(id);
