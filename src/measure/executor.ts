@@ -8,7 +8,9 @@
  * (traceroute; mtr hands over to ping, and the others report it as a failed measurement). An abort rejects with
  * the signal's reason. measure/failure.ts turns each into a MeasurementFailure and back.
  */
+import { BadInput } from "../core/errors";
 import type {
+  ProbeHost,
   ProbeOutcome,
   ProbeProgress,
   ProbeRequest,
@@ -20,10 +22,10 @@ import type {
   TracerouteProgress,
   TracerouteRequest,
 } from "../protocol/measurements";
-import type { ProbeHost } from "./probes/loss-probe";
 import { runProbe } from "./probes/run-probe";
 import { runTraceroute } from "./probes/traceroute-run";
-import type { ProviderId, Providers } from "./providers/registry";
+import type { SpeedTestProvider } from "./providers/provider";
+import { isProviderId, type ProviderId, type Providers } from "./providers/registry";
 
 /** Cancellation and live progress of one measurement. */
 export interface Control<Progress> {
@@ -45,13 +47,18 @@ export interface Executor {
 /** Runs every measurement on this machine, with the given provider instances. */
 export function createLocalExecutor(deps: { providers: Providers; host?: ProbeHost }): Executor {
   const host = deps.host ?? { root: process.getuid?.() === 0 };
+  // Requests may come off the wire: an unknown provider is bad input, not a crash.
+  const providerFor = (id: string): SpeedTestProvider => {
+    if (!isProviderId(id)) throw new BadInput(`provider: no provider "${id}" here`, "provider");
+    return deps.providers[id];
+  };
   return {
     probeHost: host,
 
-    listServers: (provider, signal) => deps.providers[provider].listServers(signal),
+    listServers: async (provider, signal) => providerFor(provider).listServers(signal),
 
-    runSpeedTest: (request, { signal, onProgress }) =>
-      deps.providers[request.provider].run({
+    runSpeedTest: async (request, { signal, onProgress }) =>
+      providerFor(request.provider).run({
         serverId: request.serverId,
         host: request.host,
         udp: request.udp,

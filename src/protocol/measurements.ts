@@ -87,6 +87,12 @@ export interface ProbeRequest {
   dns: boolean;
 }
 
+/** What the measuring machine allows, which decides how a probe run is planned. */
+export interface ProbeHost {
+  /** Running as root (uid 0): mtr allows probes less than a second apart only then. */
+  root: boolean;
+}
+
 /** One hop of a hop-by-hop measurement (mtr), without GeoIP. RTTs in ms, null when nothing came back. */
 export interface ProbeHop {
   /** 1-based hop number (TTL). */

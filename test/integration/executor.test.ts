@@ -38,6 +38,11 @@ describe("local executor", () => {
     expect(executor.probeHost).toEqual({ root: process.getuid?.() === 0 });
     // Host providers list nothing themselves (the hub offers its saved servers).
     expect(await executor.listServers("iperf3", new AbortController().signal)).toEqual([]);
+    // A provider this side does not have (a request off the wire) is bad input naming the field.
+    const unknown = { provider: "netperf" as never, host: "127.0.0.1", enableDownload: true, enableUpload: true };
+    const refused = await executor.runSpeedTest(unknown, { signal: new AbortController().signal }).catch((e) => e);
+    expect(refused).toBeInstanceOf(BadInput);
+    expect(refused).toMatchObject({ field: "provider", message: 'provider: no provider "netperf" here' });
   });
 
   describeIf(hasCommand("iperf3") && hasCommand("ping"), "iperf3 or ping is missing", "speed test", () => {

@@ -3,13 +3,7 @@
  * probes, and the run itself. Methods are tried in the registry's order; one that cannot fit the run's time,
  * or finds it cannot run here (not installed, no privileges), hands over to the next with its reason.
  */
-import type { ProbeOutcome, ProbeProgress, ProbeRequest } from "../../protocol/measurements";
-
-/** What a method needs to know about the machine it runs on. */
-export interface ProbeHost {
-  /** Running as root (uid 0): mtr allows probes less than a second apart only then. */
-  root: boolean;
-}
+import type { ProbeHost, ProbeOutcome, ProbeProgress, ProbeRequest } from "../../protocol/measurements";
 
 /** Seconds between probes, or why the method cannot send the run's probes within its budget. */
 export type Spacing = { seconds: number } | { unfit: string };

@@ -2,8 +2,8 @@
  * Planning a packet-loss run: which method will run, with what spacing, why the ones before it cannot, and
  * how long the whole run may take. Pure, so the hub can explain a monitor's method before it ever runs.
  */
-import type { ProbeRequest } from "../../protocol/measurements";
-import { KILL_MARGIN_SECONDS, MIN_SPACING_SECONDS, type ProbeHost } from "./loss-probe";
+import type { ProbeHost, ProbeRequest } from "../../protocol/measurements";
+import { KILL_MARGIN_SECONDS, MIN_SPACING_SECONDS } from "./loss-probe";
 import { MTR_GRACE_SECONDS } from "./mtr-probe";
 import { PROBE_METHODS, PROBES, type ProbeMethod } from "./registry";
 

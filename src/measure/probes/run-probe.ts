@@ -3,8 +3,8 @@
  * one measures. The outcome records which method ran and, when it is not the first, why.
  */
 import { lookup } from "node:dns/promises";
-import type { ProbeOutcome, ProbeProgress, ProbeRequest } from "../../protocol/measurements";
-import { ProbeFailed, type ProbeHost } from "./loss-probe";
+import type { ProbeHost, ProbeOutcome, ProbeProgress, ProbeRequest } from "../../protocol/measurements";
+import { ProbeFailed } from "./loss-probe";
 import { DNS_TIMEOUT_SECONDS, planProbe } from "./plan";
 import { PROBES, type ProbeMethod } from "./registry";
 
