@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { AgentMetrics } from "../../src/hub/agents.events";
+import { createNotifyRepository } from "../../src/notify/notify.repository";
 import { startTestApp, type TestApp } from "../helpers/app";
 import { describeEachDialect, type TestDatabase } from "../helpers/db";
 import { HttpReceiver } from "../servers/http-receiver";
@@ -125,6 +126,15 @@ describeEachDialect("notification alert state", (dialect) => {
       expect.objectContaining({ ruleKey: `rule:${rule.id}`, subject: "agent:4", recent: "111", firing: true }),
     ]);
     expect(rows[0]!.lastSentAt).toBeInstanceOf(Date);
+  });
+
+  test("the history outlives nothing it should: pruning removes rows older than the limit only", async () => {
+    const repo = createNotifyRepository(app!.db);
+    const total = (await repo.listHistory(1000)).length;
+    expect(total).toBeGreaterThan(0);
+    expect(await repo.pruneHistory(new Date(Date.now() - 86_400_000), 5000)).toBe(0);
+    expect(await repo.pruneHistory(new Date(Date.now() + 1000), 2)).toBe(2);
+    expect((await repo.listHistory(1000)).length).toBe(total - 2);
   });
 
   test("deleting the channel removes its rules and their state", async () => {
