@@ -1,6 +1,6 @@
 /** Settings → Notifications: the page and its htmx actions (each re-renders #notify with its outcome). */
 import { Elysia, t } from "elysia";
-import type { RuleFormValues, RulesView } from "../../views/settings/notification-rules";
+import type { RulesView } from "../../views/settings/notification-rules";
 import {
   type ChannelFormView,
   channelFields,
@@ -9,16 +9,26 @@ import {
   notifyFragment,
 } from "../../views/settings/notifications";
 import type { SessionPlugin } from "../auth/session.plugin";
-import { AppError, BadInput } from "../core/errors";
+import { AppError } from "../core/errors";
 import { fragmentResponse, htmlResponse } from "../core/html";
 import type { AppContext } from "../server/context";
 import type { PageContextFactory } from "../server/page-context";
-import { eventById, OPERATOR_LABEL, OPERATORS, type Operator } from "./catalogue";
+import { eventById } from "./catalogue";
 import { CHANNEL_TYPES, channelType, checkValues, mergeSecrets, parseChannelUrl } from "./channels/index";
+import {
+  blankChannel,
+  blankRule,
+  channelFormOf,
+  conditionText,
+  cooldownText,
+  type Form,
+  quietText,
+  ruleInput,
+  subjectText,
+} from "./notify.forms";
 import { configRuleKey, ruleKey } from "./notify.repository";
 import { idParams } from "./notify.schema";
-import type { NotifyService, RuleInput } from "./notify.service";
-import type { RuleCondition } from "./rules";
+import type { NotifyService } from "./notify.service";
 
 const HISTORY_ROWS = 50;
 const form = t.Record(t.String({ maxLength: 64 }), t.String({ maxLength: 2048 }));
@@ -28,69 +38,7 @@ const pageQuery = t.Object({
   edit_rule: t.Optional(t.Numeric({ minimum: 1, error: "edit_rule: a rule ID" })),
 });
 
-type Form = Record<string, string>;
 type User = { id: number; username: string };
-
-const blankChannel = (): ChannelFormView => ({ name: "", typeId: CHANNEL_TYPES[0].id, values: {}, enabled: true });
-const blankRule = (channelId = ""): RuleFormValues => ({
-  channel_id: channelId,
-  event_id: "2",
-  threshold_value: "",
-  threshold_operator: "",
-  min_breaches: "1",
-  window_size: "1",
-  cooldown_minutes: "10",
-  quiet_start: "",
-  quiet_end: "",
-  notify_recovery: true,
-  enabled: true,
-});
-
-function conditionText(eventId: number, op: Operator | null, threshold: number | null, c: RuleCondition): string {
-  const e = eventById(eventId);
-  if (!e) return "?";
-  const window = c.windowSize > 1 ? `, ${c.minBreaches} of the last ${c.windowSize}` : "";
-  if (e.instant) return "each time";
-  if (!e.threshold) return `when it happens${window}`;
-  const limit =
-    threshold === null
-      ? e.category === "packetloss"
-        ? "monitor's threshold"
-        : String(e.threshold.value)
-      : String(threshold);
-  return `${OPERATOR_LABEL[op ?? e.threshold.operator]} ${limit} ${e.threshold.unit}${window}`;
-}
-
-const quietText = (c: RuleCondition) => (c.quietStart && c.quietEnd ? `${c.quietStart}–${c.quietEnd}` : "–");
-const cooldownText = (m: number) => (m === 0 ? "none" : m % 60 === 0 ? `${m / 60} h` : `${m} min`);
-const subjectText = (s: string) => (s === "speedtest" ? "speed tests" : s.replace(":", " "));
-
-/** The form's rule fields as the service's input (empty optional numbers mean "default"). */
-function ruleInput(f: Form): Omit<RuleInput, "channel_id" | "event_id"> {
-  const int = (key: string, label: string) => {
-    const n = Number(f[key]);
-    if (f[key] === undefined || f[key] === "" || !Number.isInteger(n))
-      throw new BadInput(`${key}: ${label} must be a whole number`, key);
-    return n;
-  };
-  const op = f.threshold_operator || null;
-  if (op !== null && !(OPERATORS as readonly string[]).includes(op))
-    throw new BadInput("threshold_operator: one of gt, gte, lt, lte, eq", "threshold_operator");
-  const threshold = f.threshold_value?.trim() ? Number(f.threshold_value) : null;
-  if (threshold !== null && !Number.isFinite(threshold))
-    throw new BadInput("threshold_value: a number", "threshold_value");
-  return {
-    threshold_value: threshold,
-    threshold_operator: op as Operator | null,
-    min_breaches: int("min_breaches", "N"),
-    window_size: int("window_size", "M"),
-    cooldown_minutes: int("cooldown_minutes", "the cooldown"),
-    quiet_start: f.quiet_start || null,
-    quiet_end: f.quiet_end || null,
-    notify_recovery: f.notify_recovery === "on",
-    enabled: f.enabled === "on",
-  };
-}
 
 export function notifyPages(ctx: AppContext, notify: NotifyService, session: SessionPlugin, page: PageContextFactory) {
   async function view(
@@ -218,18 +166,6 @@ export function notifyPages(ctx: AppContext, notify: NotifyService, session: Ses
     }
     return type.format(checkValues(type, values));
   }
-
-  const channelFormOf = (f: Form, id?: number): ChannelFormView => ({
-    id,
-    name: f.name ?? "",
-    typeId: f.type ?? CHANNEL_TYPES[0].id,
-    values: Object.fromEntries(
-      Object.entries(f)
-        .filter(([k]) => k.startsWith("v."))
-        .map(([k, v]) => [k.slice(2), v]),
-    ),
-    enabled: f.enabled === "on",
-  });
 
   return new Elysia({ name: "notify-pages", seed: ctx.instanceId }).use(session).guard({ page: true }, (app) =>
     app

@@ -20,6 +20,7 @@ import {
   ruleKey,
   stateKey,
 } from "./notify.repository";
+import { checkRule, type RuleInput } from "./rule-input";
 import {
   type AlertState,
   breaches,
@@ -41,20 +42,6 @@ interface ActiveRule {
   mention?: string;
 }
 
-export interface RuleInput {
-  channel_id: number;
-  event_id: number;
-  enabled?: boolean;
-  threshold_value?: number | null;
-  threshold_operator?: Operator | null;
-  min_breaches?: number;
-  window_size?: number;
-  cooldown_minutes?: number;
-  quiet_start?: string | null;
-  quiet_end?: string | null;
-  notify_recovery?: boolean;
-}
-
 export interface ChannelInput {
   name: string;
   url: string;
@@ -62,7 +49,6 @@ export interface ChannelInput {
 }
 
 const MAX_CONCURRENT_TESTS = 2;
-const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
 
 export function createNotifyService(deps: {
   repo: NotifyRepository;
@@ -190,42 +176,6 @@ export function createNotifyService(deps: {
   function handle(event: AppEvent): void {
     if (byEvent.size === 0) return;
     for (const check of checksFor(event)) for (const rule of byEvent.get(check.event.id) ?? []) evaluate(rule, check);
-  }
-
-  function checkRule(input: RuleInput, current?: RuleRow): Omit<RuleRow, "id" | "createdAt" | "updatedAt"> {
-    const event = eventById(input.event_id);
-    if (!event) throw new BadInput(`event_id: no event ${input.event_id}`, "event_id");
-    const merged = {
-      channelId: input.channel_id,
-      eventId: input.event_id,
-      enabled: input.enabled ?? current?.enabled ?? true,
-      thresholdValue: input.threshold_value !== undefined ? input.threshold_value : (current?.thresholdValue ?? null),
-      thresholdOperator:
-        input.threshold_operator !== undefined ? input.threshold_operator : (current?.thresholdOperator ?? null),
-      minBreaches: input.min_breaches ?? current?.minBreaches ?? 1,
-      windowSize: input.window_size ?? current?.windowSize ?? 1,
-      cooldownMinutes: input.cooldown_minutes ?? current?.cooldownMinutes ?? (event.instant ? 0 : 10),
-      quietStart: input.quiet_start !== undefined ? input.quiet_start || null : (current?.quietStart ?? null),
-      quietEnd: input.quiet_end !== undefined ? input.quiet_end || null : (current?.quietEnd ?? null),
-      notifyRecovery: input.notify_recovery ?? current?.notifyRecovery ?? true,
-    };
-    if (!event.threshold && (merged.thresholdValue !== null || merged.thresholdOperator !== null))
-      throw new BadInput(`threshold_value: “${event.name}” has no threshold`, "threshold_value");
-    if (event.instant && (merged.minBreaches !== 1 || merged.windowSize !== 1))
-      throw new BadInput(
-        `min_breaches: “${event.name}” notifies on each occurrence; N of M does not apply`,
-        "min_breaches",
-      );
-    if (merged.minBreaches > merged.windowSize)
-      throw new BadInput("min_breaches: cannot exceed window_size (N of the last M checks)", "min_breaches");
-    for (const [field, v] of [
-      ["quiet_start", merged.quietStart],
-      ["quiet_end", merged.quietEnd],
-    ] as const)
-      if (v !== null && !HHMM.test(v)) throw new BadInput(`${field}: a time as HH:MM (24 h)`, field);
-    if ((merged.quietStart === null) !== (merged.quietEnd === null))
-      throw new BadInput("quiet_end: quiet hours need both a start and an end", "quiet_end");
-    return merged;
   }
 
   async function channelOrThrow(id: number): Promise<ChannelRow> {
