@@ -71,11 +71,12 @@ export function createDeliveries(repo: NotifyRepository, log: Logger, options: D
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
       const wake = () => {
         clearTimeout(timer);
+        stopping.signal.removeEventListener("abort", wake);
         resolve();
       };
+      const timer = setTimeout(wake, ms);
       stopping.signal.addEventListener("abort", wake, { once: true });
     });
 

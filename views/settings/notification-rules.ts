@@ -100,9 +100,9 @@ export function rulesCard(ctx: PageContext, v: RulesView): SafeHtml {
           <tbody>${v.items.map(
             (r) => html`<tr>
               <td>${r.event}</td>
-              <td><span class="cell-truncate" title="${r.channel}">${r.channel}</span></td>
-              <td>${r.condition}${r.recovery ? html` <span class="muted small">+ recovery</span>` : ""}</td>
-              <td>${r.cooldown}${r.quiet === "–" ? "" : html` <span class="muted small">· quiet ${r.quiet}</span>`}</td>
+              <td><span class="cell-truncate narrow" title="${r.channel}">${r.channel}</span></td>
+              <td class="soft-wrap">${r.condition}${r.recovery ? html` <span class="muted small">+ recovery</span>` : ""}</td>
+              <td class="soft-wrap">${r.cooldown}${r.quiet === "–" ? "" : html` <span class="muted small">· quiet ${r.quiet}</span>`}</td>
               <td>${!r.enabled ? html`<span class="badge">Disabled</span>` : r.firing.length ? html`<span class="badge badge-bad" title="${r.firing.join(", ")}">Alerting: ${r.firing.length}</span>` : html`<span class="badge badge-ok">Quiet</span>`}${r.fromConfig ? html` <span class="badge badge-info">from config</span>` : ""}</td>
               <td><div class="actions">${
                 r.id === null
