@@ -107,6 +107,10 @@ const urlCheck = (v: string) => {
   }
 };
 
+/** Checked in full (per channel type) when notifications start; here only that it is a URL at all. */
+const channelUrlCheck = (v: string) =>
+  v === "" || URL.canParse(v) ? null : "must be a URL (https://… or a channel URL such as ntfy://host/topic)";
+
 export const configSchema = {
   database: {
     type: choice(["sqlite", "postgres"], "sqlite", "DB_TYPE", "Database type (`sqlite` or `postgres`)"),
@@ -260,10 +264,22 @@ export const configSchema = {
     minute_days: int(30, "RETENTION_MINUTE_DAYS", "Days 1-minute packet-loss rollups are kept", 1, 3650),
     hour_days: int(0, "RETENTION_HOUR_DAYS", "Days hourly packet-loss rollups are kept (0: forever)", 0, 36500),
     speedtest_days: int(0, "RETENTION_SPEEDTEST_DAYS", "Days speed-test results are kept (0: forever)", 0, 36500),
+    notification_days: int(
+      90,
+      "RETENTION_NOTIFICATION_DAYS",
+      "Days the notification delivery history is kept (0: forever)",
+      0,
+      36500,
+    ),
   },
   notifications: {
     enabled: bool(false, "NOTIFICATIONS_ENABLED", "Send notifications"),
-    webhook_url: str("", "NOTIFICATIONS_WEBHOOK_URL", "Webhook URL for notifications", { check: urlCheck }),
+    webhook_url: str(
+      "",
+      "NOTIFICATIONS_WEBHOOK_URL",
+      "Webhook URL for threshold alerts (a Discord webhook URL, any JSON webhook, or a channel URL such as ntfy://…)",
+      { check: channelUrlCheck },
+    ),
     ping_threshold: num(30, "NOTIFICATIONS_PING_THRESHOLD", "Notify when latency exceeds this many ms", 0, 1e6),
     upload_threshold: num(
       200,
