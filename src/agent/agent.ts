@@ -5,6 +5,7 @@
 import { hostname } from "node:os";
 import { join } from "node:path";
 import type { Logger } from "../core/log";
+import { releaseExecutablePages } from "../core/memory";
 import { createCollectors, SYSTEM_COLLECTORS } from "../measure/collectors";
 import { HOST_PATHS } from "../measure/collectors/collector";
 import { createFetchHandler } from "./agent.server";
@@ -12,6 +13,10 @@ import { createAgentService, type SystemCollectors } from "./agent.service";
 import { createKeyCheck } from "./auth";
 import type { AgentOptions } from "./options";
 import { agentStateDir, PEAKS_FILE, PeakTracker } from "./peaks";
+
+/** First release of start-up pages, once the first samples and requests have settled, then at this interval. */
+const RELEASE_PAGES_AFTER_MS = 10_000;
+const RELEASE_PAGES_EVERY_MS = 5 * 60_000;
 
 /** How long open requests (not live streams, which end at once) may take to finish at shutdown. */
 const SHUTDOWN_GRACE_MS = 5_000;
@@ -66,9 +71,16 @@ export async function startAgent(
     peaks: peaksFile,
   });
 
+  // The agent idles for days: the runtime pages that start-up and occasional requests touched are given back.
+  const release = () => void releaseExecutablePages();
+  const releaseFirst = setTimeout(release, RELEASE_PAGES_AFTER_MS);
+  const releaseLater = setInterval(release, RELEASE_PAGES_EVERY_MS);
+
   return {
     url: `http://${options.host}:${listening.port}`,
     async stop() {
+      clearTimeout(releaseFirst);
+      clearInterval(releaseLater);
       stopping.abort();
       const force = setTimeout(() => void server.stop(true), SHUTDOWN_GRACE_MS);
       await server.stop(false);

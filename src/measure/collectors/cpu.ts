@@ -62,7 +62,8 @@ export function parseCpuInfo(text: string): CpuInfo {
   const field = (block: string, key: string) =>
     block.match(new RegExp(`^${key}\\s*:\\s*(.*)$`, "m"))?.[1]?.trim() ?? undefined;
   const first = blocks[0] ?? text;
-  const model = field(first, "model name") ?? field(first, "Processor") ?? field(text, "Hardware") ?? "";
+  const model =
+    field(first, "model name") ?? field(first, "Processor") ?? field(text, "Model") ?? field(text, "Hardware") ?? "";
   const cores = new Set<string>();
   let mhzSum = 0;
   let mhzCount = 0;

@@ -20,7 +20,7 @@ const PLAUSIBLE_MAX = 200;
 const CATEGORY_PATTERNS: readonly [TemperatureCategory, RegExp][] = [
   ["cpu", /^(coretemp|k8temp|k10temp|zenpower|via_cputemp|x86_pkg_temp|cpu|soc)|cpu|tdie|tctl|package/i],
   ["storage", /^(nvme|drivetemp|sata|hdd|ssd|smart|nand)/i],
-  ["power", /^(bat|battery|ac|adp|psu|ucsi|charger|power)/i],
+  ["power", /^(bat\d|ac$|adp\d|psu|ucsi|charger)|battery|power_supply/i],
 ];
 
 /** The UI group of a sensor, from its driver name and label. */
