@@ -106,8 +106,8 @@ export function createFetchHandler(deps: AgentServerDeps) {
     const url = new URL(request.url);
     const route = Object.hasOwn(routes, url.pathname) ? routes[url.pathname] : undefined;
     if (!route) return json(errorBody("not_found", `no such endpoint: ${url.pathname}`), 404);
-    if (request.method !== "GET" && request.method !== "HEAD")
-      return json(errorBody("method_not_allowed", "only GET is served"), 405, { allow: "GET, HEAD" });
+    if (request.method !== "GET")
+      return json(errorBody("method_not_allowed", "only GET is served"), 405, { allow: "GET" });
     if (!route.public && !checkKey(request, url)) {
       log.debug("refused a request without the right API key", {
         path: url.pathname,

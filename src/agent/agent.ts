@@ -50,6 +50,8 @@ export async function startAgent(
     server = Bun.serve({
       hostname: options.host,
       port: options.port,
+      // Longer than the slowest answer (vnstat's history may take seconds); live streams switch it off for themselves.
+      idleTimeout: 30,
       fetch: createFetchHandler({
         service,
         bandwidth,

@@ -3,9 +3,19 @@
  * written atomically (temporary file, fsync, rename) a few seconds after a new peak and at shutdown. Peaks of
  * another interface (the configuration changed) are not carried over.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
 import { homedir } from "node:os";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import type { Logger } from "../core/log";
 import { formatBytesPerSecond } from "../measure/collectors/rates";
 import type { LiveSample, PeakStats } from "../protocol/agent";
@@ -48,6 +58,14 @@ function isPeakState(v: unknown): v is PeakState & { version: number } {
   );
 }
 
+function listFiles(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
 /** Makes a rename in `dir` durable (best effort: some filesystems refuse to sync a folder). */
 function syncDir(dir: string): void {
   try {
@@ -77,6 +95,7 @@ export class PeakTracker {
   }
 
   private load(iface: string): void {
+    this.removeStaleTemporaryFiles();
     let text: string;
     try {
       text = readFileSync(this.file, "utf8");
@@ -102,6 +121,14 @@ export class PeakTracker {
       return;
     }
     this.state = { interface: iface, rx: saved.rx, rxAt: saved.rxAt, tx: saved.tx, txAt: saved.txAt };
+  }
+
+  /** A crash between writing and renaming leaves `<file>.<pid>.tmp` behind; it is never read, only removed. */
+  private removeStaleTemporaryFiles(): void {
+    const dir = dirname(this.file);
+    const prefix = `${basename(this.file)}.`;
+    for (const name of listFiles(dir))
+      if (name.startsWith(prefix) && name.endsWith(".tmp")) rmSync(join(dir, name), { force: true });
   }
 
   record(sample: LiveSample, at = new Date()): void {

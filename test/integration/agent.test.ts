@@ -3,7 +3,7 @@
  * data from vnstat and from /proc/net/dev, vnstat supervision, peaks across restarts and a clean shutdown.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { PEAKS_WRITE_DELAY_MS } from "../../src/agent/peaks";
@@ -139,7 +139,8 @@ describeIf(hasVnstat, "vnstat is not installed", "agent with an API key, live da
     });
     expect(preflight.status).toBe(405);
     expect(preflight.headers.get("access-control-allow-origin")).toBeNull();
-    expect((await agent.get("/system/info", { method: "POST" })).status).toBe(405);
+    for (const method of ["POST", "PUT", "DELETE", "HEAD"])
+      expect([method, (await agent.get("/events?stream=live-data", { method })).status]).toEqual([method, 405]);
     const missing = await agent.get("/admin");
     expect(missing.status).toBe(404);
     expect(await missing.json()).toMatchObject({ error: "not_found" });
@@ -424,6 +425,40 @@ describe("agent without vnstat: /proc/net/dev", () => {
     agent = await start();
     expect((await agent.json<PeakStats>("/stats/peaks")).peak_rx).toBeGreaterThanOrEqual(higher.peak_rx);
   }, 40_000);
+});
+
+describe("agent under many clients", () => {
+  const openFds = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
+
+  test("150 live streams that vanish mid-stream and 150 parallel hardware requests: all served, nothing leaks", async () => {
+    const agent = await startAgent({ args: ["--interface", "lo"], env: { PATH: "/nonexistent" } });
+    try {
+      const first = await agent.live();
+      await first.waitForSamples(1);
+      await first.close();
+      await Bun.sleep(300);
+      const baseline = openFds(agent.proc.pid);
+      const streams = await Promise.all(Array.from({ length: 150 }, () => agent.live()));
+      await Promise.all(streams.map((s) => s.waitForSamples(2)));
+      // Connection: close, so that idle keep-alive sockets of the test's own client do not count.
+      const answers = await Promise.all(
+        Array.from({ length: 150 }, () => agent.get("/system/hardware", { headers: { connection: "close" } })),
+      );
+      expect(answers.map((r) => r.status)).toEqual(answers.map(() => 200));
+      await Promise.all(answers.map((r) => r.arrayBuffer()));
+      // The clients go away without a word (their sockets close).
+      await Promise.all(streams.map((s) => s.close()));
+      const deadline = Date.now() + 10_000;
+      while (openFds(agent.proc.pid) > baseline + 2 && Date.now() < deadline) await Bun.sleep(200);
+      expect(openFds(agent.proc.pid)).toBeLessThanOrEqual(baseline + 2);
+      // Still serving.
+      const after = await agent.live();
+      await after.waitForSamples(1);
+      await after.close();
+    } finally {
+      await agent.stop();
+    }
+  }, 60_000);
 });
 
 describe("agent options as a process", () => {

@@ -97,6 +97,18 @@ describe("peaks", () => {
     expect(new PeakTracker(file, "eth0", silentLogger).stats()).toMatchObject({ peak_rx: 42, peak_tx: 43 });
   });
 
+  test("a crash between writing and renaming leaves a temporary file: the saved peaks load, the leftover goes", () => {
+    const dir = tempDir();
+    const file = join(dir, "peaks.json");
+    const peaks = new PeakTracker(file, "eth0", silentLogger);
+    peaks.record(sample(42, 43));
+    peaks.close();
+    writeFileSync(`${file}.12345.tmp`, '{"version":1,"interface":"eth0","rx":99');
+    writeFileSync(join(dir, "other.tmp"), "");
+    expect(new PeakTracker(file, "eth0", silentLogger).stats()).toMatchObject({ peak_rx: 42, peak_tx: 43 });
+    expect(readdirSync(dir).sort()).toEqual(["other.tmp", "peaks.json"]);
+  });
+
   test("peaks of another interface, a corrupt or foreign file: start from zero, with a log line", () => {
     const lines: string[] = [];
     const log = createLogger("info", "", (l) => lines.push(l));
