@@ -42,6 +42,31 @@ describeIf(hasVnstat, "vnstat is not installed", "vnstat supervision and shutdow
     }
   }, 30_000);
 
+  test("a vnstat that stops writing (SIGSTOP) is killed after 10 s without a sample and started again", async () => {
+    const agent = await startAgent({ args: ["--interface", "lo", "--disable-system-metrics"] });
+    try {
+      const live = await agent.live();
+      await live.waitForSamples(1);
+      const [stuck] = agent.children().filter((pid) => commandOf(pid) === "vnstat");
+      process.kill(stuck!, "SIGSTOP");
+      const stoppedAt = Date.now();
+      let fresh: number | undefined;
+      while (!fresh && Date.now() - stoppedAt < 25_000) {
+        fresh = agent.children().find((pid) => commandOf(pid) === "vnstat" && pid !== stuck);
+        await Bun.sleep(200);
+      }
+      expect(fresh).toBeDefined();
+      expect(Date.now() - stoppedAt).toBeGreaterThanOrEqual(9_000);
+      expect(isAlive(stuck!)).toBe(false);
+      const before = live.samples.length;
+      await live.waitForSamples(before + 1, 10_000);
+      expect(agent.log()).toContain('reason="no sample for 10 s"');
+      await live.close();
+    } finally {
+      await agent.stop();
+    }
+  }, 45_000);
+
   test("SIGTERM: live streams end, vnstat is stopped, the process exits 0 with nothing left behind", async () => {
     const agent = await startAgent({ args: ["--interface", "lo"] });
     const live = await agent.live();
