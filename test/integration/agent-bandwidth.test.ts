@@ -105,10 +105,11 @@ describe("agent without vnstat: /proc/net/dev", () => {
   let agent: AgentProcess;
   let traffic: ReturnType<typeof trafficServer>;
   // Kept across the restart below: the agent's state (peaks) lives under its HOME.
-  const home = mkdtempSync(join(tmpdir(), "netronome-agent-home-"));
+  let home = "";
   // PATH without vnstat (Bun itself is started by its absolute path).
   const start = () => startAgent({ args: ["--interface", "lo"], env: { PATH: "/nonexistent" }, home });
   beforeAll(async () => {
+    home = mkdtempSync(join(tmpdir(), "netronome-agent-home-"));
     traffic = trafficServer(16 * 1024 * 1024);
     agent = await start();
   });
