@@ -28,10 +28,17 @@ import { agentsPages } from "../hub/agents.pages";
 import { agentsApi } from "../hub/agents.plugin";
 import { createAgentsRepository } from "../hub/agents.repository";
 import { createAgentsService } from "../hub/agents.service";
+import { createLocalExecutor } from "../measure/executor";
+import { createProviders } from "../measure/providers/registry";
+import { createDeliveries, DEFAULT_DELIVERY, type DeliveryOptions } from "../notify/delivery";
+import { builtInNotifications } from "../notify/legacy";
+import { notifyPages } from "../notify/notify.pages";
+import { notifyApi } from "../notify/notify.plugin";
+import { createNotifyRepository } from "../notify/notify.repository";
+import { createNotifyService } from "../notify/notify.service";
 import { Scheduler } from "../scheduler/scheduler";
 import { Semaphore } from "../scheduler/semaphore";
 import { settingsPlugin } from "../settings/settings.plugin";
-import { createProviders, latencyMethods } from "../speedtest/providers";
 import { schedulesPlugin } from "../speedtest/schedules.plugin";
 import { createSchedulesService } from "../speedtest/schedules.service";
 import { speedtestPages } from "../speedtest/speedtest.pages";
@@ -46,14 +53,24 @@ import { eventsPlugin } from "./events.plugin";
 import { healthPlugin } from "./health.plugin";
 import { pageContextFactory } from "./page-context";
 
-export async function createApp(ctx: AppContext) {
+export interface AppOptions {
+  /** Delivery timing and service origins for notifications (tests point channels at local receivers). */
+  delivery?: Partial<DeliveryOptions>;
+}
+
+export async function createApp(ctx: AppContext, options: AppOptions = {}) {
   const bus = new Bus<AppEvent>();
   const scheduler = new Scheduler({ timezone: ctx.config.server.timezone, log: ctx.log.child("scheduler") });
 
+  // Every measurement runs through the executor: on this machine today.
+  const executor = createLocalExecutor({
+    providers: createProviders({ speedtest: ctx.config.speedtest, dir: ctx.loaded.dir }),
+  });
   // Shared by traceroute hops and MTR hop data in monitor results.
   const geoip = new GeoIp(ctx.config.geoip, ctx.log.child("geoip"));
   const traceroute = createTracerouteService({
     settings: ctx.config.traceroute,
+    executor,
     geoip,
     log: ctx.log.child("traceroute"),
   });
@@ -62,7 +79,7 @@ export async function createApp(ctx: AppContext) {
   const speedtestRepo = createSpeedtestRepository(ctx.db);
   const speedtest = createSpeedtestService({
     repo: speedtestRepo,
-    providers: createProviders(ctx.loaded),
+    executor,
     bus,
     // One test at a time on this machine: manual tests and schedules share the slot.
     slot: new Semaphore(1),
@@ -84,12 +101,25 @@ export async function createApp(ctx: AppContext) {
     // Scheduled and manual monitor runs share [packetloss] max_concurrent_monitors; extra runs queue.
     group: new Semaphore(ctx.config.packetloss.max_concurrent_monitors),
     bus,
+    executor,
     geoip,
     settings: ctx.config.packetloss,
     retention: ctx.config.retention,
     timezone: ctx.config.server.timezone,
     log: ctx.log.child("monitors"),
   });
+
+  const notifyRepo = createNotifyRepository(ctx.db);
+  const notifyLog = ctx.log.child("notify");
+  const deliveries = createDeliveries(notifyRepo, notifyLog, { ...DEFAULT_DELIVERY, ...options.delivery });
+  const notify = createNotifyService({
+    repo: notifyRepo,
+    deliveries,
+    builtIn: builtInFromConfig(ctx),
+    timezone: ctx.config.server.timezone,
+    log: notifyLog,
+  });
+  let stopNotify: (() => void) | undefined;
 
   const secret = await auth.sessionSecret(ctx.config.session.session_secret);
   // Agents' API keys are stored encrypted under a key derived from the session secret.
@@ -134,30 +164,33 @@ export async function createApp(ctx: AppContext) {
     .use(eventsPlugin(ctx, bus, session))
     .use(dashboardPlugin(ctx, speedtestRepo, session, page))
     .use(speedtestApi(ctx, speedtest, speedtestRepo, session))
-    .use(speedtestPages(ctx, speedtest, speedtestRepo, schedules, latencyMethods, session, page))
+    .use(speedtestPages(ctx, speedtest, speedtestRepo, schedules, session, page))
     .use(schedulesPlugin(ctx, schedules, session, page))
     .use(diagnosticsPages(ctx, session, page))
     .use(monitorsPlugin(ctx, monitors, session, page))
     .use(traceroutePlugin(ctx, traceroute, geoip, session, page))
     .use(agentsApi(ctx, agents, session))
     .use(agentsPages(ctx, agents, session, page))
-    .use(settingsPlugin(ctx, auth, session, page));
+    .use(settingsPlugin(ctx, auth, session, page))
+    .use(notifyApi(ctx, notify, session))
+    .use(notifyPages(ctx, notify, session, page));
 
   return {
     app,
-    services: { auth, speedtest, schedules, scheduler, bus, geoip, monitors, agents },
+    services: { auth, speedtest, schedules, scheduler, bus, geoip, monitors, agents, notify },
     /** Starts background work (schedules); separate from construction so tests decide when time starts. */
     async start() {
       const restored = await schedules.restore();
       if (restored) ctx.log.info("schedules restored", { count: restored });
       const monitorsRestored = await monitors.restore();
       if (monitorsRestored) ctx.log.info("monitors restored", { count: monitorsRestored });
+      stopNotify = await notify.start((listener) => bus.on(listener));
       const agentsRestored = await agents.restore();
       if (agentsRestored) ctx.log.info("agents connecting", { count: agentsRestored });
       scheduleRetention(
         scheduler,
         [
-          ...retentionRules(ctx.config.retention, historyRepo),
+          ...retentionRules(ctx.config.retention, historyRepo, notifyRepo),
           ...agentRetentionRules(ctx.config.retention, agentHistory),
         ],
         ctx.log.child("retention"),
@@ -168,6 +201,23 @@ export async function createApp(ctx: AppContext) {
       speedtest.cancel();
       await supervisor.stopAll();
       await scheduler.stop();
+      stopNotify?.();
+      await deliveries.stop();
+      await notify.flush();
     },
   };
+}
+
+/** The [notifications] section as a built-in channel; an unusable webhook_url stops the start with a clear message. */
+function builtInFromConfig(ctx: AppContext) {
+  const cfg = ctx.config.notifications;
+  try {
+    const builtIn = builtInNotifications(cfg);
+    if (builtIn) ctx.log.info("notifications from [notifications]", { channel: builtIn.target.type.label });
+    else if (cfg.enabled)
+      ctx.log.warn("[notifications] enabled is true but webhook_url is empty: nothing is sent from it");
+    return builtIn;
+  } catch (e) {
+    throw new Error(`[notifications] webhook_url: ${(e as Error).message.replace(/^url: /, "")}`);
+  }
 }

@@ -1,0 +1,375 @@
+/**
+ * LibreSpeed, natively (no librespeed-cli), against the PHP reference backend
+ * or the Go/Rust ones (protocols.md §2): ping and jitter from HTTP pings,
+ * multi-stream download from garbage.php?ckSize=N, multi-stream upload to
+ * empty.php, getIP for the client's ISP.
+ *
+ * Servers come from librespeed-servers.json beside the config file (custom)
+ * and, when `[speedtest.librespeed] servers_url` is set, from a public list.
+ * Both spellings of a backend are accepted: `server: "http://host/backend"` +
+ * `dlURL: "garbage.php"`, and the public list's `server: "//host/"` +
+ * `dlURL: "backend/garbage.php"`; endpoints join onto the server's path like
+ * librespeed-cli does, so slashes do not matter. Protocol-relative servers take
+ * the scheme of the list they came from (http for the local file).
+ *
+ * IDs: custom servers are `custom-<id>`, public ones `public-<id>`, so the two
+ * lists can never collide, whatever IDs they use.
+ *
+ * `[speedtest.librespeed] timeout` bounds the whole test; the measured
+ * duration shrinks if needed so both transfer phases fit.
+ */
+import { join } from "node:path";
+import { NotFound } from "../../core/errors";
+import type { SpeedTestMeasurement, SpeedTestServer } from "../../protocol/measurements";
+import { libreSpeedLatency, measureHttpPings } from "./http-latency";
+import {
+  type HttpTestSettings,
+  httpMeasurement,
+  lowestLatencyServer,
+  phaseTiming,
+  transferOptions,
+  withDefaults,
+} from "./http-provider";
+import { measureDownload, measureUpload } from "./http-throughput";
+import { publicUrl, withDeadline } from "./http-util";
+import { type ProviderDefinition, ProviderError, type SpeedTestProvider } from "./provider";
+
+export interface LibreSpeedSettings extends HttpTestSettings {
+  /** librespeed-servers.json beside the config file; a missing file means no custom servers. */
+  serversFile: string;
+  /** `[speedtest.librespeed] servers_url`: a public server list; empty = none. */
+  publicServersUrl: string;
+  /** `[speedtest.librespeed] timeout`: the time a whole test may take, seconds. */
+  timeoutSeconds: number;
+  /** MiB per download request (garbage.php's ckSize). */
+  chunkCount?: number;
+}
+
+/** What getIP says about the client. The IP address is deliberately not kept. */
+export interface LibreSpeedClientInfo {
+  isp: string | null;
+  country: string | null;
+}
+
+export interface LibreSpeedProvider extends SpeedTestProvider {
+  /** The client's ISP and country as one server's getIP sees them (the first listed server by default). */
+  clientInfo(signal: AbortSignal, serverId?: string): Promise<LibreSpeedClientInfo>;
+}
+
+/** One backend with its endpoints resolved to absolute URLs. */
+export interface LibreSpeedServer {
+  id: string;
+  name: string;
+  sponsor: string;
+  isPublic: boolean;
+  /** The server's base URL, resolved. */
+  base: string;
+  downloadUrl: string;
+  uploadUrl: string;
+  pingUrl: string;
+  getIpUrl: string;
+}
+
+export const LIBRESPEED_DEFAULTS = {
+  durationSeconds: 10,
+  graceSeconds: 2,
+  downloadStreams: 6,
+  uploadStreams: 3,
+  chunkCount: 100,
+  pingCount: 11,
+};
+
+export const CUSTOM_PREFIX = "custom-";
+export const PUBLIC_PREFIX = "public-";
+/** How long the public list stays cached. */
+export const PUBLIC_LIST_CACHE_MS = 30 * 60 * 1000;
+/** The public list is small JSON; anything bigger is not one. */
+const MAX_LIST_BYTES = 10 * 1024 * 1024;
+/** Auto selection: servers pinged at once, and the patience per ping (the web client's 2 s). */
+const SELECTION_CONCURRENCY = 8;
+const SELECTION_PING_TIMEOUT_MS = 2_000;
+/** A test asks its server for the client's ISP and waits this long at most; without an answer the ISP stays unknown. */
+const ISP_LOOKUP_TIMEOUT_MS = 2_000;
+/** Room in the test's timeout for selection, pings and the ends of both transfer phases. */
+const TEST_MARGIN_MS = 5_000;
+/** Scheme given to protocol-relative servers of the local file. */
+const LOCAL_FILE_BASE = "http://localhost/";
+
+export function createLibreSpeedProvider(settings: LibreSpeedSettings): LibreSpeedProvider {
+  const config = withDefaults(settings, LIBRESPEED_DEFAULTS);
+  const timeoutMs = settings.timeoutSeconds * 1000;
+  // Both transfer phases share the test's timeout.
+  const timing = phaseTiming({
+    timeoutMs,
+    phaseBudgetMs: (timeoutMs - TEST_MARGIN_MS) / 2,
+    graceSeconds: config.graceSeconds,
+    durationSeconds: config.durationSeconds,
+  });
+  const { requestTimeoutMs } = timing;
+  let publicCache: { expiresAt: number; servers: LibreSpeedServer[] } | null = null;
+
+  const customServers = async (): Promise<LibreSpeedServer[]> => {
+    const file = Bun.file(settings.serversFile);
+    if (!(await file.exists())) return [];
+    let entries: unknown;
+    try {
+      entries = JSON.parse(await file.text());
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new ProviderError(`${settings.serversFile} is not valid JSON: ${reason}`);
+    }
+    return parseServerList(entries, CUSTOM_PREFIX, LOCAL_FILE_BASE);
+  };
+
+  const publicServers = async (signal: AbortSignal): Promise<LibreSpeedServer[]> => {
+    if (!settings.publicServersUrl) return [];
+    if (publicCache && publicCache.expiresAt > Date.now()) return publicCache.servers;
+    const url = settings.publicServersUrl;
+    const response = await fetch(url, {
+      signal: AbortSignal.any([signal, AbortSignal.timeout(requestTimeoutMs)]),
+      headers: { "Cache-Control": "no-cache" },
+    });
+    if (!response.ok) {
+      await response.body?.cancel();
+      throw new ProviderError(`LibreSpeed server list failed: HTTP ${response.status} from ${publicUrl(url)}`);
+    }
+    const text = await response.text();
+    if (text.length > MAX_LIST_BYTES) throw new ProviderError(`LibreSpeed server list at ${publicUrl(url)} is too big`);
+    let entries: unknown;
+    try {
+      entries = JSON.parse(text);
+    } catch {
+      throw new ProviderError(`LibreSpeed server list at ${publicUrl(url)} is not valid JSON`);
+    }
+    const servers = parseServerList(entries, PUBLIC_PREFIX, url);
+    publicCache = { expiresAt: Date.now() + PUBLIC_LIST_CACHE_MS, servers };
+    return servers;
+  };
+
+  /** Custom then public servers. An unreachable public list leaves the custom servers usable. */
+  const allServers = async (signal: AbortSignal): Promise<LibreSpeedServer[]> => {
+    const custom = await customServers();
+    try {
+      return [...custom, ...(await publicServers(signal))];
+    } catch (error) {
+      if (signal.aborted || custom.length === 0) throw error;
+      return custom;
+    }
+  };
+
+  const findServer = async (id: string, signal: AbortSignal): Promise<LibreSpeedServer> => {
+    const pool = id.startsWith(CUSTOM_PREFIX)
+      ? await customServers()
+      : id.startsWith(PUBLIC_PREFIX)
+        ? await publicServers(signal)
+        : [];
+    const match = pool.find((server) => server.id === id);
+    if (!match) {
+      throw new NotFound(`LibreSpeed server "${id}" not found (IDs look like ${CUSTOM_PREFIX}1 or ${PUBLIC_PREFIX}51)`);
+    }
+    return match;
+  };
+
+  /** The client's ISP and country as `server`'s getIP sees them. */
+  const askGetIp = async (server: LibreSpeedServer, timeoutMs: number, signal: AbortSignal) => {
+    const url = new URL(server.getIpUrl);
+    url.searchParams.set("isp", "true");
+    url.searchParams.set("distance", "km");
+    const response = await fetch(url, { signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) });
+    const text = await response.text();
+    if (!response.ok)
+      throw new ProviderError(`LibreSpeed getIP failed: HTTP ${response.status} from ${publicUrl(url.href)}`);
+    return parseClientInfo(text);
+  };
+
+  /** The ISP for a result: a server without getIP, or one slow to answer it, leaves it unknown. */
+  const ispThrough = async (server: LibreSpeedServer, signal: AbortSignal): Promise<string | null> => {
+    try {
+      return (await askGetIp(server, ISP_LOOKUP_TIMEOUT_MS, signal)).isp;
+    } catch {
+      if (signal.aborted) throw signal.reason;
+      return null;
+    }
+  };
+
+  /** The server with the lowest ping (best of two after a warm-up), as LibreSpeed's own selection does. */
+  const pickBestServer = async (signal: AbortSignal): Promise<LibreSpeedServer> => {
+    const servers = await allServers(signal);
+    if (servers.length === 0) {
+      throw new ProviderError("no LibreSpeed servers: add librespeed-servers.json or set a public server list");
+    }
+    const best = await lowestLatencyServer(servers, SELECTION_CONCURRENCY, (server) => server.pingUrl, {
+      count: 2,
+      warmup: 1,
+      intervalMs: 0,
+      requestTimeoutMs: SELECTION_PING_TIMEOUT_MS,
+      signal,
+      label: "LibreSpeed server selection",
+    });
+    if (!best) throw new ProviderError("no LibreSpeed server is available right now");
+    return best;
+  };
+
+  return {
+    async listServers(signal) {
+      return (await allServers(signal)).map(toServerInfo);
+    },
+
+    async clientInfo(signal, serverId) {
+      const server = serverId ? await findServer(serverId, signal) : (await allServers(signal))[0];
+      if (!server) throw new ProviderError("no LibreSpeed servers to ask for the client's ISP");
+      return askGetIp(server, requestTimeoutMs, signal);
+    },
+
+    run(options): Promise<SpeedTestMeasurement> {
+      return withDeadline("LibreSpeed test", timeoutMs, options.signal, async (signal) => {
+        const startedAt = performance.now();
+        options.onProgress({ phase: "latency", percent: 0 });
+        const server = options.serverId ? await findServer(options.serverId, signal) : await pickBestServer(signal);
+        const isp = await ispThrough(server, signal);
+
+        const samples = await measureHttpPings(server.pingUrl, {
+          count: config.pingCount,
+          warmup: 1,
+          intervalMs: 0,
+          requestTimeoutMs,
+          signal,
+          label: "LibreSpeed latency test",
+          onSample: (latencyMs, done) =>
+            options.onProgress({ phase: "latency", latencyMs, percent: (done / config.pingCount) * 100 }),
+        });
+
+        const downloadUrl = new URL(server.downloadUrl);
+        downloadUrl.searchParams.set("ckSize", String(config.chunkCount));
+        const download = options.enableDownload
+          ? await measureDownload(
+              downloadUrl.href,
+              transferOptions("LibreSpeed", "download", config.downloadStreams, timing, signal, options),
+            )
+          : null;
+        const upload = options.enableUpload
+          ? await measureUpload(
+              server.uploadUrl,
+              transferOptions("LibreSpeed", "upload", config.uploadStreams, timing, signal, options),
+            )
+          : null;
+
+        return httpMeasurement({
+          server: { serverId: server.id, serverName: server.name, serverHost: new URL(server.base).host },
+          isp,
+          latency: libreSpeedLatency(samples),
+          download,
+          upload,
+          startedAt,
+        });
+      });
+    },
+  };
+}
+
+/**
+ * Servers of a LibreSpeed list (the seed's file or a public list), IDs
+ * prefixed with `prefix`. Entries without an ID or a usable server URL are
+ * skipped, and so is a repeated ID (the first one wins).
+ */
+export function parseServerList(entries: unknown, prefix: string, listUrl: string): LibreSpeedServer[] {
+  if (!Array.isArray(entries)) return [];
+  const servers: LibreSpeedServer[] = [];
+  const seen = new Set<string>();
+  for (const entry of entries as Record<string, unknown>[]) {
+    const text = (key: string, fallback = "") => {
+      const value = entry?.[key];
+      return typeof value === "string" || typeof value === "number" ? String(value).trim() : fallback;
+    };
+    const id = `${prefix}${text("id")}`;
+    if (id === prefix || seen.has(id) || text("server") === "") continue;
+    let base: URL;
+    try {
+      base = new URL(text("server"), listUrl);
+    } catch {
+      continue;
+    }
+    if (base.protocol !== "http:" && base.protocol !== "https:") continue;
+    // A trailing slash makes the server's path a directory, so endpoints join onto it rather than replace its last part.
+    if (!base.pathname.endsWith("/")) base.pathname += "/";
+    const endpoint = (key: string, fallback: string) => new URL(text(key, fallback).replace(/^\/+/, ""), base).href;
+    seen.add(id);
+    servers.push({
+      id,
+      name: text("name") || base.host,
+      sponsor: text("sponsorName"),
+      isPublic: prefix === PUBLIC_PREFIX,
+      base: base.href,
+      downloadUrl: endpoint("dlURL", "garbage.php"),
+      uploadUrl: endpoint("ulURL", "empty.php"),
+      pingUrl: endpoint("pingURL", "empty.php"),
+      getIpUrl: endpoint("getIpURL", "getIP.php"),
+    });
+  }
+  return servers;
+}
+
+/** getIP's answer without the IP: the ISP (AS number stripped) and country from rawIspInfo, else from the text label. */
+export function parseClientInfo(body: string): LibreSpeedClientInfo {
+  let processed = body;
+  let raw: unknown = "";
+  try {
+    const parsed = JSON.parse(body) as { processedString?: unknown; rawIspInfo?: unknown };
+    processed = typeof parsed.processedString === "string" ? parsed.processedString : "";
+    raw = parsed.rawIspInfo;
+  } catch {
+    // Older backends answer plain text.
+  }
+  if (raw && typeof raw === "object") {
+    const info = raw as Record<string, unknown>;
+    const field = (key: string) => (typeof info[key] === "string" && info[key] !== "" ? (info[key] as string) : null);
+    const isp = field("org")?.replace(/^AS\d+\s+/, "") ?? field("as_name");
+    return { isp, country: field("country") ?? field("country_name") };
+  }
+  // "<ip> - <label>": the label names the ISP, or says the address is local.
+  const label = processed
+    .split(" - ")
+    .slice(1)
+    .join(" - ")
+    .replace(/\s*\(\d+(?:\.\d+)? ?(?:km|mi)\)$/, "")
+    .trim();
+  return { isp: label || null, country: null };
+}
+
+function toServerInfo(server: LibreSpeedServer): SpeedTestServer {
+  const comma = server.name.lastIndexOf(",");
+  return {
+    id: server.id,
+    name: server.name,
+    host: new URL(server.base).host,
+    distance: 0,
+    country: comma >= 0 ? server.name.slice(comma + 1).trim() : "",
+    sponsor: server.sponsor,
+    url: server.base,
+    lat: 0,
+    lon: 0,
+    isIperf: false,
+    isLibrespeed: true,
+    isPublic: server.isPublic,
+  };
+}
+
+export const libreSpeed: ProviderDefinition = {
+  label: "LibreSpeed",
+  latencyHelp:
+    "Latency is the mean of 11 HTTP round trips to the server's ping URL, sent back to back on one connection " +
+    "after one discarded warm-up request; a round trip runs from sending the request to reading the whole reply. " +
+    "Jitter is librespeed-cli's smoothed difference between consecutive round trips: starting at 0, for the 3rd " +
+    "round trip onwards d = |previous − current|, and jitter becomes 0.7·jitter + 0.3·d when jitter > d, " +
+    "else 0.8·jitter + 0.2·d.",
+  target: "servers",
+  create: ({ speedtest: st, dir }) =>
+    createLibreSpeedProvider({
+      serversFile: join(dir, "librespeed-servers.json"),
+      publicServersUrl: st.librespeed.servers_url,
+      timeoutSeconds: st.librespeed.timeout,
+      durationSeconds: st.librespeed.duration,
+      downloadStreams: st.librespeed.download_streams,
+      uploadStreams: st.librespeed.upload_streams,
+    }),
+};
