@@ -37,3 +37,8 @@ export const changePasswordForm = t.Object({
   password: t.Optional(t.String({ maxLength: PASSWORD_MAX })),
   confirm: t.Optional(t.String({ maxLength: PASSWORD_MAX })),
 });
+
+/** A session's number, as listed in Settings and by GET /api/auth/sessions. */
+export const sessionParams = t.Object({
+  id: t.Numeric({ minimum: 1, maximum: 2_147_483_647, error: "id: must be a session number" }),
+});
