@@ -120,7 +120,7 @@ export function authPlugin(
           const { cookie } = await signIns.start(request, user, "password");
           return withCookies(Response.json({ message: "registration successful", user }, { status: 201 }), [cookie]);
         },
-        { parse: publicBody("json"), body: credentials },
+        { parse: publicBody("credentials"), body: credentials },
       )
       .post(
         "/api/auth/login",
@@ -129,7 +129,7 @@ export function authPlugin(
           const json = { access_token: token, token_type: "Bearer", expires_in: expiresIn, user };
           return withCookies(Response.json(json), [cookie]);
         },
-        { parse: publicBody("json"), body: credentials },
+        { parse: publicBody("credentials"), body: credentials },
       )
       .post(
         "/api/auth/logout",

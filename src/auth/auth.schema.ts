@@ -1,5 +1,6 @@
 /** Request shapes for the auth routes, shared by the JSON API and the HTML forms. */
 import { t } from "elysia";
+import { rowId } from "../server/validation";
 
 export const USERNAME_MAX = 64;
 export const PASSWORD_MIN = 8;
@@ -40,5 +41,5 @@ export const changePasswordForm = t.Object({
 
 /** A session's number, as listed in Settings and by GET /api/auth/sessions. */
 export const sessionParams = t.Object({
-  id: t.Numeric({ minimum: 1, maximum: 2_147_483_647, error: "id: must be a session number" }),
+  id: rowId("id"),
 });

@@ -63,7 +63,7 @@ export function sessionPlugin(
   });
 
   return new Elysia({ name: "auth.session", seed: ctx.instanceId }).macro({
-    /** JSON routes: 401 without a valid session; JSON bodies up to BODY_LIMITS.json. */
+    /** JSON routes: 401 without a valid session; JSON bodies within BODY_KINDS.json. */
     api: guard(requireApi, "json"),
     /** HTML routes: the sign-in page (or first-run registration) instead of an error; form bodies. */
     page: guard(requirePage, "form"),

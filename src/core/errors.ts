@@ -43,6 +43,13 @@ export class Conflict extends AppError {
   }
 }
 
+/** Something this server depends on (a speed-test service's server list, say) failed or could not be reached. */
+export class BadGateway extends AppError {
+  constructor(message: string) {
+    super(502, "bad_gateway", message);
+  }
+}
+
 export class TooManyRequests extends AppError {
   constructor(
     message: string,

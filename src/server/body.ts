@@ -10,17 +10,25 @@ import { AppError, BadInput } from "../core/errors";
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
-/** Body limits by kind of route. A route that needs more adds a kind here (and thereby raises Bun's ceiling). */
-export const BODY_LIMITS = {
-  /** Sign-in, registration and the forms of the pages. */
-  form: 64 * KiB,
-  /** The JSON API. */
-  json: 1 * MiB,
-} as const;
-export type BodyKind = keyof typeof BODY_LIMITS;
+const JSON_TYPE = "application/json";
+const FORM_TYPE = "application/x-www-form-urlencoded";
+
+/**
+ * Bodies by kind of route: how large, and in which media types. The JSON API takes JSON only, which no cross-site
+ * HTML form can send. A route that needs more adds a kind here (and thereby raises Bun's ceiling).
+ */
+export const BODY_KINDS = {
+  /** The forms of the pages, sign-in and registration included (htmx sends them form-encoded). */
+  form: { limit: 64 * KiB, types: [FORM_TYPE, JSON_TYPE] },
+  /** Sign-in and registration through the JSON API. */
+  credentials: { limit: 64 * KiB, types: [JSON_TYPE] },
+  /** The rest of the JSON API. */
+  json: { limit: 1 * MiB, types: [JSON_TYPE] },
+} as const satisfies Record<string, { limit: number; types: readonly string[] }>;
+export type BodyKind = keyof typeof BODY_KINDS;
 
 /** What Bun accepts at all, before any route sees the request. */
-export const MAX_BODY_BYTES = Math.max(...Object.values(BODY_LIMITS));
+export const MAX_BODY_BYTES = Math.max(...Object.values(BODY_KINDS).map((k) => k.limit));
 
 export class PayloadTooLarge extends AppError {
   constructor(limit: number) {
@@ -33,11 +41,6 @@ export class UnsupportedMediaType extends AppError {
     super(415, "unsupported_media_type", `send the body as ${accepted.join(" or ")}`);
   }
 }
-
-const JSON_TYPE = "application/json";
-const FORM_TYPE = "application/x-www-form-urlencoded";
-/** Media types by kind: the JSON API takes JSON only, which no cross-site HTML form can send. */
-const ACCEPTED: Record<BodyKind, readonly string[]> = { form: [FORM_TYPE, JSON_TYPE], json: [JSON_TYPE] };
 
 async function readCapped(request: Request, limit: number): Promise<string> {
   const declared = request.headers.get("content-length");
@@ -64,12 +67,12 @@ async function readCapped(request: Request, limit: number): Promise<string> {
  */
 export async function readBody(request: Request, kind: BodyKind): Promise<unknown> {
   if (!request.body) return {};
-  const accepted = ACCEPTED[kind];
+  const { limit, types } = BODY_KINDS[kind];
   const mediaType = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
-  if (mediaType && !accepted.includes(mediaType)) throw new UnsupportedMediaType(accepted);
-  const text = await readCapped(request, BODY_LIMITS[kind]);
+  if (mediaType && !(types as readonly string[]).includes(mediaType)) throw new UnsupportedMediaType(types);
+  const text = await readCapped(request, limit);
   if (text === "") return {};
-  if (!mediaType) throw new UnsupportedMediaType(accepted);
+  if (!mediaType) throw new UnsupportedMediaType(types);
   if (mediaType === FORM_TYPE) return parseQuery(text);
   try {
     return JSON.parse(text);

@@ -5,11 +5,11 @@
  * result. Knows nothing about HTTP.
  */
 import type { Publisher } from "../core/bus";
-import { AppError, BadInput, Conflict, NotFound } from "../core/errors";
+import { AppError, BadGateway, BadInput, Conflict, NotFound } from "../core/errors";
 import { formatTarget, parseTarget } from "../core/host";
 import type { Logger } from "../core/log";
 import type { Semaphore } from "../scheduler/semaphore";
-import type { Phase, ServerInfo, SpeedTestProvider } from "./providers/provider";
+import { type Phase, ProviderError, type ServerInfo, type SpeedTestProvider } from "./providers/provider";
 import type { LiveProgress, RunInfo, SpeedtestEvent } from "./speedtest.events";
 import type { IperfServerRow, SpeedTestRow, SpeedtestRepository } from "./speedtest.repository";
 import type { TestOptions, TestType } from "./speedtest.schema";
@@ -195,9 +195,14 @@ export function createSpeedtestService(deps: {
     },
 
     /** Servers for the picker: the provider's list, or the saved iperf3 servers. */
+    /** The servers a test can use; 502 when the provider's list cannot be had (no internet, service down). */
     async listServers(testType: TestType, signal: AbortSignal): Promise<ServerInfo[]> {
       if (testType === "iperf3") return (await repo.listIperfServers()).map(iperfServerInfo);
-      return providers[testType].listServers(signal);
+      try {
+        return await providers[testType].listServers(signal);
+      } catch (e) {
+        throw e instanceof ProviderError ? new BadGateway(e.message) : e;
+      }
     },
 
     /** The running test and its latest progress, for pages opened mid-test. */
