@@ -56,7 +56,7 @@ describeIf(
         await page.goto(`${server.url}/settings`);
         const card = page.locator("#sessions-card");
         await card.getByRole("heading", { name: "Sessions" }).waitFor();
-        const text = await card.innerText();
+        const text = (await card.textContent()) ?? "";
         expect(text).toContain("this session");
         expect(text).toContain("Chrome 156 on Android");
         expect(text).toContain("Safari 18 on iOS");
@@ -76,7 +76,7 @@ describeIf(
       const card = page.locator("#sessions-card");
       await card.getByRole("button", { name: "Sign out curl 8.5.0" }).click();
       await card.getByText("The session was signed out.").waitFor();
-      expect(await card.innerText()).not.toContain("curl 8.5.0");
+      expect((await card.textContent()) ?? "").not.toContain("curl 8.5.0");
       expect(await alive(tokens.script!)).toBe(false);
       expect(await alive(tokens.phone!)).toBe(true);
 
