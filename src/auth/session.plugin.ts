@@ -12,11 +12,6 @@ import type { Identity, IdentityResolver } from "./identity";
 import { nextCookie } from "./session-cookies";
 import type { SignIns } from "./sign-ins";
 
-export type { Identity } from "./identity";
-
-/** `true`, or which body limit the route needs (server/body.ts) when it is not the default for its kind. */
-type GuardOption = true | { body: BodyKind };
-
 export function sessionPlugin(
   ctx: AppContext,
   deps: { identify: IdentityResolver; signIns: SignIns; hasUsers: () => Promise<boolean> },
@@ -53,10 +48,10 @@ export function sessionPlugin(
     throw new Redirect(loginUrl, { cookies: cookie ? [cookie] : [] });
   };
 
-  const guard = (require: (request: Request) => Promise<void>, defaultBody: BodyKind) => (option: GuardOption) => ({
+  const guard = (require: (request: Request) => Promise<void>, body: BodyKind) => ({
     parse: async ({ request }: { request: Request }) => {
       await require(request);
-      return readBody(request, option === true ? defaultBody : option.body);
+      return readBody(request, body);
     },
     transform: ({ request }: { request: Request }) => require(request),
     resolve: ({ request }: { request: Request }) => resolved(request),

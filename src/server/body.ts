@@ -15,7 +15,8 @@ const FORM_TYPE = "application/x-www-form-urlencoded";
 
 /**
  * Bodies by kind of route: how large, and in which media types. The JSON API takes JSON only, which no cross-site
- * HTML form can send. A route that needs more adds a kind here (and thereby raises Bun's ceiling).
+ * HTML form can send. The `api` and `page` guards (auth/session.plugin.ts) read `json` and `form`; public routes
+ * name their kind in `publicBody`. Bun's ceiling is the largest limit here.
  */
 export const BODY_KINDS = {
   /** The forms of the pages, sign-in and registration included (htmx sends them form-encoded). */
