@@ -17,16 +17,22 @@ interface Budget {
   resetAt: number;
 }
 
-/** Entries beyond this are swept of expired windows, so a flood of sources cannot grow the map without bound. */
+/** Sources beyond this are swept of expired windows first. */
 const SWEEP_ABOVE = 10_000;
 
 export class LoginThrottle {
   private readonly budgets = new Map<string, Budget>();
 
+  /**
+   * @param maxSources sources remembered at most; beyond that the oldest are forgotten, so that a flood of addresses
+   *   (any IPv6 /48 holds 65536 /64s) cannot grow the map without bound. Whoever has that many addresses gets a
+   *   fresh budget from each of them anyway.
+   */
   constructor(
     private readonly maxAttempts = 10,
     private readonly windowMs = 15 * 60_000,
     private readonly now: () => number = Date.now,
+    private readonly maxSources = 100_000,
   ) {}
 
   /**
@@ -37,6 +43,11 @@ export class LoginThrottle {
     const now = this.now();
     if (this.budgets.size > SWEEP_ABOVE)
       for (const [k, b] of this.budgets) if (b.resetAt <= now) this.budgets.delete(k);
+    // A Map iterates in insertion order: the first keys are the oldest windows.
+    for (const k of this.budgets.keys()) {
+      if (this.budgets.size < this.maxSources) break;
+      this.budgets.delete(k);
+    }
     const budgets = keys.map((key) => {
       const current = this.budgets.get(key);
       if (current && current.resetAt > now) return current;

@@ -44,3 +44,10 @@ test("settling twice counts once", () => {
   attempt.succeeded();
   expect(() => throttle.reserve(["k"])).toThrow(TooManyRequests);
 });
+
+test("a flood of sources is bounded: the oldest are forgotten, the newest still counted", () => {
+  const throttle = new LoginThrottle(1, 60_000, () => 0, 100);
+  for (let i = 0; i < 1000; i++) throttle.reserve([`source:${i}`]).failed();
+  expect(() => throttle.reserve(["source:999"])).toThrow(TooManyRequests);
+  expect(() => throttle.reserve(["source:0"])).not.toThrow();
+});
