@@ -3,7 +3,7 @@ import { configFrom } from "../../src/config/load";
 import { buildInfo } from "../../src/core/build-info";
 import { type Logger, silentLogger } from "../../src/core/log";
 import { type DbHandle, openDatabase } from "../../src/db";
-import { createApp } from "../../src/server/app";
+import { type AppOptions, createApp } from "../../src/server/app";
 import type { AppContext } from "../../src/server/context";
 import { ADMIN } from "./admin";
 import { createSqliteDatabase, type TestDatabase } from "./db";
@@ -18,7 +18,7 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export interface TestAppOptions {
+export interface TestAppOptions extends AppOptions {
   /** Where the app logs (default: nowhere). */
   log?: Logger;
 }
@@ -26,7 +26,7 @@ export interface TestAppOptions {
 export async function startTestApp(
   database: TestDatabase,
   overrides: Record<string, Record<string, unknown>> = {},
-  opts: TestAppOptions = {},
+  { log, ...options }: TestAppOptions = {},
 ): Promise<TestApp> {
   const loaded = configFrom({ ...overrides, logging: { level: "error", ...overrides.logging } });
   const db = await openDatabase(database.options);
@@ -34,13 +34,13 @@ export async function startTestApp(
     config: loaded.config,
     loaded,
     db,
-    log: opts.log ?? silentLogger,
+    log: log ?? silentLogger,
     build: buildInfo,
     startedAt: new Date(),
     stopping: new AbortController().signal,
     instanceId: crypto.randomUUID(),
   };
-  const created = await createApp(ctx);
+  const created = await createApp(ctx, options);
   return {
     ctx,
     app: created.app,
