@@ -67,7 +67,7 @@ export function sessionsCard(ctx: PageContext, v: SessionsView) {
               signed in ${localTime(s.createdAt)} · last active ${localTime(s.lastSeenAt, "relative")}
             </div>
           </div>
-          <form method="post" action="${ctx.base}/settings/sessions/${s.id}/revoke" hx-post="${ctx.base}/settings/sessions/${s.id}/revoke" hx-target="#sessions-card" hx-swap="outerHTML">
+          <form class="session-revoke" method="post" action="${ctx.base}/settings/sessions/${s.id}/revoke" hx-post="${ctx.base}/settings/sessions/${s.id}/revoke" hx-target="#sessions-card" hx-swap="outerHTML">
             <button class="btn btn-small${s.id === v.currentId ? "" : " btn-danger"}" type="submit" aria-label="Sign out ${describeUserAgent(s.userAgent)}${s.id === v.currentId ? " (this session)" : ""}">Sign out</button>
           </form>
         </li>`,
