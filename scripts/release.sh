@@ -88,9 +88,11 @@ runtime_cached() {
   [ -f "$cache/bun-${name/arm64/aarch64}-v$bun_version" ]
 }
 
+# Archives with fixed owners, order and dates (the commit's), so that a rebuild gives the same bytes.
+export SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}"
 tar_flags=()
 if tar --version 2>/dev/null | grep -q GNU; then
-  tar_flags=(--sort=name --owner=0 --group=0 --numeric-owner --mtime="@${SOURCE_DATE_EPOCH:-0}")
+  tar_flags=(--sort=name --owner=0 --group=0 --numeric-owner --mtime="@$SOURCE_DATE_EPOCH")
 fi
 
 built=() skipped=()
@@ -121,7 +123,9 @@ for platform in "${platforms[@]}"; do
   archive="netronome_${version}_${platform}.tar.gz"
   tar "${tar_flags[@]}" -C "$dir" -cf - netronome | gzip -n >"$out/$archive"
   built+=("$archive")
-  echo "release: built $archive ($target$($local_only && echo ', this machine'))"
+  if $local_only; then echo "release: built $archive (with this machine's Bun)"; else
+    echo "release: built $archive ($target)"
+  fi
 done
 
 [ ${#built[@]} -gt 0 ] || die "no platform could be built"

@@ -1,7 +1,6 @@
 /** `netronome update [--check] [--rollback] [--restart[=<unit>]]`: self-update from GitHub releases. */
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { loadConfig } from "../config/load";
-import { runningInContainer } from "../config/template";
 import { buildInfo } from "../core/build-info";
 import { UpdateError } from "../update/http";
 import { releasePlatform } from "../update/platform";
@@ -34,11 +33,11 @@ function progressPrinter(): UpdateTarget["onProgress"] {
 
 async function restart(flag: string | boolean, say: (line: string) => void): Promise<void> {
   if (flag === false) {
-    say("restart the services that run it to use the new version (or pass --restart)");
+    say("restart the services that run it for the change to take effect (or pass --restart)");
     return;
   }
   if (typeof flag === "string") {
-    await restartService(checkServiceName(flag));
+    await restartService(flag);
     say(`restarted ${flag}`);
     return;
   }
@@ -58,14 +57,12 @@ async function restart(flag: string | boolean, say: (line: string) => void): Pro
 
 export async function update(configPath: string | undefined, flags: UpdateFlags): Promise<number> {
   if (flags.check && flags.rollback) throw new UpdateError("--check and --rollback do not go together");
+  if (typeof flags.restart === "string") checkServiceName(flags.restart);
   if (!buildInfo.compiled)
     throw new UpdateError("update replaces the compiled executable; this is running from source (use git pull)");
-  if (runningInContainer())
-    throw new UpdateError(
-      "running in a container: pull the new image instead (docker compose pull && docker compose up -d)",
-    );
   const say = (line: string) => console.log(line);
   const exe = process.execPath;
+  const exeInode = statSync(exe).ino;
 
   if (flags.rollback) {
     const version = await rollbackExecutable(exe);
@@ -84,6 +81,7 @@ export async function update(configPath: string | undefined, flags: UpdateFlags)
     apiUrl: config.update.api_url,
     repository,
     exe,
+    exeInode,
     currentVersion: buildInfo.version,
     runtimePlatform: buildInfo.platform,
     platform: releasePlatform(buildInfo),

@@ -60,7 +60,8 @@ async function open(raw: string, what: string, limits: FetchLimits, signal: Abor
 function reason(e: unknown, limits: FetchLimits): string {
   if (e instanceof DOMException && e.name === "TimeoutError") return `no answer within ${limits.timeoutMs / 1000} s`;
   if (e instanceof UpdateError) return e.message;
-  return e instanceof Error ? e.message : String(e);
+  // Bun appends advice about its own debugging option; not useful to someone updating.
+  return (e instanceof Error ? e.message : String(e)).replace(/\s*For more information, pass `verbose: true`.*$/s, "");
 }
 
 /**

@@ -14,6 +14,7 @@ import {
   fsyncSync,
   linkSync,
   openSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -21,6 +22,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { runningInContainer } from "../config/template";
 import { UpdateError } from "./http";
 
 export const previousPath = (exe: string) => `${exe}.previous`;
@@ -29,6 +31,16 @@ export const previousPath = (exe: string) => `${exe}.previous`;
 export function tempPath(exe: string, suffix: string): string {
   const random = Buffer.from(crypto.getRandomValues(new Uint8Array(6))).toString("hex");
   return join(dirname(exe), `.${basename(exe)}.${process.pid}-${random}.${suffix}`);
+}
+
+/** Removes temporary files that an update killed mid-way (its pid gone) left beside the executable. */
+export function removeStaleTemps(exe: string): void {
+  const name = basename(exe).replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const temp = new RegExp(`^\\.${name}\\.(\\d+)-[0-9a-f]{12}\\.(tar\\.gz|new|keep)$`);
+  for (const entry of readdirSync(dirname(exe))) {
+    const pid = Number(temp.exec(entry)?.[1]);
+    if (pid && pid !== process.pid && !processAlive(pid)) rmSync(join(dirname(exe), entry), { force: true });
+  }
 }
 
 /** Fails early, with the fix in the message, when the executable's folder cannot be written. */

@@ -3,13 +3,21 @@
  * Nothing touches the installed executable until the new one has passed every check; on any failure the temporary
  * files beside it are removed and the error says what was wrong.
  */
-import { rmSync } from "node:fs";
+import { rmSync, statSync } from "node:fs";
 import { run } from "../core/runner";
 import { extractExecutable } from "./archive";
 import { latestRelease, type Release, type ReleaseAsset } from "./github";
 import { downloadTo, fetchBytes, UpdateError } from "./http";
 import { archiveName, checksumsName, signatureName } from "./platform";
-import { acquireLock, assertWritable, matchPermissions, swapIn, swapWithPrevious, tempPath } from "./replace";
+import {
+  acquireLock,
+  assertWritable,
+  matchPermissions,
+  removeStaleTemps,
+  swapIn,
+  swapWithPrevious,
+  tempPath,
+} from "./replace";
 import { keyFingerprint, parseChecksums, signatureValid } from "./verify";
 
 export interface UpdateTarget {
@@ -17,6 +25,8 @@ export interface UpdateTarget {
   repository: string;
   /** The executable to replace (the running one). */
   exe: string;
+  /** Its inode when the command started: another update that replaced it meanwhile must not be overwritten. */
+  exeInode: number;
   currentVersion: string;
   /** `os/arch` as `netronome version` prints it, which the new executable must match. */
   runtimePlatform: string;
@@ -99,6 +109,9 @@ export async function installRelease(release: Release, t: UpdateTarget): Promise
   const download = tempPath(t.exe, "tar.gz");
   const fresh = tempPath(t.exe, "new");
   try {
+    if (statSync(t.exe).ino !== t.exeInode)
+      throw new UpdateError(`${t.exe} was replaced while this update ran (by another update?); run it again`);
+    removeStaleTemps(t.exe);
     const expected = await expectedSum(release, name, t);
     t.say(`downloading ${name}`);
     const got = await downloadTo(archive.url, download, name, DOWNLOAD, t.onProgress);
@@ -123,6 +136,7 @@ export async function rollbackExecutable(exe: string): Promise<string> {
   assertWritable(exe);
   const unlock = acquireLock(exe);
   try {
+    removeStaleTemps(exe);
     swapWithPrevious(exe);
   } finally {
     unlock();
