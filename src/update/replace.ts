@@ -48,9 +48,10 @@ export function assertWritable(exe: string): void {
   try {
     accessSync(dirname(exe), constants.W_OK);
   } catch {
-    throw new UpdateError(
-      `${dirname(exe)} is not writable by this user: run the update as root (sudo netronome update)`,
-    );
+    const hint = runningInContainer()
+      ? "in a container, pull the new image instead (docker compose pull && docker compose up -d)"
+      : "run the update as root (sudo netronome update)";
+    throw new UpdateError(`${dirname(exe)} is not writable by this user: ${hint}`);
   }
 }
 
