@@ -4,7 +4,8 @@
 #   sudo bash install-agent.sh [options]        (bash install-agent.sh --help lists them)
 # The release archive is checked against the release's SHA-256 checksums and, when this copy carries a release key,
 # their Ed25519 signature. Daily updates run `netronome update`, which checks both again.
-set -euo pipefail
+set -Eeuo pipefail
+trap 'printf "error: the installer stopped at line %s: %s\n" "$LINENO" "$BASH_COMMAND" >&2' ERR
 
 # Filled in by scripts/release.sh in the copy attached to each release.
 DEFAULT_REPOSITORY=""
@@ -54,7 +55,7 @@ parse_args() {
       --yes | -y) YES=true ;;
       -h | --help) usage; exit 0 ;;
       --auto-update)
-        if [ -z "$value" ] && [[ "${2:-}" =~ ^(true|false)$ ]]; then value="$2"; shift; fi
+        if [[ "$1" != *=* && $# -ge 2 && "$2" != -* ]]; then value="$2" && shift; fi
         OPT[auto_update]="${value:-true}" ;;
       --api-key | --host | --port | --interface | --disk-include | --disk-exclude | --version | --prefix | \
         --repository | --api-url)
@@ -80,11 +81,11 @@ parse_args() {
 set_paths() {
   OS="$(uname -s)"
   if [ "$OS" = Darwin ]; then
-    ROOT_GROUP=wheel AGENT_USER=_netronome LABEL=com.netronome.agent
+    AGENT_USER=_netronome LABEL=com.netronome.agent
     BIN_DIR=/usr/local/opt/netronome CONFIG_DIR=/usr/local/etc/netronome LOG_DIR=/Library/Logs/Netronome
     SERVICE_FILES=("/Library/LaunchDaemons/$LABEL.plist" "/Library/LaunchDaemons/$LABEL-update.plist")
   else
-    ROOT_GROUP=root AGENT_USER=netronome LABEL=netronome-agent.service
+    AGENT_USER=netronome LABEL=netronome-agent.service
     BIN_DIR=/opt/netronome CONFIG_DIR=/etc/netronome STATE_DIR=/var/lib/netronome
     SERVICE_FILES=(/etc/systemd/system/netronome-agent.service /etc/systemd/system/netronome-agent-update.service
       /etc/systemd/system/netronome-agent-update.timer)
@@ -127,14 +128,16 @@ fetch_release() {
   [ -z "$VERSION" ] || which="tags/v$VERSION"
   curl_get "$API_URL/repos/$REPOSITORY/releases/$which" "$json" 2000000 ||
     die "cannot read release $which of $REPOSITORY from $API_URL"
-  tag="$(tr -d '\n' <"$json" | grep -o '"tag_name"[[:space:]]*:[[:space:]]*"[^"]*"' | head -1 | sed 's/.*"\([^"]*\)"$/\1/')"
+  tag="$(tr -d '\n' <"$json" | { grep -o '"tag_name"[[:space:]]*:[[:space:]]*"[^"]*"' || true; } | head -1 |
+    sed 's/.*"\([^"]*\)"$/\1/')"
   RELEASE_VERSION="${tag#v}"
   [[ "$RELEASE_VERSION" =~ ^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$ ]] || die "release tag \"$tag\" is not a version"
-  ASSET_URLS="$(tr -d '\n' <"$json" | grep -o '"browser_download_url"[[:space:]]*:[[:space:]]*"[^"]*"' |
+  ASSET_URLS="$(tr -d '\n' <"$json" | { grep -o '"browser_download_url"[[:space:]]*:[[:space:]]*"[^"]*"' || true; } |
     sed 's/.*"\([^"]*\)"$/\1/')"
 }
 
-asset_url() { grep -E "/$(printf '%s' "$1" | sed 's/[.]/\\./g')\$" <<<"$ASSET_URLS" | head -1; }
+# The download URL of the asset named $1 (empty when the release has none).
+asset_url() { awk -v name="$1" '{ n = split($0, p, "/"); if (p[n] == name) { print; exit } }' <<<"$ASSET_URLS"; }
 
 # Downloads the release's archive for this machine, verifies it and leaves the executable in $WORK/netronome.
 download_verified() {
@@ -188,8 +191,8 @@ install_binary() {
   say "installed netronome $RELEASE_VERSION in $BIN"
 }
 
-# Root owns the executable: the agent user must not be able to replace what root runs for updates.
-as_root_owned() { [ "$(id -u)" != 0 ] || chown "root:$ROOT_GROUP" "$@"; }
+# Root owns the executable (root:root, root:wheel on macOS): the agent user must not be able to replace what root runs.
+as_root_owned() { [ "$(id -u)" != 0 ] || chown 0:0 "$@"; }
 
 # --- settings -----------------------------------------------------------------------------------------------------
 
@@ -228,12 +231,18 @@ choose_settings() {
   fi
   [ -n "${OPT[interface]+x}" ] || ask "OPT[interface]" "Interface to report (empty: all)" "$(config_value interface)"
   [ -n "${OPT[api_key]+x}" ] || ask "OPT[api_key]" "API key (\"none\" for an open agent)" "$default_key"
-  [ -n "${OPT[host]+x}" ] || ask "OPT[host]" "Address to listen on" "$(config_value host)"
-  [ -n "${OPT[port]+x}" ] || ask "OPT[port]" "Port" "$(config_value port)"
+  existing="$(config_value host)"
+  [ -n "${OPT[host]+x}" ] || ask "OPT[host]" "Address to listen on" "${existing:-0.0.0.0}"
+  existing="$(config_value port)"
+  [ -n "${OPT[port]+x}" ] || ask "OPT[port]" "Port" "${existing:-8200}"
   [ -n "${OPT[disk_include]+x}" ] || ask "OPT[disk_include]" "Extra mounts to report" "$(config_value disk_includes)"
   [ -n "${OPT[disk_exclude]+x}" ] || ask "OPT[disk_exclude]" "Mounts to hide" "$(config_value disk_excludes)"
   [ -n "${OPT[auto_update]+x}" ] || ask "OPT[auto_update]" "Daily automatic updates (true/false)" "$timer_on"
   : "${OPT[host]:=0.0.0.0}" "${OPT[port]:=8200}"
+  [[ "${OPT[interface]}" =~ ^([A-Za-z0-9_.:@][A-Za-z0-9_.:@-]{0,14})?$ ]] || die "--interface must be an interface name"
+  if [ -n "${OPT[interface]}" ] && command -v ip >/dev/null && ! ip link show dev "${OPT[interface]}" >/dev/null 2>&1; then
+    warn "there is no interface ${OPT[interface]} here (yet); the agent reports it once it exists"
+  fi
   [ "${OPT[api_key]}" != none ] || { OPT[api_key]=""; warn "no API key: anyone who reaches port ${OPT[port]} can read this agent"; }
   if [[ ! "${OPT[port]}" =~ ^[1-9][0-9]{0,4}$ ]] || ((OPT[port] > 65535)); then die "--port must be 1-65535"; fi
   [[ "${OPT[host]}" =~ ^[0-9A-Za-z.:_-]+$ ]] || die "--host must be an address or host name"
@@ -457,7 +466,10 @@ do_uninstall() {
   # In a scratch root, the folders the installer made go too once empty.
   if [ -n "$PREFIX" ]; then
     for dir in "$PREFIX$CONFIG_DIR" "$PREFIX$BIN_DIR" "$PREFIX$(dirname "${SERVICE_FILES[0]}")"; do
-      while [ "$dir" != "$PREFIX" ] && [ "$dir" != / ] && rmdir "$dir" 2>/dev/null; do dir="$(dirname "$dir")"; done
+      while [ "$dir" != "$PREFIX" ] && [ "$dir" != / ]; do
+        [ ! -d "$dir" ] || rmdir "$dir" 2>/dev/null || break
+        dir="$(dirname "$dir")"
+      done
     done
   fi
   say "the Netronome agent is uninstalled"
