@@ -1,5 +1,6 @@
 // Ed25519 release signing for scripts/release.sh.
-//   bun scripts/release-sign.ts generate <private.pem>  new key pair: writes the private key (mode 600), prints the public
+//   bun scripts/release-sign.ts generate <private.pem>  new key pair: writes the private key (mode 600) and
+//                                                       <private.pem>.pub (the public key as PEM), prints the public key
 //   bun scripts/release-sign.ts public-key              public key (SPKI, base64) of the signing key
 //   bun scripts/release-sign.ts sign <file>             writes <file>.sig: the raw 64-byte signature of <file>
 // The signing key is a PKCS#8 PEM (as `openssl genpkey -algorithm ed25519` writes it), read from NETRONOME_SIGNING_KEY
@@ -35,6 +36,7 @@ if (import.meta.main) {
   if (command === "generate" && path) {
     const { privateKey } = generateKeyPairSync("ed25519");
     writeFileSync(path, privateKey.export({ type: "pkcs8", format: "pem" }), { mode: 0o600, flag: "wx" });
+    writeFileSync(`${path}.pub`, createPublicKey(privateKey).export({ type: "spki", format: "pem" }), { flag: "wx" });
     console.log(publicKeyOf(privateKey));
   } else if (command === "public-key" && !path) {
     console.log(publicKeyOf(signingKey()));

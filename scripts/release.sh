@@ -18,8 +18,9 @@
 #   --strict           fail when any platform is skipped (CI)
 #
 # Environment: NETRONOME_SIGNING_KEY (PKCS#8 PEM text) or NETRONOME_SIGNING_KEY_FILE signs the checksums, and its
-# public key is built into every executable, which then refuses unsigned updates. NETRONOME_REPOSITORY (default
-# GITHUB_REPOSITORY) is the owner/name the executables and the installer update from. SOURCE_DATE_EPOCH fixes dates.
+# public key is built into every executable, which then refuses unsigned updates; it must match release-key.pub (or
+# the PEM file NETRONOME_RELEASE_KEY_PUB names) when that exists. NETRONOME_REPOSITORY (default GITHUB_REPOSITORY) is
+# the owner/name the executables and the installer update from. SOURCE_DATE_EPOCH fixes dates (default: the commit's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/platform.sh
@@ -66,10 +67,18 @@ export NETRONOME_REPOSITORY="${NETRONOME_REPOSITORY:-${GITHUB_REPOSITORY:-}}"
 [ -n "$NETRONOME_REPOSITORY" ] ||
   echo "release: warning: no NETRONOME_REPOSITORY; its executables update only once [update] repository is set" >&2
 signed=false
+pinned="${NETRONOME_RELEASE_KEY_PUB:-release-key.pub}"
 if [ -n "${NETRONOME_SIGNING_KEY:-}" ] || [ -n "${NETRONOME_SIGNING_KEY_FILE:-}" ]; then
   NETRONOME_UPDATE_KEY="$(bun scripts/release-sign.ts public-key)"
   export NETRONOME_UPDATE_KEY
   signed=true
+  # The public key users check releases against is committed; signing with any other key is a mistake.
+  if [ -f "$pinned" ]; then
+    [ "$(grep -v -- '-----' "$pinned" | tr -d '\n')" = "$NETRONOME_UPDATE_KEY" ] ||
+      die "the signing key does not match $pinned"
+  else
+    echo "release: warning: no $pinned; commit the public key there so that users can check releases" >&2
+  fi
 else
   unset NETRONOME_UPDATE_KEY
   echo "release: warning: no signing key; the release is unsigned and its executables accept unsigned updates" >&2

@@ -40,7 +40,14 @@ async function build(): Promise<TestReleases> {
   const { privateKey, publicKey } = generateKeyPairSync("ed25519");
   const keyFile = join(dir, "signing.pem");
   writeFileSync(keyFile, privateKey.export({ type: "pkcs8", format: "pem" }), { mode: 0o600 });
-  const env = { NETRONOME_SIGNING_KEY_FILE: keyFile, NETRONOME_REPOSITORY: REPOSITORY, NETRONOME_SIGNING_KEY: "" };
+  const pubFile = join(dir, "signing.pub");
+  writeFileSync(pubFile, publicKey.export({ type: "spki", format: "pem" }));
+  const env = {
+    NETRONOME_SIGNING_KEY_FILE: keyFile,
+    NETRONOME_SIGNING_KEY: "",
+    NETRONOME_RELEASE_KEY_PUB: pubFile,
+    NETRONOME_REPOSITORY: REPOSITORY,
+  };
   for (const version of ["1.0.0", "1.1.0"])
     await sh(["bash", "scripts/release.sh", "--local", "--version", version, "--out", join(dir, version)], env);
   const platform = (await sh(["bash", "-c", "source scripts/platform.sh && host_platform"])).trim();

@@ -1,6 +1,6 @@
 /** The shell scripts: shellcheck-clean, and release.sh's choices of platforms and runtimes. */
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describeIf, hasCommand } from "../helpers/env";
@@ -78,8 +78,38 @@ describe("scripts/release.sh", () => {
     expect(sh(["bash", "scripts/release.sh", "--help"]).out).toContain("--offline");
   });
 
+  test("refuses to sign with a key other than the committed public key", () => {
+    const key = join(scratch, "signing.pem");
+    expect(sh(["bun", "scripts/release-sign.ts", "generate", key]).code).toBe(0);
+    expect(sh(["bun", "scripts/release-sign.ts", "generate", join(scratch, "other.pem")]).code).toBe(0);
+    const run = sh(["bash", "scripts/release.sh", "--local", "--out", join(scratch, "pinned")], {
+      NETRONOME_SIGNING_KEY_FILE: key,
+      NETRONOME_SIGNING_KEY: "",
+      NETRONOME_RELEASE_KEY_PUB: join(scratch, "other.pem.pub"),
+    });
+    expect(run).toMatchObject({ code: 1, err: expect.stringContaining("the signing key does not match") });
+  });
+
   test("build.sh refuses values that would break out of the stamped string literals", () => {
     const run = sh(["bash", "scripts/build.sh", join(scratch, "never")], { NETRONOME_REPOSITORY: 'a/b"; evil()' });
     expect(run).toMatchObject({ code: 2, err: "build.sh: NETRONOME_REPOSITORY must be owner/name\n" });
+  });
+});
+
+describe("CI workflows", () => {
+  const workflow = (name: string) =>
+    Bun.YAML.parse(readFileSync(join(ROOT, ".github/workflows", name), "utf8")) as Record<string, unknown>;
+
+  test("a version tag builds every platform strictly, signed, and publishes the release", () => {
+    const release = workflow("release.yml");
+    expect(release.on).toEqual({ push: { tags: ["v*.*.*"] } });
+    const text = JSON.stringify(release);
+    expect(text).toContain("bash scripts/release.sh --strict --out dist/release");
+    expect(text).toContain("secrets.NETRONOME_SIGNING_KEY");
+    expect(text).toContain("gh release create");
+  });
+
+  test("every push runs .ci/run, which runs the whole suite", () => {
+    expect(JSON.stringify(workflow("ci.yml"))).toContain('"run":".ci/run"');
   });
 });
