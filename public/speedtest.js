@@ -10,7 +10,7 @@
 
   document.addEventListener("alpine:init", () => {
     window.Alpine.data("speedTest", (initial) => ({
-      provider: "speedtest",
+      provider: initial.provider,
       host: "",
       running: false,
       runId: null,

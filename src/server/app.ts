@@ -20,10 +20,11 @@ import { traceroutePlugin } from "../diagnostics/traceroute/traceroute.plugin";
 import { createTracerouteService } from "../diagnostics/traceroute/traceroute.service";
 import { createHistoryRepository } from "../history/history.repository";
 import { retentionRules, scheduleRetention } from "../history/retention";
+import { createLocalExecutor } from "../measure/executor";
+import { createProviders } from "../measure/providers/registry";
 import { Scheduler } from "../scheduler/scheduler";
 import { Semaphore } from "../scheduler/semaphore";
 import { settingsPlugin } from "../settings/settings.plugin";
-import { createProviders, latencyMethods } from "../speedtest/providers";
 import { schedulesPlugin } from "../speedtest/schedules.plugin";
 import { createSchedulesService } from "../speedtest/schedules.service";
 import { speedtestPages } from "../speedtest/speedtest.pages";
@@ -42,10 +43,15 @@ export async function createApp(ctx: AppContext) {
   const bus = new Bus<AppEvent>();
   const scheduler = new Scheduler({ timezone: ctx.config.server.timezone, log: ctx.log.child("scheduler") });
 
+  // Every measurement runs through the executor: on this machine today.
+  const executor = createLocalExecutor({
+    providers: createProviders({ speedtest: ctx.config.speedtest, dir: ctx.loaded.dir }),
+  });
   // Shared by traceroute hops and MTR hop data in monitor results.
   const geoip = new GeoIp(ctx.config.geoip, ctx.log.child("geoip"));
   const traceroute = createTracerouteService({
     settings: ctx.config.traceroute,
+    executor,
     geoip,
     log: ctx.log.child("traceroute"),
   });
@@ -54,7 +60,7 @@ export async function createApp(ctx: AppContext) {
   const speedtestRepo = createSpeedtestRepository(ctx.db);
   const speedtest = createSpeedtestService({
     repo: speedtestRepo,
-    providers: createProviders(ctx.loaded),
+    executor,
     bus,
     // One test at a time on this machine: manual tests and schedules share the slot.
     slot: new Semaphore(1),
@@ -76,6 +82,7 @@ export async function createApp(ctx: AppContext) {
     // Scheduled and manual monitor runs share [packetloss] max_concurrent_monitors; extra runs queue.
     group: new Semaphore(ctx.config.packetloss.max_concurrent_monitors),
     bus,
+    executor,
     geoip,
     settings: ctx.config.packetloss,
     retention: ctx.config.retention,
@@ -106,7 +113,7 @@ export async function createApp(ctx: AppContext) {
     .use(eventsPlugin(ctx, bus, session))
     .use(dashboardPlugin(ctx, speedtestRepo, session, page))
     .use(speedtestApi(ctx, speedtest, speedtestRepo, session))
-    .use(speedtestPages(ctx, speedtest, speedtestRepo, schedules, latencyMethods, session, page))
+    .use(speedtestPages(ctx, speedtest, speedtestRepo, schedules, session, page))
     .use(schedulesPlugin(ctx, schedules, session, page))
     .use(diagnosticsPages(ctx, session, page))
     .use(monitorsPlugin(ctx, monitors, session, page))

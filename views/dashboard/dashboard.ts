@@ -1,11 +1,11 @@
 /** The dashboard: latest figures with the change from the previous result, the history chart, recent results. */
 import { html, jsonAttr, type SafeHtml } from "../../src/core/html";
+import { PROVIDERS } from "../../src/measure/providers/registry";
 import type { SpeedTestRow } from "../../src/speedtest/speedtest.repository";
 import type { TestType } from "../../src/speedtest/speedtest.schema";
 import { rangeButtons } from "../components/charts";
 import { localTime, mbps, ms } from "../components/format";
 import { layout, type PageContext } from "../layout";
-import { PROVIDER_LABEL } from "../speedtest/provider-label";
 
 export interface DashboardView {
   latest?: SpeedTestRow;
@@ -52,7 +52,7 @@ export function dashboardPage(ctx: PageContext, v: DashboardView) {
           <h1>Dashboard</h1>
           <p>${
             v.latest
-              ? html`Last test ${localTime(v.latest.createdAt, "relative")} · ${v.latest.serverName} (${PROVIDER_LABEL[v.latest.testType]})`
+              ? html`Last test ${localTime(v.latest.createdAt, "relative")} · ${v.latest.serverName} (${PROVIDERS[v.latest.testType].label})`
               : html`No speed tests yet.`
           }</p>
         </div>
@@ -72,7 +72,7 @@ export function dashboardPage(ctx: PageContext, v: DashboardView) {
             <label class="sr-only" for="chart-server">Server</label>
             <select id="chart-server" x-model="serverId" @change="load()" class="select-small">
               <option value="">All servers</option>
-              ${v.servers.map((s) => html`<option value="${s.serverId}">${s.serverName} (${PROVIDER_LABEL[s.testType]})</option>`)}
+              ${v.servers.map((s) => html`<option value="${s.serverId}">${s.serverName} (${PROVIDERS[s.testType].label})</option>`)}
             </select>
           </div>
         </div>

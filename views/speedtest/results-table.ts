@@ -1,10 +1,10 @@
 /** The paginated table of speed-test results; refreshes itself when a test finishes. */
 import { html } from "../../src/core/html";
+import { PROVIDERS } from "../../src/measure/providers/registry";
 import type { SpeedTestRow } from "../../src/speedtest/speedtest.repository";
 import { localTime, mbps, ms } from "../components/format";
 import { pager } from "../components/pager";
 import type { PageContext } from "../layout";
-import { PROVIDER_LABEL } from "./provider-label";
 
 export interface ResultsPage {
   rows: SpeedTestRow[];
@@ -37,7 +37,7 @@ export function resultsTable(ctx: PageContext, p: ResultsPage) {
               ${p.rows.map(
                 (r) => html`<tr>
                   <td>${localTime(r.createdAt)}</td>
-                  <td><span class="badge">${PROVIDER_LABEL[r.testType]}</span>${r.isScheduled ? html` <span class="badge badge-info" title="Started by a schedule">scheduled</span>` : ""}</td>
+                  <td><span class="badge">${PROVIDERS[r.testType].label}</span>${r.isScheduled ? html` <span class="badge badge-info" title="Started by a schedule">scheduled</span>` : ""}</td>
                   <td><span class="truncate" title="${r.serverHost}">${r.serverName}</span>${r.isp ? html`<span class="muted small truncate result-isp" title="The ISP the test ran through">via ${r.isp}</span>` : ""}</td>
                   <td class="num">${mbps(r.downloadMbps)} <span class="muted small">Mbit/s</span></td>
                   <td class="num">${mbps(r.uploadMbps)} <span class="muted small">Mbit/s</span></td>

@@ -1,10 +1,10 @@
 /** The server picker fragment: a searchable list with "closest server (auto)" first. */
 import { html } from "../../src/core/html";
-import type { ServerInfo } from "../../src/speedtest/providers/provider";
+import type { SpeedTestServer } from "../../src/protocol/measurements";
 import type { TestType } from "../../src/speedtest/speedtest.schema";
 
 /** Sponsor, country and distance, as far as the list gives them. */
-function serverDetails(s: ServerInfo): string {
+function serverDetails(s: SpeedTestServer): string {
   return [
     s.sponsor && s.sponsor !== s.name ? s.sponsor : "",
     s.country,
@@ -14,7 +14,7 @@ function serverDetails(s: ServerInfo): string {
     .join(" · ");
 }
 
-export function serverList(testType: TestType, servers: ServerInfo[], error?: string) {
+export function serverList(testType: TestType, servers: SpeedTestServer[], error?: string) {
   const name = `serverId-${testType}`;
   return html`<div class="server-picker" x-data="{ q: '' }">
     <label class="sr-only" for="search-${testType}">Search servers</label>
@@ -32,7 +32,7 @@ export function serverList(testType: TestType, servers: ServerInfo[], error?: st
           <input type="radio" name="${name}" value="${s.id}" />
           <span class="server-option-text">
             <strong>${s.name}</strong>
-            ${testType === "librespeed" ? html`<span class="badge ${s.isPublic ? "" : "badge-info"}">${s.isPublic ? "public" : "custom"}</span>` : ""}
+            ${s.isLibrespeed ? html`<span class="badge ${s.isPublic ? "" : "badge-info"}">${s.isPublic ? "public" : "custom"}</span>` : ""}
             <span class="muted small">${[serverDetails(s), `ID ${s.id}`].filter(Boolean).join(" · ")}</span>
           </span>
         </label>`,
