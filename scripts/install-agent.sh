@@ -42,7 +42,8 @@ die() {
 ACTION=install PREFIX="" YES=false VERSION=""
 REPOSITORY="${NETRONOME_REPOSITORY:-$DEFAULT_REPOSITORY}"
 API_URL="${NETRONOME__UPDATE_API_URL:-https://api.github.com}"
-declare -A OPT=()
+# The settings, opt_<name>, stay unset until a flag or an answer sets them (plain variables: macOS has bash 3.2).
+SETTINGS=(api_key host port interface disk_include disk_exclude auto_update)
 
 parse_args() {
   local name value
@@ -56,7 +57,7 @@ parse_args() {
       -h | --help) usage; exit 0 ;;
       --auto-update)
         if [[ "$1" != *=* && $# -ge 2 && "$2" != -* ]]; then value="$2" && shift; fi
-        OPT[auto_update]="${value:-true}" ;;
+        opt_auto_update="${value:-true}" ;;
       --api-key | --host | --port | --interface | --disk-include | --disk-exclude | --version | --prefix | \
         --repository | --api-url)
         if [[ "$1" != *=* ]]; then
@@ -69,7 +70,7 @@ parse_args() {
           --prefix) PREFIX="${value%/}" ;;
           --repository) REPOSITORY="$value" ;;
           --api-url) API_URL="${value%/}" ;;
-          *) name="${name#--}" && OPT[${name//-/_}]="$value" ;;
+          *) name="${name#--}" && printf -v "opt_${name//-/_}" '%s' "$value" ;;
         esac ;;
       *) die "unknown option $1 (see --help)" ;;
     esac
@@ -229,26 +230,29 @@ choose_settings() {
   if $TTY && [ "$OS" = Linux ] && command -v ip >/dev/null; then
     say "Network interfaces: $(ip -o link show | awk -F': ' '$2 != "lo" {sub(/@.*/, "", $2); printf "%s ", $2}')"
   fi
-  [ -n "${OPT[interface]+x}" ] || ask "OPT[interface]" "Interface to report (empty: all)" "$(config_value interface)"
-  [ -n "${OPT[api_key]+x}" ] || ask "OPT[api_key]" "API key (\"none\" for an open agent)" "$default_key"
+  [ -n "${opt_interface+x}" ] || ask opt_interface "Interface to report (empty: all)" "$(config_value interface)"
+  [ -n "${opt_api_key+x}" ] || ask opt_api_key "API key (\"none\" for an open agent)" "$default_key"
   existing="$(config_value host)"
-  [ -n "${OPT[host]+x}" ] || ask "OPT[host]" "Address to listen on" "${existing:-0.0.0.0}"
+  [ -n "${opt_host+x}" ] || ask opt_host "Address to listen on" "${existing:-0.0.0.0}"
   existing="$(config_value port)"
-  [ -n "${OPT[port]+x}" ] || ask "OPT[port]" "Port" "${existing:-8200}"
-  [ -n "${OPT[disk_include]+x}" ] || ask "OPT[disk_include]" "Extra mounts to report" "$(config_value disk_includes)"
-  [ -n "${OPT[disk_exclude]+x}" ] || ask "OPT[disk_exclude]" "Mounts to hide" "$(config_value disk_excludes)"
-  [ -n "${OPT[auto_update]+x}" ] || ask "OPT[auto_update]" "Daily automatic updates (true/false)" "$timer_on"
-  : "${OPT[host]:=0.0.0.0}" "${OPT[port]:=8200}"
-  [[ "${OPT[interface]}" =~ ^([A-Za-z0-9_.:@][A-Za-z0-9_.:@-]{0,14})?$ ]] || die "--interface must be an interface name"
-  if [ -n "${OPT[interface]}" ] && command -v ip >/dev/null && ! ip link show dev "${OPT[interface]}" >/dev/null 2>&1; then
-    warn "there is no interface ${OPT[interface]} here (yet); the agent reports it once it exists"
+  [ -n "${opt_port+x}" ] || ask opt_port "Port" "${existing:-8200}"
+  [ -n "${opt_disk_include+x}" ] || ask opt_disk_include "Extra mounts to report" "$(config_value disk_includes)"
+  [ -n "${opt_disk_exclude+x}" ] || ask opt_disk_exclude "Mounts to hide" "$(config_value disk_excludes)"
+  [ -n "${opt_auto_update+x}" ] || ask opt_auto_update "Daily automatic updates (true/false)" "$timer_on"
+  : "${opt_host:=0.0.0.0}" "${opt_port:=8200}"
+  [[ "${opt_interface}" =~ ^([A-Za-z0-9_.:@][A-Za-z0-9_.:@-]{0,14})?$ ]] || die "--interface must be an interface name"
+  if [ -n "${opt_interface}" ] && command -v ip >/dev/null && ! ip link show dev "${opt_interface}" >/dev/null 2>&1; then
+    warn "there is no interface ${opt_interface} here (yet); the agent reports it once it exists"
   fi
-  [ "${OPT[api_key]}" != none ] || { OPT[api_key]=""; warn "no API key: anyone who reaches port ${OPT[port]} can read this agent"; }
-  if [[ ! "${OPT[port]}" =~ ^[1-9][0-9]{0,4}$ ]] || ((OPT[port] > 65535)); then die "--port must be 1-65535"; fi
-  [[ "${OPT[host]}" =~ ^[0-9A-Za-z.:_-]+$ ]] || die "--host must be an address or host name"
-  [[ "${OPT[auto_update]}" =~ ^(true|false)$ ]] || die "--auto-update must be true or false"
-  local key
-  for key in "${!OPT[@]}"; do [[ ! "${OPT[$key]}" =~ [[:cntrl:]] ]] || die "--${key//_/-} contains control characters"; done
+  [ "$opt_api_key" != none ] || { opt_api_key=""; warn "no API key: anyone who reaches port ${opt_port} can read this agent"; }
+  if [[ ! "${opt_port}" =~ ^[1-9][0-9]{0,4}$ ]] || ((10#$opt_port > 65535)); then die "--port must be 1-65535"; fi
+  [[ "${opt_host}" =~ ^[0-9A-Za-z.:_-]+$ ]] || die "--host must be an address or host name"
+  [[ "${opt_auto_update}" =~ ^(true|false)$ ]] || die "--auto-update must be true or false"
+  local name value
+  for name in "${SETTINGS[@]}"; do
+    value="opt_$name"
+    [[ ! "${!value}" =~ [[:cntrl:]] ]] || die "--${name//_/-} contains control characters"
+  done
 }
 
 toml_string() {
@@ -270,12 +274,12 @@ render_config() {
 # Netronome agent, written by install-agent.sh. Re-running the installer keeps these values unless new ones are
 # given; keys added by hand are not kept when it rewrites this file. All keys: \`netronome generate-config\`.
 [agent]
-host = $(toml_string "${OPT[host]}")
-port = ${OPT[port]}
-interface = $(toml_string "${OPT[interface]}")
-api_key = $(toml_string "${OPT[api_key]}")
-disk_includes = $(toml_list "${OPT[disk_include]}")
-disk_excludes = $(toml_list "${OPT[disk_exclude]}")
+host = $(toml_string "${opt_host}")
+port = ${opt_port}
+interface = $(toml_string "${opt_interface}")
+api_key = $(toml_string "${opt_api_key}")
+disk_includes = $(toml_list "${opt_disk_include}")
+disk_excludes = $(toml_list "${opt_disk_exclude}")
 
 [logging]
 level = "info"
@@ -357,7 +361,7 @@ render_launchd() {
 write_services() {
   local file new
   for file in "${SERVICE_FILES[@]}"; do
-    if [[ "$file" == *-update.* ]] && [ "${OPT[auto_update]}" = false ]; then
+    if [[ "$file" == *-update.* ]] && [ "${opt_auto_update}" = false ]; then
       if [ -e "$PREFIX$file" ]; then rm -f "$PREFIX$file" && say "removed $file" && CHANGED=true; fi
       continue
     fi
@@ -405,7 +409,7 @@ activate() {
     systemctl daemon-reload
     systemctl enable -q --now netronome-agent.service
     ! $1 || systemctl restart netronome-agent.service
-    if [ "${OPT[auto_update]}" = true ]; then systemctl enable -q --now netronome-agent-update.timer; fi
+    if [ "${opt_auto_update}" = true ]; then systemctl enable -q --now netronome-agent-update.timer; fi
   else
     warn "systemd is not running: start the agent yourself with $BIN agent --config $CONFIG"
   fi
@@ -432,20 +436,20 @@ do_install() {
   [ -n "$PREFIX" ] || create_user
   install_binary
   write_config
-  [ -n "$PREFIX" ] || [ "$OS" = Darwin ] || [ "${OPT[auto_update]}" = true ] || [ ! -d /run/systemd/system ] ||
+  [ -n "$PREFIX" ] || [ "$OS" = Darwin ] || [ "${opt_auto_update}" = true ] || [ ! -d /run/systemd/system ] ||
     systemctl disable -q --now netronome-agent-update.timer 2>/dev/null || true
   write_services
   if [ -n "$PREFIX" ]; then say "installed into $PREFIX (no user created, no service started)"; else
     activate "$CHANGED"
   fi
-  say "Agent: http://$(hostname):${OPT[port]}${OPT[api_key]:+   API key: ${OPT[api_key]}}"
+  say "Agent: http://$(hostname):${opt_port}${opt_api_key:+   API key: ${opt_api_key}}"
 }
 
 do_update() {
   [ -x "$PREFIX$BIN" ] || die "the agent is not installed in $BIN; run the installer without --update"
   [ -z "$VERSION" ] || die "--update installs the latest release; for a given one use --version without --update"
   local args=(--config "$PREFIX$CONFIG" update)
-  [ -n "$PREFIX" ] || args+=("--restart=${LABEL}")
+  if [ -z "$PREFIX" ] && { [ "$OS" = Darwin ] || [ -d /run/systemd/system ]; }; then args+=("--restart=$LABEL"); fi
   NETRONOME__UPDATE_API_URL="$API_URL" NETRONOME__UPDATE_REPOSITORY="$REPOSITORY" "$PREFIX$BIN" "${args[@]}"
 }
 

@@ -113,3 +113,14 @@ describe("CI workflows", () => {
     expect(JSON.stringify(workflow("ci.yml"))).toContain('"run":".ci/run"');
   });
 });
+
+test("install-agent.sh runs on macOS's bash 3.2: no bash 4 features", () => {
+  const script = readFileSync(join(ROOT, "scripts/install-agent.sh"), "utf8");
+  const bash4 = [
+    /declare -[Aln]|local -n/, // associative arrays, namerefs
+    /\$\{\w+(,,|\^\^|@[QEPAa])\}/, // case conversion, transformations
+    /\b(mapfile|readarray|coproc)\b/,
+    /\|&|&>>|;;&/,
+  ];
+  for (const construct of bash4) expect(script).not.toMatch(construct);
+});
