@@ -126,6 +126,7 @@ fetch_release() {
   local which="latest" json="$WORK/release.json" tag
   [ -n "$REPOSITORY" ] || die "no repository: pass --repository OWNER/NAME (or use the install-agent.sh of a release)"
   [[ "$REPOSITORY" =~ ^[A-Za-z0-9-]+/[A-Za-z0-9_.-]+$ ]] || die "--repository must be OWNER/NAME"
+  [[ -z "$VERSION" || "$VERSION" =~ ^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$ ]] || die "--version must be x.y.z"
   [ -z "$VERSION" ] || which="tags/v$VERSION"
   curl_get "$API_URL/repos/$REPOSITORY/releases/$which" "$json" 2000000 ||
     die "cannot read release $which of $REPOSITORY from $API_URL"

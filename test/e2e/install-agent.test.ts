@@ -133,6 +133,7 @@ describe("install-agent.sh", () => {
       ["--interface", "-i", "--interface must be an interface name"],
       ["--api-key", "a\u0007b", "--api-key contains control characters"],
       ["--auto-update", "maybe", "--auto-update must be true or false"],
+      ["--version", "1.0.0/../../x", "--version must be x.y.z"],
     ] as const) {
       const fresh = h.scratch();
       const bad = await h.installer(["--prefix", fresh, ...h.common(), flag, value]);

@@ -89,3 +89,26 @@ test("the agent installer's documented options are the ones it has", () => {
   for (const option of documented.matchAll(/`(--[a-z-]+)/g)) expect(help).toContain(option[1]!);
   for (const option of help.matchAll(/^ {2}(--[a-z-]+)/gm)) expect(documented).toContain(`\`${option[1]}`);
 });
+
+test("Release archive with launchd: the plist the README writes is well-formed and runs serve", () => {
+  const [steps] = blocks("### Release archive with launchd (macOS)", "bash");
+  const heredoc = /^cat > ~\/Library\/LaunchAgents\/com\.netronome\.server\.plist <<PLIST\n[\s\S]*?\nPLIST$/m.exec(
+    steps!,
+  );
+  expect(heredoc).not.toBeNull();
+  const home = mkdtempSync(join(dir, "home-"));
+  const run = Bun.spawnSync(["bash", "-euc", `mkdir -p ~/Library/LaunchAgents\n${heredoc![0]}`], {
+    env: { PATH: process.env.PATH ?? "", HOME: home },
+  });
+  expect(run.exitCode).toBe(0);
+  const plist = readFileSync(join(home, "Library/LaunchAgents/com.netronome.server.plist"), "utf8");
+  expect(plist).toContain("<array><string>/usr/local/bin/netronome</string><string>serve</string></array>");
+  expect(plist).toContain(`<string>${home}/Library/Logs/netronome.log</string>`);
+  const stack: string[] = [];
+  for (const [, close, name, selfClosing] of plist.matchAll(/<(\/?)([a-z]+)[^>]*?(\/?)>/g)) {
+    if (selfClosing) continue;
+    if (close) expect(stack.pop()).toBe(name);
+    else stack.push(name!);
+  }
+  expect(stack).toEqual([]);
+});
