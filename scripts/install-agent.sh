@@ -124,9 +124,6 @@ sha256() { if command -v sha256sum >/dev/null; then sha256sum "$1"; else shasum 
 # Release metadata: sets RELEASE_VERSION and ASSET_URLS (one URL a line).
 fetch_release() {
   local which="latest" json="$WORK/release.json" tag
-  [ -n "$REPOSITORY" ] || die "no repository: pass --repository OWNER/NAME (or use the install-agent.sh of a release)"
-  [[ "$REPOSITORY" =~ ^[A-Za-z0-9-]+/[A-Za-z0-9_.-]+$ ]] || die "--repository must be OWNER/NAME"
-  [[ -z "$VERSION" || "$VERSION" =~ ^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$ ]] || die "--version must be x.y.z"
   [ -z "$VERSION" ] || which="tags/v$VERSION"
   curl_get "$API_URL/repos/$REPOSITORY/releases/$which" "$json" 2000000 ||
     die "cannot read release $which of $REPOSITORY from $API_URL"
@@ -485,7 +482,12 @@ main() {
   set_paths
   [ -n "$PREFIX" ] || [ "$(id -u)" = 0 ] || die "run as root (curl … | sudo bash, or sudo bash install-agent.sh)"
   [ -z "$PREFIX" ] || [[ "$PREFIX" = /* ]] || die "--prefix must be an absolute path"
-  [ "$ACTION" = uninstall ] || command -v curl >/dev/null || die "curl is needed; install it first"
+  if [ "$ACTION" != uninstall ]; then
+    command -v curl >/dev/null || die "curl is needed; install it first"
+    [ -n "$REPOSITORY" ] || die "no repository: pass --repository OWNER/NAME (or use the install-agent.sh of a release)"
+    [[ "$REPOSITORY" =~ ^[A-Za-z0-9-]+/[A-Za-z0-9_.-]+$ ]] || die "--repository must be OWNER/NAME"
+    [[ -z "$VERSION" || "$VERSION" =~ ^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$ ]] || die "--version must be x.y.z"
+  fi
   WORK="$(mktemp -d)"
   trap 'rm -rf "$WORK"' EXIT
   detect_platform
