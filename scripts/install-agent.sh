@@ -112,10 +112,11 @@ detect_platform() {
 
 # Plain http only to this machine (local mirrors); everything else must be https, redirects included.
 curl_get() {
-  local url="$1" out="$2" max="$3" proto="=https"
-  [[ "$url" =~ ^http://(127\.[0-9.]+|localhost|\[::1\])(:[0-9]+)?/ ]] && proto="=http,https"
+  local url="$1" out="$2" max="$3" proto="=https" seconds=60
+  [[ ! "$url" =~ ^http://(127\.[0-9.]+|localhost|\[::1\])(:[0-9]+)?/ ]] || proto="=http,https"
   [[ "$url" =~ ^https:// || "$proto" != "=https" ]] || die "refusing a non-https URL: $url"
-  curl -fsSL --proto "$proto" --proto-redir "$proto" --connect-timeout 15 --max-time 1800 --max-filesize "$max" \
+  [ "$max" -le 10000000 ] || seconds=1800
+  curl -fsSL --proto "$proto" --proto-redir "$proto" --connect-timeout 15 --max-time "$seconds" --max-filesize "$max" \
     -H "User-Agent: netronome-installer" -o "$out" "$url"
 }
 
