@@ -457,7 +457,7 @@ do_uninstall() {
   [ -n "$PREFIX" ] || deactivate
   for file in "${SERVICE_FILES[@]}"; do rm -f "$PREFIX$file"; done
   [ -n "$PREFIX" ] || [ "$OS" = Darwin ] || [ ! -d /run/systemd/system ] || systemctl daemon-reload
-  rm -rf "${PREFIX:?}$BIN_DIR" "$PREFIX$CONFIG" "$PREFIX$CONFIG.new"
+  rm -rf "$PREFIX$BIN_DIR" "$PREFIX$CONFIG" "$PREFIX$CONFIG.new"
   [ -z "${STATE_DIR:-}" ] || rm -rf "${PREFIX}$STATE_DIR"
   [ "$OS" != Darwin ] || rm -rf "${PREFIX}$LOG_DIR"
   rmdir "$PREFIX$CONFIG_DIR" 2>/dev/null || true
