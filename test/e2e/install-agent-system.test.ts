@@ -6,7 +6,6 @@
 import { expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describeIf, hasCommand, isRoot } from "../helpers/env";
 import { installerHarness } from "../helpers/installer-harness";
 
