@@ -3,12 +3,11 @@
  * hardware, peaks and vnstat exports. A poll's figures go in with its history rows in one transaction
  * (agent-history.repository.ts holds the history itself). Both dialects.
  */
-import { and, asc, eq, getTableName, notInArray, sql } from "drizzle-orm";
+import { and, asc, eq, notInArray, sql } from "drizzle-orm";
 import type { AppDb, DbHandle } from "../db";
-import { atomic, prepareOnWriter, type TxQuery, withValues } from "../history/atomic";
-import { gaugeRollups } from "../history/gauges";
-import { RESOLUTIONS } from "../history/rollups";
+import { atomicBatch, type TxQuery } from "../history/atomic";
 import type { HardwareStats, HistoricalExport, PeakStats, SystemInfo } from "../protocol/agent";
+import { createPollHistoryWriter } from "./agent-history.repository";
 import type { SeriesSample } from "./agent-metrics";
 import type { AgentConnectionState } from "./agents.events";
 
@@ -45,9 +44,8 @@ export function createAgentsRepository(h: DbHandle) {
   const a = t.agents;
   const info = t.agentSystemInfo;
   const ifaces = t.agentInterfaces;
-  const r = t.agentRollups;
   const excluded = (column: string) => sql.raw(`excluded.${column}`);
-  const stored = (column: string) => sql.raw(`${getTableName(r)}.${column}`);
+  const historyStatements = createPollHistoryWriter(h);
 
   function systemStatements(tx: AppDb, p: PollRecord): TxQuery[] {
     const out: TxQuery[] = [];
@@ -134,85 +132,6 @@ export function createAgentsRepository(h: DbHandle) {
     return out;
   }
 
-  // A poll's history rows go through statements prepared once per number of series (an agent's count rarely
-  // changes): a poll binds its values and builds no SQL (history/atomic.ts).
-  const SAMPLE_FIELDS = ["agentId", "metric", "label", "createdAt", "value"] as const;
-  const ROLLUP_FIELDS = [
-    "agentId",
-    "metric",
-    "label",
-    "resolution",
-    "bucketStart",
-    "count",
-    "sum",
-    "min",
-    "max",
-  ] as const;
-  const slot = (name: string) => sql.placeholder(name);
-  const rowSlots = <K extends string>(fields: readonly K[], row: number) =>
-    Object.fromEntries(fields.map((field) => [field, slot(`${field}${row}`)])) as unknown as Record<K, never>;
-  const prepared = new Map<number, { samples: unknown; rollups: unknown }>();
-  function historyStatementsFor(series: number) {
-    let statements = prepared.get(series);
-    if (!statements) {
-      const rows = <K extends string>(fields: readonly K[], count: number) =>
-        Array.from({ length: count }, (_, i) => rowSlots(fields, i));
-      statements = {
-        samples: prepareOnWriter(
-          h.writer.insert(t.agentSamples).values(rows(SAMPLE_FIELDS, series)),
-          `agent_samples_${series}`,
-        ),
-        // Buckets merge in SQL: counts and sums add, extremes take the extreme (CASE is the portable min/max of two).
-        rollups: prepareOnWriter(
-          h.writer
-            .insert(r)
-            .values(rows(ROLLUP_FIELDS, series * RESOLUTIONS.length))
-            .onConflictDoUpdate({
-              target: [r.agentId, r.metric, r.label, r.resolution, r.bucketStart],
-              set: {
-                count: sql`${stored("count")} + ${excluded("count")}`,
-                sum: sql`${stored("sum")} + ${excluded("sum")}`,
-                min: sql`CASE WHEN ${excluded("min")} < ${stored("min")} THEN ${excluded("min")} ELSE ${stored("min")} END`,
-                max: sql`CASE WHEN ${excluded("max")} > ${stored("max")} THEN ${excluded("max")} ELSE ${stored("max")} END`,
-              },
-            }),
-          `agent_rollups_${series}`,
-        ),
-      };
-      prepared.set(series, statements);
-    }
-    return statements;
-  }
-
-  function historyStatements(p: PollRecord): TxQuery[] {
-    if (p.samples.length === 0) return [];
-    const at = p.at.getTime();
-    const statements = historyStatementsFor(p.samples.length);
-    const sampleValues: Record<string, unknown> = {};
-    const rollupValues: Record<string, unknown> = {};
-    let rollup = 0;
-    p.samples.forEach((s, i) => {
-      Object.assign(sampleValues, {
-        [`agentId${i}`]: p.agentId,
-        [`metric${i}`]: s.metric,
-        [`label${i}`]: s.label,
-        [`createdAt${i}`]: p.at,
-        [`value${i}`]: s.figures.sum / s.figures.count,
-      });
-      for (const g of gaugeRollups(at, s.figures)) {
-        const row: Record<(typeof ROLLUP_FIELDS)[number], unknown> = {
-          agentId: p.agentId,
-          metric: s.metric,
-          label: s.label,
-          ...g,
-        };
-        for (const field of ROLLUP_FIELDS) rollupValues[`${field}${rollup}`] = row[field];
-        rollup++;
-      }
-    });
-    return [withValues(statements.samples, sampleValues), withValues(statements.rollups, rollupValues)];
-  }
-
   function peaksStatement(tx: AppDb, p: PollRecord): TxQuery[] {
     if (!p.peaks) return [];
     const values = {
@@ -270,19 +189,20 @@ export function createAgentsRepository(h: DbHandle) {
         .where(eq(a.id, id));
     },
 
-    /** Stores one poll: history rows, and the documents given (system, interfaces, hardware, peaks), in one transaction. */
+    /**
+     * Stores one poll: history rows, and the documents given (system, interfaces, hardware, peaks), in one
+     * transaction. Idempotent: stored twice, a poll fails on its raw rows' key, and documents are overwritten.
+     */
     async recordPoll(p: PollRecord): Promise<void> {
-      await atomic(
+      await atomicBatch(
         h,
-        function* (tx) {
-          yield [
-            ...historyStatements(p),
-            ...systemStatements(tx, p),
-            ...peaksStatement(tx, p),
-            ...(p.lastSeen ? [tx.update(a).set({ lastSeenAt: p.lastSeen }).where(eq(a.id, p.agentId))] : []),
-          ];
-        },
-        { relaxedDurability: true },
+        (tx) => [
+          ...historyStatements(p.agentId, p.at, p.samples),
+          ...systemStatements(tx, p),
+          ...peaksStatement(tx, p),
+          ...(p.lastSeen ? [tx.update(a).set({ lastSeenAt: p.lastSeen }).where(eq(a.id, p.agentId))] : []),
+        ],
+        { relaxedDurability: true, idempotent: true },
       );
     },
 
