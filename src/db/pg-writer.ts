@@ -111,8 +111,13 @@ export function createPgWriter(open: () => postgres.Sql, deadlineMs: number): Pg
         const statement: SendStatement = (q) =>
           connection.unsafe(q.sql, q.params as postgres.ParameterOrJSON<never>[], { prepare: true }).execute();
         if (options.oneBatch) {
-          const [value] = await Promise.all([work(opening, statement), opening, commit()]);
-          return value;
+          const done = work(opening, statement);
+          const ended = commit();
+          // Once BEGIN is answered, every answer is awaited: the first failure in sending order is the cause (a
+          // refused statement, not the SAVEPOINT that then fails in the aborted transaction).
+          const [, outcomes] = await Promise.all([opening, Promise.allSettled([done, ended])]);
+          for (const outcome of outcomes) if (outcome.status === "rejected") throw outcome.reason;
+          return done;
         }
         const value = await work(opening, statement);
         await Promise.all([opening, commit()]);
