@@ -122,8 +122,9 @@ export interface BatchOptions extends AtomicOptions {
 }
 
 /**
- * Writes that need no rows read first, in one transaction; resolves with each query's rows, in order. On PostgreSQL
- * BEGIN, the queries and COMMIT go out together on the writer connection: one round trip.
+ * Writes that need no rows read first, in one transaction; resolves with each query's rows, in order, as its driver
+ * returns them (on PostgreSQL not mapped by drizzle). On PostgreSQL BEGIN, the queries and COMMIT go out together on
+ * the writer connection: one round trip.
  */
 export async function atomicBatch(
   h: DbHandle,

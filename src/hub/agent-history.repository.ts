@@ -118,9 +118,11 @@ export type AgentHistoryRepository = ReturnType<typeof createAgentHistoryReposit
 export function createPollHistoryWriter(h: DbHandle) {
   const s = h.t.agentSamples;
   const r = h.t.agentRollups;
-  const ref = (table: string, column: AnyColumn) => sql.raw(`${table}.${column.name}`);
-  const excluded = (column: AnyColumn) => ref("excluded", column);
-  const stored = (column: AnyColumn) => ref(getTableName(r), column);
+  /** `table.column, …`: columns of a common table expression named after the table's own. */
+  const refs = (table: string, ...columns: AnyColumn[]) =>
+    sql.raw(columns.map((column) => `${table}.${column.name}`).join(", "));
+  const excluded = (column: AnyColumn) => refs("excluded", column);
+  const stored = (column: AnyColumn) => refs(getTableName(r), column);
   const raw = { metric: s.metric, label: s.label, value: s.value };
   const figures = { metric: r.metric, label: r.label, count: r.count, sum: r.sum, min: r.min, max: r.max };
   const buckets = { resolution: r.resolution, bucketStart: r.bucketStart };
@@ -131,8 +133,8 @@ export function createPollHistoryWriter(h: DbHandle) {
     if (statements) return statements;
     const samples = h.writer.insert(s).select(
       sql`with ${valuesTable("series", raw, series)}
-        select ${typedSlot("agentId", s.agentId)}, ${ref("series", s.metric)}, ${ref("series", s.label)},
-          ${typedSlot("at", s.createdAt)}, ${ref("series", s.value)}
+        select ${typedSlot("agentId", s.agentId)}, ${refs("series", s.metric, s.label)},
+          ${typedSlot("at", s.createdAt)}, ${refs("series", s.value)}
         from series`,
     );
     // WHERE true: SQLite would read ON CONFLICT as the join's ON otherwise.
@@ -140,16 +142,8 @@ export function createPollHistoryWriter(h: DbHandle) {
       .insert(r)
       .select(
         sql`with ${valuesTable("series", figures, series)}, ${valuesTable("buckets", buckets, RESOLUTIONS.length)}
-          select ${typedSlot("agentId", r.agentId)}, ${sql.join(
-            [r.metric, r.label].map((c) => ref("series", c)),
-            sql`, `,
-          )}, ${sql.join(
-            [r.resolution, r.bucketStart].map((c) => ref("buckets", c)),
-            sql`, `,
-          )}, ${sql.join(
-            [r.count, r.sum, r.min, r.max].map((c) => ref("series", c)),
-            sql`, `,
-          )}
+          select ${typedSlot("agentId", r.agentId)}, ${refs("series", r.metric, r.label)},
+            ${refs("buckets", r.resolution, r.bucketStart)}, ${refs("series", r.count, r.sum, r.min, r.max)}
           from series cross join buckets where true`,
       )
       .onConflictDoUpdate({
@@ -186,5 +180,3 @@ export function createPollHistoryWriter(h: DbHandle) {
     ];
   };
 }
-
-export type PollHistoryWriter = ReturnType<typeof createPollHistoryWriter>;
