@@ -19,7 +19,7 @@ bun build --compile --bytecode --format=esm \
   --define "NETRONOME_COMMIT=\"$commit\"" \
   --define "NETRONOME_BUILD_DATE=\"$date\"" \
   --no-compile-autoload-dotenv --no-compile-autoload-bunfig \
-  --asset ./drizzle \
+  --asset ./drizzle --asset ./public/units.js \
   ${target:+--target="$target"} \
   src/main.ts --outfile "$out"
 rm -f "$out.map"

@@ -16,6 +16,7 @@ import { GeoIp } from "../diagnostics/geoip";
 import { monitorsPlugin } from "../diagnostics/monitors/monitors.plugin";
 import { createMonitorsRepository } from "../diagnostics/monitors/monitors.repository";
 import { createMonitorsService } from "../diagnostics/monitors/monitors.service";
+import { monitorSnapshotSse } from "../diagnostics/monitors/monitors.sse";
 import { traceroutePlugin } from "../diagnostics/traceroute/traceroute.plugin";
 import { createTracerouteService } from "../diagnostics/traceroute/traceroute.service";
 import { createHistoryRepository } from "../history/history.repository";
@@ -23,6 +24,7 @@ import { retentionRules, scheduleRetention } from "../history/retention";
 import { Scheduler } from "../scheduler/scheduler";
 import { Semaphore } from "../scheduler/semaphore";
 import { settingsPlugin } from "../settings/settings.plugin";
+import { createIperfServersService } from "../speedtest/iperf-servers.service";
 import { createProviders, latencyMethods } from "../speedtest/providers";
 import { schedulesPlugin } from "../speedtest/schedules.plugin";
 import { createSchedulesService } from "../speedtest/schedules.service";
@@ -30,6 +32,7 @@ import { speedtestPages } from "../speedtest/speedtest.pages";
 import { speedtestApi } from "../speedtest/speedtest.plugin";
 import { createSpeedtestRepository } from "../speedtest/speedtest.repository";
 import { createSpeedtestService } from "../speedtest/speedtest.service";
+import { speedtestSnapshotSse } from "../speedtest/speedtest.sse";
 import { assetsPlugin } from "./assets";
 import type { AppContext } from "./context";
 import { errorsPlugin } from "./errors.plugin";
@@ -52,8 +55,10 @@ export async function createApp(ctx: AppContext) {
 
   const auth = createAuthService(createAuthRepository(ctx.db), new LoginThrottle());
   const speedtestRepo = createSpeedtestRepository(ctx.db);
+  const iperfServers = createIperfServersService(speedtestRepo);
   const speedtest = createSpeedtestService({
     repo: speedtestRepo,
+    iperfServers,
     providers: createProviders(ctx.loaded),
     bus,
     // One test at a time on this machine: manual tests and schedules share the slot.
@@ -103,10 +108,15 @@ export async function createApp(ctx: AppContext) {
     .use(healthPlugin(ctx))
     .use(authPlugin(ctx, auth, session, page, signIn))
     // Everything below requires a session: each route opts into the `page` or `api` guard.
-    .use(eventsPlugin(ctx, bus, session))
-    .use(dashboardPlugin(ctx, speedtestRepo, session, page))
-    .use(speedtestApi(ctx, speedtest, speedtestRepo, session))
-    .use(speedtestPages(ctx, speedtest, speedtestRepo, schedules, latencyMethods, session, page))
+    .use(
+      eventsPlugin(ctx, bus, session, async () => [
+        speedtestSnapshotSse(speedtest.snapshot()),
+        monitorSnapshotSse(await monitors.liveRuns()),
+      ]),
+    )
+    .use(dashboardPlugin(ctx, speedtestRepo, monitors, session, page))
+    .use(speedtestApi(ctx, speedtest, speedtestRepo, iperfServers, session))
+    .use(speedtestPages(ctx, speedtest, speedtestRepo, schedules, iperfServers, latencyMethods, session, page))
     .use(schedulesPlugin(ctx, schedules, session, page))
     .use(diagnosticsPages(ctx, session, page))
     .use(monitorsPlugin(ctx, monitors, session, page))

@@ -32,7 +32,9 @@ describeIf(
 
     test("create a monitor that starts immediately: Testing, then a result, a chart and its hops", async () => {
       const { page, errors, close } = await signIn(browser, server.url, { width: 1280, height: 900 });
+      // The old address of the monitors (a tab of the Traceroute page) leads to their own page.
       await page.goto(`${server.url}/traceroute?tab=monitors&host=127.0.0.1`);
+      await page.waitForURL(`${server.url}/monitors?host=127.0.0.1`);
       const form = page.locator("#monitor-form");
       expect(await form.getByLabel("Host").inputValue()).toBe("127.0.0.1");
       await form.getByLabel("Name").fill("Loopback");
@@ -61,14 +63,14 @@ describeIf(
       await detail.getByRole("heading", { name: "Loopback" }).waitFor();
       await detail.locator(".results-table tbody tr").first().waitFor();
       await detail.locator(".apexcharts-canvas").nth(1).waitFor();
-      expect(await detail.locator(".range-summary dd").first().textContent()).toBe("0.0%");
+      expect(await detail.locator(".range-summary dd").first().textContent()).toBe("0%");
       await detail.getByRole("button", { name: "1 week" }).click();
       await detail.getByText("One point per 1 h").waitFor();
       await detail.getByRole("button", { name: "24 hours" }).click();
       await detail.getByText("One point per 1 min").waitFor();
       const resultRow = detail.locator(".results-table tbody").first();
       expect(await resultRow.locator("td").nth(1).textContent()).toBe("mtr");
-      expect(await resultRow.locator("td").nth(2).textContent()).toBe("0.0%");
+      expect(await resultRow.locator("td").nth(2).textContent()).toBe("0%");
       expect(await resultRow.locator("td").nth(3).textContent()).toBe("3/3");
       await resultRow.getByRole("button", { name: "Hops" }).click();
       const hops = resultRow.locator(".hops table tbody tr");
@@ -102,10 +104,10 @@ describeIf(
 
     test("the panel fits a 375 px phone", async () => {
       const { page, errors, close } = await signIn(browser, server.url, { width: 375, height: 800 });
-      await page.goto(`${server.url}/traceroute?tab=monitors`);
+      await page.goto(`${server.url}/monitors`);
       const item = page.locator(".monitor-item", { hasText: "Loopback" });
       await item.waitFor();
-      await item.getByRole("button", { name: "Loopback", exact: true }).click();
+      await item.getByRole("link", { name: "Loopback", exact: true }).click();
       await page.locator("#monitor-detail .apexcharts-canvas").nth(1).waitFor();
       await screenshot(page, "monitors-phone");
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

@@ -2,7 +2,7 @@
 import { html } from "../../src/core/html";
 import type { ScheduleView } from "../../src/speedtest/schedules.service";
 import { alert } from "../components/form";
-import { localTime } from "../components/format";
+import { timeTag } from "../components/format";
 import { icons } from "../icons";
 import type { PageContext } from "../layout";
 import { PROVIDER_LABEL } from "./provider-label";
@@ -27,8 +27,8 @@ export function schedulesCard(
                 <td><strong>${s.description}</strong><div class="muted small mono">${s.interval}</div></td>
                 <td><span class="badge">${PROVIDER_LABEL[s.testType]}</span></td>
                 <td><span class="truncate">${s.target}</span></td>
-                <td>${s.enabled ? localTime(s.nextRun) : html`<span class="muted">–</span>`}</td>
-                <td>${localTime(s.lastRun)}</td>
+                <td>${s.enabled ? timeTag(o.timezone, s.nextRun) : html`<span class="muted">–</span>`}</td>
+                <td>${timeTag(o.timezone, s.lastRun)}</td>
                 <td>${s.enabled ? html`<span class="badge badge-ok">active</span>` : html`<span class="badge">paused</span>`}</td>
                 <td class="num">
                   <button class="btn btn-small" type="button" hx-post="${ctx.base}/speedtest/schedules/${s.id}/${s.enabled ? "pause" : "resume"}" hx-target="#schedules" hx-swap="outerHTML">${s.enabled ? "Pause" : "Resume"}</button>

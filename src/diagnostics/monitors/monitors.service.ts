@@ -348,6 +348,12 @@ export function createMonitorsService(deps: {
       return (await repo.list()).map(view);
     },
 
+    /** Every monitor with its newest result: the dashboard's overview. */
+    async overview(): Promise<{ monitor: MonitorView; latest: ResultSummary | undefined }[]> {
+      const rows = await repo.list();
+      return Promise.all(rows.map(async (row) => ({ monitor: view(row), latest: await repo.latest(row.id) })));
+    },
+
     async get(id: number): Promise<MonitorView> {
       return view(await found(id));
     },
@@ -416,6 +422,15 @@ export function createMonitorsService(deps: {
       return view((await repo.update(id, { enabled: false, nextRun: null }))!);
     },
 
+    /** Every run under way or waiting for a slot: what a page's event stream starts with. */
+    async liveRuns(): Promise<PacketLossUpdate[]> {
+      const updates = [...running.values()].map((live) => liveUpdate(live, false));
+      for (const row of await repo.list())
+        if (!running.has(row.id) && scheduler.get(jobId(row.id))?.state === "queued")
+          updates.push(liveUpdate({ monitorId: row.id, host: row.host, method: null, progress: null }, true));
+      return updates;
+    },
+
     /** Live progress while queued or running, else the last result. */
     async status(id: number): Promise<PacketLossUpdate> {
       const row = await found(id);
@@ -458,7 +473,7 @@ export function createMonitorsService(deps: {
         history.chartRows(...span, plan.stepSeconds),
         history.histograms(...span),
       ]);
-      return { plan, points: chartPoints(plan, rows), summary: rangeSummary(rows, histograms) };
+      return { plan, points: chartPoints(plan, rows, histograms), summary: rangeSummary(rows, histograms) };
     },
   };
 }
