@@ -145,6 +145,7 @@
         this.chart?.destroy();
         this.chart = new window.ApexCharts(this.$refs.chart, {
           chart: {
+            id: "history",
             type: "line",
             height: 320,
             animations: { enabled: false },

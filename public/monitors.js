@@ -210,7 +210,7 @@
         const hasData = runs > 0;
         const loss = new window.ApexCharts(this.$refs.loss, {
           ...base,
-          chart: { ...base.chart, type: "area" },
+          chart: { ...base.chart, id: `monitor-loss-${initial.id}`, type: "area" },
           series: hasData ? [{ name: "Packet loss", data: points.map((p) => [p.t, p.loss]) }] : [],
           colors: [themeColor("--bad")],
           stroke: { width: 1.5, curve: "straight" },
@@ -232,7 +232,7 @@
         const line = (key) => points.map((p) => ({ x: p.t, y: p[key] }));
         const latency = new window.ApexCharts(this.$refs.rtt, {
           ...base,
-          chart: { ...base.chart, type: "rangeArea" },
+          chart: { ...base.chart, id: `monitor-rtt-${initial.id}`, type: "rangeArea" },
           series: hasData
             ? [
                 { type: "rangeArea", name: "Fastest–slowest", data: band },

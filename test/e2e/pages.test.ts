@@ -7,17 +7,12 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { registerAdmin } from "../helpers/admin";
-import { hasChromium, launchBrowser, screenshot, signIn } from "../helpers/browser";
+import { hasChromium, launchBrowser, pageReady, screenshot, signIn } from "../helpers/browser";
 import { describeIf } from "../helpers/env";
 import { seedHistory } from "../helpers/seed";
 import { type ServerProcess, startSourceServer } from "../helpers/server-process";
-
-/** Waits for body[data-ready] (Alpine up, the event stream's snapshot in, the first data loaded). */
-export async function pageReady(page: Page, timeout = 15_000): Promise<void> {
-  await page.locator("body[data-ready]").waitFor({ state: "attached", timeout });
-}
 
 const PAGES = [
   ["dashboard", "/"],
@@ -69,9 +64,21 @@ describeIf(hasChromium, "Chromium is required", "every page with realistic data"
             try {
               await page.goto(`${server.url}${path}`);
               await pageReady(page);
+              // From the top: a page scrolled to its content (/monitors/:id) would show the sticky bar mid-image.
+              await page.evaluate(() => window.scrollTo(0, 0));
               await screenshot(page, `page-${name}-${view.name}-${scheme}`);
               const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
               expect(overflow).toBeLessThanOrEqual(0);
+              // Every navigation item, the current one included, is whole on screen (none scrolled out of view).
+              const cut = await page.$$eval(".nav a", (links) =>
+                links
+                  .filter((a) => {
+                    const r = a.getBoundingClientRect();
+                    return r.left < 0 || r.right > window.innerWidth || r.width === 0;
+                  })
+                  .map((a) => a.textContent),
+              );
+              expect(cut).toEqual([]);
               expect(errors).toEqual([]);
             } finally {
               await close();

@@ -1,7 +1,8 @@
 /**
  * Realistic history for page tests and screenshots, written through the app's own repositories into a database a
  * server is then started on: a few days of speed tests (speedtest.net, LibreSpeed, iperf3 over TCP above 1 Gbit/s
- * and over UDP, one download-only, one failed) and monitors with minutes of 10-second runs.
+ * and over UDP, one failed, and last a full speedtest.net run then a download-only one: 930/91 Mbit/s, 6.1 ms,
+ * 0.41 ms, then 934.2 Mbit/s, 7.4 ms, 0.43 ms) and monitors with minutes of 10-second runs.
  */
 import { openDatabase } from "../../src/db";
 import { createMonitorsRepository, type MonitorRow } from "../../src/diagnostics/monitors/monitors.repository";
@@ -122,12 +123,16 @@ export async function seedHistory(
         isScheduled: false,
       }),
     );
+    // The two newest speedtest.net runs have known figures: a full one, then a download-only one.
+    await speed.insertResult(
+      speedTest(now - 40 * MINUTE, { downloadMbps: 930, uploadMbps: 91, latencyMs: 6.1, jitterMs: 0.41, isp: "Init7" }),
+    );
     const newestAt = new Date(now - 20 * MINUTE);
     await speed.insertResult(
       speedTest(newestAt.getTime(), {
         downloadMbps: 934.2,
         uploadMbps: null,
-        latencyMs: 6.4,
+        latencyMs: 7.4,
         jitterMs: 0.43,
         isScheduled: false,
       }),

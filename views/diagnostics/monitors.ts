@@ -33,6 +33,8 @@ function stateBadge(m: Pick<MonitorView, "id" | "lastState" | "threshold">) {
   return html`<span class="badge" title="Loss threshold ${m.threshold}%" :class="stateClass(${m.id}, '${m.lastState}')" x-text="stateLabel(${m.id}, '${m.lastState}')">${STATE_LABEL[m.lastState]}</span>`;
 }
 
+const busy = (m: Pick<MonitorView, "status">) => m.status === "testing" || m.status === "queued";
+
 /** The status badge: server-rendered, then kept live by the panel's Alpine component. */
 function statusBadge(m: MonitorView) {
   return html`<span class="badge" :class="statusClass(${m.id}, '${m.status}')" x-text="statusLabel(${m.id}, '${m.status}')">${STATUS_LABEL[m.status]}</span>`;
@@ -61,12 +63,12 @@ export function monitorList(ctx: PageContext, monitors: readonly MonitorView[], 
                 <span class="small muted" aria-live="polite" x-text="progressText(${m.id})"></span>
               </div>
               <div class="monitor-meta small muted">
-                <span>Last run ${timeTag(ctx.timezone, m.lastRun, "relative")}</span>
                 ${
+                  // While a run is under way it says so, instead of when the last started and the next is due.
                   m.enabled
-                    ? html`<span x-show="!live[${m.id}]" ${m.status === "testing" || m.status === "queued" ? html`x-cloak` : ""}>Next run ${timeTag(ctx.timezone, m.nextRun, "relative")}</span>
-                      <span x-show="live[${m.id}]" ${m.status === "testing" || m.status === "queued" ? "" : html`x-cloak`} x-text="live[${m.id}]?.isQueued ? 'Waiting for a free slot' : 'Run in progress'">Run in progress</span>`
-                    : ""
+                    ? html`<span x-show="!live[${m.id}]" ${busy(m) ? html`x-cloak` : ""}>Last run ${timeTag(ctx.timezone, m.lastRun, "relative")} · Next run ${timeTag(ctx.timezone, m.nextRun, "relative")}</span>
+                      <span x-show="live[${m.id}]" ${busy(m) ? "" : html`x-cloak`} x-text="live[${m.id}]?.isQueued ? 'Waiting for a free slot' : 'Run in progress'">Run in progress</span>`
+                    : html`<span>Last run ${timeTag(ctx.timezone, m.lastRun, "relative")}</span>`
                 }
                 <span>${m.packetCount} probes · threshold ${fixed(m.threshold, 1)}%</span>
               </div>
