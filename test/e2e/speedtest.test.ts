@@ -143,7 +143,7 @@ describeIf(
       const gate = new Promise<void>((resolve) => {
         release = resolve;
       });
-      await page.route(/\/events\?/, async (route) => {
+      await page.route(/\/events(\?|$)/, async (route) => {
         await gate;
         await route.continue();
       });
