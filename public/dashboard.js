@@ -163,7 +163,8 @@
           markers: { size: points.length < 60 ? 4 : 0 },
           xaxis: { type: "datetime", min: span.min, max: span.max, labels: axis.labels },
           yaxis: yaxis.length ? yaxis : [{ show: false }],
-          grid: { borderColor: theme.grid },
+          // Room above the plot for the zoom tools, which would sit on the top axis labels.
+          grid: { borderColor: theme.grid, padding: { top: 24 } },
           // The coloured metric toggles above the chart are its legend.
           legend: { show: false },
           tooltip: {

@@ -23,8 +23,10 @@ export function monitorsSummary(ctx: PageContext, rows: readonly MonitorOverview
         : html`<ul class="monitor-overview">
           ${rows.map(
             ({ monitor: m, latest }) => html`<li>
-              <a class="monitor-overview-name" href="${ctx.base}/monitors/${m.id}">${m.name}</a>
-              <span class="mono small muted truncate" title="${m.host}">${m.host}</span>
+              <span class="monitor-overview-who">
+                <a class="monitor-overview-name" href="${ctx.base}/monitors/${m.id}">${m.name}</a>
+                <span class="mono small muted truncate" title="${m.host}">${m.host}</span>
+              </span>
               <span class="monitor-overview-badges">
                 <span class="badge ${statusClass(m.status)}">${STATUS_LABEL[m.status]}</span>
                 <span class="badge ${stateClass(m.lastState)}">${STATE_LABEL[m.lastState]}</span>

@@ -66,9 +66,9 @@ export function monitorList(ctx: PageContext, monitors: readonly MonitorView[], 
                 ${
                   // While a run is under way it says so, instead of when the last started and the next is due.
                   m.enabled
-                    ? html`<span x-show="!live[${m.id}]" ${busy(m) ? html`x-cloak` : ""}>Last run ${timeTag(ctx.timezone, m.lastRun, "relative")} · Next run ${timeTag(ctx.timezone, m.nextRun, "relative")}</span>
+                    ? html`<span x-show="!live[${m.id}]" ${busy(m) ? html`x-cloak` : ""}>${m.lastRun ? html`Last run ${timeTag(ctx.timezone, m.lastRun, "relative")} · ` : ""}Next run ${timeTag(ctx.timezone, m.nextRun, "relative")}</span>
                       <span x-show="live[${m.id}]" ${busy(m) ? "" : html`x-cloak`} x-text="live[${m.id}]?.isQueued ? 'Waiting for a free slot' : 'Run in progress'">Run in progress</span>`
-                    : html`<span>Last run ${timeTag(ctx.timezone, m.lastRun, "relative")}</span>`
+                    : html`<span>${m.lastRun ? html`Last run ${timeTag(ctx.timezone, m.lastRun, "relative")}` : "Not run yet"}</span>`
                 }
                 <span>${m.packetCount} probes · threshold ${fixed(m.threshold, 1)}%</span>
               </div>
