@@ -6,9 +6,9 @@
  */
 import { join } from "node:path";
 import { configFrom } from "../src/config/load";
-import { createProviders } from "../src/speedtest/providers";
-import type { SpeedTestProvider } from "../src/speedtest/providers/provider";
-import { SPEEDTESTNET_DEFAULTS } from "../src/speedtest/providers/speedtestnet";
+import type { SpeedTestProvider } from "../src/measure/providers/provider";
+import { createProviders } from "../src/measure/providers/registry";
+import { SPEEDTESTNET_DEFAULTS } from "../src/measure/providers/speedtestnet";
 import { startListMirror } from "./lib/list-mirror";
 import { projectRoot } from "./lib/paths";
 import { type Child, runCommand } from "./lib/process";
@@ -335,7 +335,7 @@ const benchmark: Benchmark = {
         },
         dir,
       );
-      const providers = createProviders(loaded);
+      const providers = createProviders({ speedtest: loaded.config.speedtest, dir: loaded.dir });
       const settings = loaded.config.speedtest;
       const subjects: Subject[] = [
         {
@@ -385,7 +385,7 @@ const benchmark: Benchmark = {
         `Reference: \`iperf3 -c ${link.serverAddress} -p ${IPERF3_PORT} -P <n> -t ${window.seconds} -O ${window.omitSeconds} -J [-R]\`, end.sum_received, for 1 stream and for each stream count a provider uses, in every round. Each provider is compared with iperf3 at its own stream count, so both put the same number of TCP connections through the same bucket and only the measuring method differs; the ratio to single-stream iperf3 is given too.`,
         `Providers: createProviders() of the default configuration, each run once per round with download and upload enabled: speedtest.net (server ${SPEEDTESTNET_SERVER_ID}, random4000x4000.jpg and upload.php) and LibreSpeed (server ${LIBRESPEED_SERVER_ID}, garbage.php?ckSize=100 and empty.php) discard a 2 s warm-up and measure ${settings.speedtestnet.duration} s; the iperf3 provider runs \`iperf3 -t ${settings.iperf.test_duration} -P ${settings.iperf.parallel_conns}\` and reports its whole run, as it does in the appliance.`,
         "The speedtest.net list and configuration and the LibreSpeed list are the namespace servers' own answers, fetched once and served on 127.0.0.1 with their 127.0.0.1:<port> origin replaced by the namespace address (bench/lib/list-mirror.ts).",
-        `Single rounds ranged from ${extremes.join(" to ")}. Downloads count body bytes as they arrive. Uploads count a POST once the server has answered it, and each stream's rate runs from its first to its last answer within the window (src/speedtest/providers/http-throughput.ts): counting the POSTs answered within the window instead cuts one POST per stream at each edge, counted whole or not at all, which scattered single upload rounds by up to 3 % (once 97.2 % for LibreSpeed at 100 Mbit/s) and let some exceed what the link carries.`,
+        `Single rounds ranged from ${extremes.join(" to ")}. Downloads count body bytes as they arrive. Uploads count a POST once the server has answered it, and each stream's rate runs from its first to its last answer within the window (src/measure/providers/http-throughput.ts): counting the POSTs answered within the window instead cuts one POST per stream at each edge, counted whole or not at all, which scattered single upload rounds by up to 3 % (once 97.2 % for LibreSpeed at 100 Mbit/s) and let some exceed what the link carries.`,
 
         `Rates are goodput as measured, with no correction factor. ${ROUNDS} rounds per rate, the order of the iperf3 references and the providers reversing each round; a row's ratio is the median of its per-round ratios to the iperf3 figure of the same round.`,
         `Runs refused by iperf3 -s as busy and repeated after ${BUSY_RETRY_PAUSE_MS / 1000} s: ${busyRetries.length ? busyRetries.join("; ") : "none"}.`,

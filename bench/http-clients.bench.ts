@@ -5,9 +5,9 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { createLibreSpeedProvider, LIBRESPEED_DEFAULTS } from "../src/speedtest/providers/librespeed";
-import type { SpeedTestProvider } from "../src/speedtest/providers/provider";
-import { createSpeedtestNetProvider, SPEEDTESTNET_DEFAULTS } from "../src/speedtest/providers/speedtestnet";
+import { createLibreSpeedProvider, LIBRESPEED_DEFAULTS } from "../src/measure/providers/librespeed";
+import type { SpeedTestProvider } from "../src/measure/providers/provider";
+import { createSpeedtestNetProvider, SPEEDTESTNET_DEFAULTS } from "../src/measure/providers/speedtestnet";
 import { freePort, LOOPBACK } from "./lib/net";
 import { projectRoot } from "./lib/paths";
 import { type Child, runCommand, startChild, waitForOk } from "./lib/process";

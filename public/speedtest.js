@@ -18,7 +18,7 @@
       // Runs whose outcome the page has shown: late or repeated events about them change nothing.
       const ended = new Set();
       return {
-        provider: "speedtest",
+        provider: initial.provider,
         host: "",
         running: false,
         cancelling: false,

@@ -21,8 +21,10 @@ export interface RunOptions {
   /** Called with raw decoded output, for tools whose lines end late (traceroute writes "\n" before each hop). */
   onChunk?: (text: string, stream: "stdout" | "stderr") => void;
   env?: Record<string, string>;
-  /** Time between SIGTERM and SIGKILL. */
+  /** Time between the first signal and SIGKILL. */
   killGraceMs?: number;
+  /** First signal at the time limit (SIGTERM unless given): SIGINT lets ping print its statistics on the way out. */
+  timeoutSignal?: NodeJS.Signals;
   /** Output kept in the result per stream; more is dropped (line callbacks still see it). */
   maxOutputBytes?: number;
 }
@@ -100,14 +102,14 @@ export async function run(argv: readonly string[], opts: RunOptions = {}): Promi
   const grace = opts.killGraceMs ?? 2000;
   let timedOut = false;
   let termTimer: ReturnType<typeof setTimeout> | undefined;
-  const stop = () => {
-    killGroup(proc.pid, "SIGTERM");
+  const stop = (signal: NodeJS.Signals = "SIGTERM") => {
+    killGroup(proc.pid, signal);
     termTimer ??= setTimeout(() => killGroup(proc.pid, "SIGKILL"), grace);
   };
   const timeout = opts.timeoutMs
     ? setTimeout(() => {
         timedOut = true;
-        stop();
+        stop(opts.timeoutSignal);
       }, opts.timeoutMs)
     : undefined;
   const onAbort = () => stop();

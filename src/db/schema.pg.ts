@@ -12,6 +12,9 @@ import {
   timestamp,
 } from "drizzle-orm/pg-core";
 
+import type { ProbeMethod } from "../measure/probes/registry";
+import type { ProviderId } from "../measure/providers/registry";
+
 const createdAt = () =>
   timestamp("created_at", { mode: "date", withTimezone: true })
     .notNull()
@@ -37,7 +40,7 @@ export const speedTests = pgTable(
   "speed_tests",
   {
     id: integer().primaryKey().generatedByDefaultAsIdentity(),
-    testType: text("test_type", { enum: ["speedtest", "librespeed", "iperf3"] }).notNull(),
+    testType: text("test_type").$type<ProviderId>().notNull(),
     serverId: text("server_id").notNull(),
     serverName: text("server_name").notNull(),
     serverHost: text("server_host").notNull(),
@@ -122,11 +125,13 @@ export const packetLossResults = pgTable(
     avgRtt: doublePrecision("avg_rtt"),
     maxRtt: doublePrecision("max_rtt"),
     stdDevRtt: doublePrecision("std_dev_rtt"),
-    method: text({ enum: ["mtr", "ping"] }).notNull(),
+    method: text().$type<ProbeMethod>().notNull(),
     privilegedMode: boolean("privileged_mode").notNull().default(false),
     hopCount: integer("hop_count"),
     hops: jsonb().$type<unknown[]>(),
     error: text(),
+    /** Why a method with hop data (mtr) did not run, when another one did. */
+    fallbackReason: text("fallback_reason"),
     createdAt: createdAt(),
   },
   (t) => [

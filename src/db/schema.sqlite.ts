@@ -1,5 +1,7 @@
 /** SQLite schema. schema.pg.ts must define the same tables with the same TypeScript shapes (see schema-parity.ts). */
 import { index, integer, primaryKey, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import type { ProbeMethod } from "../measure/probes/registry";
+import type { ProviderId } from "../measure/providers/registry";
 
 const createdAt = () =>
   integer("created_at", { mode: "timestamp_ms" })
@@ -28,7 +30,7 @@ export const speedTests = sqliteTable(
   "speed_tests",
   {
     id: integer().primaryKey({ autoIncrement: true }),
-    testType: text("test_type", { enum: ["speedtest", "librespeed", "iperf3"] }).notNull(),
+    testType: text("test_type").$type<ProviderId>().notNull(),
     serverId: text("server_id").notNull(),
     serverName: text("server_name").notNull(),
     serverHost: text("server_host").notNull(),
@@ -117,11 +119,13 @@ export const packetLossResults = sqliteTable(
     avgRtt: real("avg_rtt"),
     maxRtt: real("max_rtt"),
     stdDevRtt: real("std_dev_rtt"),
-    method: text({ enum: ["mtr", "ping"] }).notNull(),
+    method: text().$type<ProbeMethod>().notNull(),
     privilegedMode: integer("privileged_mode", { mode: "boolean" }).notNull().default(false),
     hopCount: integer("hop_count"),
     hops: text({ mode: "json" }).$type<unknown[]>(),
     error: text(),
+    /** Why a method with hop data (mtr) did not run, when another one did. */
+    fallbackReason: text("fallback_reason"),
     createdAt: createdAt(),
   },
   (t) => [

@@ -21,11 +21,12 @@ import { traceroutePlugin } from "../diagnostics/traceroute/traceroute.plugin";
 import { createTracerouteService } from "../diagnostics/traceroute/traceroute.service";
 import { createHistoryRepository } from "../history/history.repository";
 import { retentionRules, scheduleRetention } from "../history/retention";
+import { createLocalExecutor } from "../measure/executor";
+import { createProviders } from "../measure/providers/registry";
 import { Scheduler } from "../scheduler/scheduler";
 import { Semaphore } from "../scheduler/semaphore";
 import { settingsPlugin } from "../settings/settings.plugin";
 import { createIperfServersService } from "../speedtest/iperf-servers.service";
-import { createProviders, latencyMethods } from "../speedtest/providers";
 import { schedulesPlugin } from "../speedtest/schedules.plugin";
 import { createSchedulesService } from "../speedtest/schedules.service";
 import { speedtestPages } from "../speedtest/speedtest.pages";
@@ -45,10 +46,15 @@ export async function createApp(ctx: AppContext) {
   const bus = new Bus<AppEvent>();
   const scheduler = new Scheduler({ timezone: ctx.config.server.timezone, log: ctx.log.child("scheduler") });
 
+  // Every measurement runs through the executor: on this machine today.
+  const executor = createLocalExecutor({
+    providers: createProviders({ speedtest: ctx.config.speedtest, dir: ctx.loaded.dir }),
+  });
   // Shared by traceroute hops and MTR hop data in monitor results.
   const geoip = new GeoIp(ctx.config.geoip, ctx.log.child("geoip"));
   const traceroute = createTracerouteService({
     settings: ctx.config.traceroute,
+    executor,
     geoip,
     log: ctx.log.child("traceroute"),
   });
@@ -59,7 +65,7 @@ export async function createApp(ctx: AppContext) {
   const speedtest = createSpeedtestService({
     repo: speedtestRepo,
     iperfServers,
-    providers: createProviders(ctx.loaded),
+    executor,
     bus,
     // One test at a time on this machine: manual tests and schedules share the slot.
     slot: new Semaphore(1),
@@ -81,6 +87,7 @@ export async function createApp(ctx: AppContext) {
     // Scheduled and manual monitor runs share [packetloss] max_concurrent_monitors; extra runs queue.
     group: new Semaphore(ctx.config.packetloss.max_concurrent_monitors),
     bus,
+    executor,
     geoip,
     settings: ctx.config.packetloss,
     retention: ctx.config.retention,
@@ -116,7 +123,7 @@ export async function createApp(ctx: AppContext) {
     )
     .use(dashboardPlugin(ctx, speedtestRepo, monitors, session, page))
     .use(speedtestApi(ctx, speedtest, speedtestRepo, iperfServers, session))
-    .use(speedtestPages(ctx, speedtest, speedtestRepo, schedules, iperfServers, latencyMethods, session, page))
+    .use(speedtestPages(ctx, speedtest, speedtestRepo, schedules, iperfServers, session, page))
     .use(schedulesPlugin(ctx, schedules, session, page))
     .use(diagnosticsPages(ctx, session, page))
     .use(monitorsPlugin(ctx, monitors, session, page))

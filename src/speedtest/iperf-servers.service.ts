@@ -1,7 +1,7 @@
 /** Saved iperf3 servers: a name for a host and port, so tests and results can say "Office NAS" instead of an address. */
 import { BadInput, NotFound } from "../core/errors";
 import { parseTarget } from "../core/host";
-import { DEFAULT_IPERF3_PORT } from "./providers/iperf3";
+import { DEFAULT_IPERF3_PORT } from "../measure/providers/iperf3";
 import type { IperfServerRow, SpeedtestRepository } from "./speedtest.repository";
 
 const MAX_NAME_LENGTH = 100;

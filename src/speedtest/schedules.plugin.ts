@@ -4,10 +4,12 @@ import { schedulesCard } from "../../views/speedtest/schedules";
 import type { SessionPlugin } from "../auth/session.plugin";
 import { AppError } from "../core/errors";
 import { fragmentResponse } from "../core/html";
+import { PROVIDERS } from "../measure/providers/registry";
 import type { AppContext } from "../server/context";
 import type { PageContextFactory } from "../server/page-context";
 import type { SchedulesService, ScheduleView } from "./schedules.service";
 import { idParams, scheduleActionParams, scheduleBody, scheduleForm } from "./speedtest.schema";
+import { providerOptions } from "./speedtest.service";
 
 export function scheduleJson(s: ScheduleView) {
   return {
@@ -75,9 +77,8 @@ export function schedulesPlugin(
                 interval: body.interval,
                 serverIds: body.serverId?.trim() ? [body.serverId.trim()] : [],
                 options: {
-                  useIperf: body.provider === "iperf3",
-                  useLibrespeed: body.provider === "librespeed",
-                  serverHost: body.provider === "iperf3" ? body.serverHost : undefined,
+                  ...providerOptions(body.provider),
+                  serverHost: PROVIDERS[body.provider].target === "host" ? body.serverHost : undefined,
                   enableDownload: body.enableDownload === "on",
                   enableUpload: body.enableUpload === "on",
                 },

@@ -1,5 +1,5 @@
 /** Events the speed-test service publishes on the bus (live progress for every open browser). */
-import type { Phase } from "./providers/provider";
+import type { SpeedTestPhase as Phase } from "../protocol/measurements";
 import type { SpeedTestRow } from "./speedtest.repository";
 import type { TestType } from "./speedtest.schema";
 

@@ -11,6 +11,7 @@ import type { SessionPlugin } from "../auth/session.plugin";
 import { AppError, BadInput } from "../core/errors";
 import { fragmentResponse, html, htmlResponse } from "../core/html";
 import { pageWindow } from "../core/pagination";
+import { PROVIDERS } from "../measure/providers/registry";
 import type { AppContext } from "../server/context";
 import type { PageContextFactory } from "../server/page-context";
 import type { IperfServersService } from "./iperf-servers.service";
@@ -22,24 +23,24 @@ import {
   resultsQuery,
   runForm,
   serversQuery,
+  TEST_TYPES,
   type TestOptions,
-  type TestType,
 } from "./speedtest.schema";
-import type { SpeedtestService } from "./speedtest.service";
+import { providerOptions, type SpeedtestService } from "./speedtest.service";
 
 type RunForm = typeof runForm.static;
 
 /** Turns the page's form into the API's TestOptions. */
 export function formToOptions(f: RunForm): TestOptions {
-  const manual = f.serverIdManual?.trim();
-  if (manual && !/^\d{1,10}$/.test(manual))
-    throw new BadInput("serverIdManual: a speedtest.net server ID is a number", "serverIdManual");
-  const chosen = f.provider === "speedtest" ? manual || f["serverId-speedtest"] : f["serverId-librespeed"];
+  const provider = PROVIDERS[f.provider];
+  const manual = provider.manualServerId ? f.serverIdManual?.trim() : undefined;
+  if (manual && !provider.manualServerId?.pattern.test(manual))
+    throw new BadInput(`serverIdManual: ${provider.manualServerId?.problem}`, "serverIdManual");
+  const chosen = provider.target === "servers" ? manual || f[`serverId-${f.provider}`] : undefined;
   const options: TestOptions = {
-    useIperf: f.provider === "iperf3",
-    useLibrespeed: f.provider === "librespeed",
+    ...providerOptions(f.provider),
     serverIds: chosen ? [chosen] : [],
-    serverHost: f.provider === "iperf3" ? f.serverHost : undefined,
+    serverHost: provider.target === "host" ? f.serverHost : undefined,
     useUdp: f.useUdp === "on",
     enableDownload: f.enableDownload === "on",
     enableUpload: f.enableUpload === "on",
@@ -55,7 +56,6 @@ export function speedtestPages(
   repo: SpeedtestRepository,
   schedules: SchedulesService,
   iperfServers: IperfServersService,
-  methods: Record<TestType, string>,
   session: SessionPlugin,
   page: PageContextFactory,
 ) {
@@ -88,7 +88,6 @@ export function speedtestPages(
         return htmlResponse(
           speedtestPage(pageCtx, {
             current: service.current(),
-            methods,
             iperfServers: saved,
             iperfServersCard: iperfServersCard(pageCtx, { servers: saved }),
             schedules: schedulesCard(pageCtx, {
@@ -102,7 +101,7 @@ export function speedtestPages(
       .get(
         "/speedtest/servers",
         async ({ query, request }) => {
-          const testType = query.testType ?? "speedtest";
+          const testType = query.testType ?? TEST_TYPES[0];
           const url = `${ctx.config.server.base_url}/speedtest/servers?testType=${testType}`;
           try {
             return fragmentResponse(serverList(testType, await service.listServers(testType, request.signal), url));

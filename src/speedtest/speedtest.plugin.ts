@@ -15,6 +15,7 @@ import {
   idParams,
   iperfServerBody,
   serversQuery,
+  TEST_TYPES,
   testOptions,
 } from "./speedtest.schema";
 import { iperfServerInfo, type SpeedtestService, TestCancelled } from "./speedtest.service";
@@ -30,9 +31,13 @@ export function speedtestApi(
 ) {
   return new Elysia({ name: "speedtest.api", seed: ctx.instanceId }).use(session).guard({ api: true }, (app) =>
     app
-      .get("/api/servers", ({ query, request }) => service.listServers(query.testType ?? "speedtest", request.signal), {
-        query: serversQuery,
-      })
+      .get(
+        "/api/servers",
+        ({ query, request }) => service.listServers(query.testType ?? TEST_TYPES[0], request.signal),
+        {
+          query: serversQuery,
+        },
+      )
       .post(
         "/api/speedtest",
         async ({ body, status }) => {

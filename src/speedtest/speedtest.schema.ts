@@ -1,9 +1,17 @@
 /** Request shapes of the speed-test API (the original's field names), validated with Elysia's t. */
 import { t } from "elysia";
+import { PROVIDER_IDS, type ProviderId } from "../measure/providers/registry";
 import { oneOf } from "../server/validation";
 
-export const TEST_TYPES = ["speedtest", "librespeed", "iperf3"] as const;
-export type TestType = (typeof TEST_TYPES)[number];
+/** The test types are the provider registry's IDs. */
+export const TEST_TYPES = PROVIDER_IDS;
+export type TestType = ProviderId;
+
+/** The original API's provider switches, frozen: providers added since are chosen with `testType`. */
+export const LEGACY_PROVIDER_FLAGS = { useIperf: "iperf3", useLibrespeed: "librespeed" } as const satisfies Record<
+  string,
+  TestType
+>;
 
 export const TIME_RANGES = ["1h", "6h", "1d", "24h", "3d", "1w", "week", "1m", "month", "all"] as const;
 
@@ -17,7 +25,8 @@ const serverIds = t.Optional(
 );
 
 /**
- * The original's TestOptions, plus `useUdp` for iperf3's UDP mode. Unknown fields are ignored. Its messages leave
+ * The original's TestOptions, plus `testType` (any provider; wins over the original's useIperf/useLibrespeed) and
+ * `useUdp` for iperf3's UDP mode. Unknown fields are ignored. Its messages leave
  * the field out: it is also nested (a schedule's `options`), and the errors hook names the field by its path.
  */
 export const testOptions = t.Object({
@@ -28,6 +37,7 @@ export const testOptions = t.Object({
   enableJitter: flag(),
   serverIds,
   isScheduled: flag(),
+  testType: t.Optional(oneOf(TEST_TYPES, "testType")),
   useIperf: flag(),
   useLibrespeed: flag(),
   useUdp: flag(),
@@ -79,11 +89,17 @@ export const idParams = t.Object({ id });
 /** Pausing or resuming a schedule from its card. */
 export const scheduleActionParams = t.Object({ id, action: oneOf(["pause", "resume"], "action") });
 
+/** Each provider's server list on the Speed Test page is its own radio group, `serverId-<provider>`. */
+const serverChoice = () => t.Optional(t.String({ maxLength: 128 }));
+const serverChoices = Object.fromEntries(TEST_TYPES.map((id) => [`serverId-${id}`, serverChoice()])) as Record<
+  `serverId-${TestType}`,
+  ReturnType<typeof serverChoice>
+>;
+
 /** The Speed Test page's form (only the visible provider's fieldset is submitted). */
 export const runForm = t.Object({
   provider: oneOf(TEST_TYPES, "provider"),
-  "serverId-speedtest": t.Optional(t.String({ maxLength: 128 })),
-  "serverId-librespeed": t.Optional(t.String({ maxLength: 128 })),
+  ...serverChoices,
   serverIdManual: t.Optional(t.String({ maxLength: 32 })),
   serverHost: t.Optional(t.String({ maxLength: 300 })),
   useUdp: t.Optional(t.String({ maxLength: 3 })),

@@ -9,14 +9,15 @@ import { AppError, BadInput, Conflict, NotFound } from "../core/errors";
 import { formatTarget, parseTarget } from "../core/host";
 import type { Logger } from "../core/log";
 import { plainError } from "../core/plain-error";
+import type { Executor } from "../measure/executor";
+import { PROVIDERS } from "../measure/providers/registry";
+import type { SpeedTestPhase as Phase, SpeedTestServer } from "../protocol/measurements";
 import type { Semaphore } from "../scheduler/semaphore";
 import type { IperfServersService } from "./iperf-servers.service";
-import type { Phase, ServerInfo, SpeedTestProvider } from "./providers/provider";
 import type { LiveProgress, RunInfo, RunOutcome, SpeedtestEvent, SpeedtestSnapshot } from "./speedtest.events";
 import type { IperfServerRow, SpeedTestRow, SpeedtestRepository } from "./speedtest.repository";
-import type { TestOptions, TestType } from "./speedtest.schema";
+import { LEGACY_PROVIDER_FLAGS, TEST_TYPES, type TestOptions, type TestType } from "./speedtest.schema";
 
-export type Providers = Record<TestType, SpeedTestProvider>;
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 /** Share of the whole test each phase represents, for one overall percentage. */
@@ -45,11 +46,24 @@ interface TestTarget {
   udp: boolean;
 }
 
-export function testTypeOf(o: Pick<TestOptions, "useIperf" | "useLibrespeed">): TestType {
-  return o.useIperf ? "iperf3" : o.useLibrespeed ? "librespeed" : "speedtest";
+/** `testType` when given; else the original's flags (useIperf wins, as there); else the first provider. */
+export function testTypeOf(o: Pick<TestOptions, "testType" | "useIperf" | "useLibrespeed">): TestType {
+  if (o.testType) return o.testType;
+  if (o.useIperf) return LEGACY_PROVIDER_FLAGS.useIperf;
+  if (o.useLibrespeed) return LEGACY_PROVIDER_FLAGS.useLibrespeed;
+  return TEST_TYPES[0];
 }
 
-export function iperfServerInfo(s: IperfServerRow): ServerInfo {
+/** Options selecting `testType`, with the original's flags set to match (original clients read them back). */
+export function providerOptions(testType: TestType): Pick<TestOptions, "testType" | "useIperf" | "useLibrespeed"> {
+  return {
+    testType,
+    useIperf: testType === LEGACY_PROVIDER_FLAGS.useIperf,
+    useLibrespeed: testType === LEGACY_PROVIDER_FLAGS.useLibrespeed,
+  };
+}
+
+export function iperfServerInfo(s: IperfServerRow): SpeedTestServer {
   return {
     id: `${SAVED_IPERF_PREFIX}${s.id}`,
     name: s.name,
@@ -69,19 +83,20 @@ export function iperfServerInfo(s: IperfServerRow): ServerInfo {
 export function createSpeedtestService(deps: {
   repo: SpeedtestRepository;
   iperfServers: Pick<IperfServersService, "find">;
-  providers: Providers;
+  executor: Executor;
   bus: Publisher<SpeedtestEvent>;
   slot: Semaphore;
   log: Logger;
 }) {
-  const { repo, iperfServers, providers, bus, slot, log } = deps;
+  const { repo, iperfServers, executor, bus, slot, log } = deps;
   let current: { run: RunInfo; controller: AbortController; progress?: LiveProgress } | undefined;
   let last: RunOutcome | null = null;
 
   async function resolveTarget(options: TestOptions): Promise<TestTarget> {
     const testType = testTypeOf(options);
+    const provider = PROVIDERS[testType];
     const requested = options.serverIds?.find((id) => id.trim() !== "");
-    if (testType !== "iperf3")
+    if (provider.target === "servers")
       return {
         testType,
         serverId: requested,
@@ -99,7 +114,7 @@ export function createSpeedtestService(deps: {
         udp: Boolean(options.useUdp),
       };
     }
-    if (requested?.startsWith(SAVED_IPERF_PREFIX)) {
+    if (provider.savedServers && requested?.startsWith(SAVED_IPERF_PREFIX)) {
       const saved = await repo.findIperfServer(Number(requested.slice(SAVED_IPERF_PREFIX.length)));
       if (!saved) throw new NotFound(`iperf3 server "${requested}" not found`);
       return {
@@ -110,7 +125,7 @@ export function createSpeedtestService(deps: {
       };
     }
     throw new BadInput(
-      "serverHost: an iperf3 test needs a host (host, host:port or [IPv6]:port) or a saved server",
+      `serverHost: a test with ${provider.label} needs a host (host, host:port or [IPv6]:port)${provider.savedServers ? " or a saved server" : ""}`,
       "serverHost",
     );
   }
@@ -135,15 +150,17 @@ export function createSpeedtestService(deps: {
     controller: AbortController,
     scheduleId?: number,
   ) {
-    const provider = providers[target.testType];
     const started = Date.now();
+    const request = {
+      provider: target.testType,
+      serverId: target.serverId,
+      host: target.host,
+      udp: target.udp,
+      enableDownload: options.enableDownload !== false,
+      enableUpload: options.enableUpload !== false,
+    };
     try {
-      const m = await provider.run({
-        serverId: target.serverId,
-        host: target.host,
-        udp: target.udp,
-        enableDownload: options.enableDownload !== false,
-        enableUpload: options.enableUpload !== false,
+      const m = await executor.runSpeedTest(request, {
         signal: controller.signal,
         onProgress: (p) => {
           const progress: LiveProgress = {
@@ -160,8 +177,8 @@ export function createSpeedtestService(deps: {
       return await repo.insertResult({
         testType: target.testType,
         serverId: m.serverId,
-        // iperf3 servers are named by the user (or saved with a name); the HTTP providers know their servers' names.
-        serverName: target.testType === "iperf3" ? target.displayName : m.serverName,
+        // Hosts are named by the user (or saved with a name); listed servers have their provider's names.
+        serverName: PROVIDERS[target.testType].target === "host" ? target.displayName : m.serverName,
         serverHost: m.serverHost,
         downloadMbps: m.downloadMbps,
         uploadMbps: m.uploadMbps,
@@ -204,10 +221,10 @@ export function createSpeedtestService(deps: {
       return { testType: target.testType, displayName: target.displayName };
     },
 
-    /** Servers for the picker: the provider's list, or the saved iperf3 servers. */
-    async listServers(testType: TestType, signal: AbortSignal): Promise<ServerInfo[]> {
-      if (testType === "iperf3") return (await repo.listIperfServers()).map(iperfServerInfo);
-      return providers[testType].listServers(signal);
+    /** Servers for the picker: the provider's list, or the saved servers. */
+    async listServers(testType: TestType, signal: AbortSignal): Promise<SpeedTestServer[]> {
+      if (PROVIDERS[testType].savedServers) return (await repo.listIperfServers()).map(iperfServerInfo);
+      return executor.listServers(testType, signal);
     },
 
     /** The running test and its latest progress, for pages opened mid-test. */

@@ -365,6 +365,7 @@ describeIf(hasCommand("mtr") && hasCommand("ping"), "mtr and ping are needed", "
           packetLoss: 0,
           hopCount: null,
           error: null,
+          fallbackReason: "mtr is not installed",
         });
         expect(row.avgRtt).toBeLessThan(1);
         const detail = await (await c.get(`/api/packetloss/monitors/${m.id}/history/${row.id}`)).json();
@@ -374,6 +375,36 @@ describeIf(hasCommand("mtr") && hasCommand("ping"), "mtr and ping are needed", "
         process.env.PATH = path;
         rmSync(bin, { recursive: true, force: true });
       }
+    }, 30_000);
+
+    test("more probes than mtr can send in the interval: the form warns, ping runs, and the result says why", async () => {
+      const note = async (query: string) => (await c.get(`/monitors/hop-note?${query}`)).text();
+      // Unprivileged (UDP) mtr sends one probe a second: 10 s × 0.8 − 2 s of grace leaves room for 6.
+      const warned = await note("intervalMode=preset&interval=10s&packetCount=10&host=x&threshold=5");
+      expect(warned).toContain("ping: no hop data.");
+      expect(warned).toContain("mtr would need 12 s for 10 probes at one a second");
+      expect(warned).toContain("(6 probes fit)");
+      expect(await note("intervalMode=preset&interval=10s&packetCount=6")).toBe("");
+      expect(await note("intervalMode=preset&interval=1h&packetCount=1000")).toBe("");
+      expect(await note("intervalMode=exact&exactTimes=06:00,18:00&packetCount=500")).toBe("");
+      // Nothing to say about input that saving would refuse; markup in it is never echoed.
+      expect(await note("intervalMode=preset&interval=<b>soon</b>&packetCount=10")).toBe("");
+      expect(await note("intervalMode=preset&interval=10s&packetCount=-3")).toBe("");
+
+      const m = await create({
+        host: "127.0.0.1",
+        name: "too fast",
+        interval: "10s",
+        packetCount: 10,
+        startImmediately: true,
+      });
+      const row = await until("the ping result", async () => (await history(m.id)).data[0]);
+      await c.postJson(`/api/packetloss/monitors/${m.id}/stop`, {});
+      expect(row).toMatchObject({ method: "ping", packetsSent: 10, packetsRecv: 10, hopCount: null, error: null });
+      expect(row.fallbackReason).toStartWith("mtr would need 12 s for 10 probes at one a second");
+      const results = await (await c.get(`/monitors/${m.id}/results`)).text();
+      expect(results).toContain("No hops?");
+      expect(results).toContain(`ping: no hop data because ${row.fallbackReason.replaceAll("'", "&#x27;")}`);
     }, 30_000);
 
     test("stop abandons a running test: no result is stored and no more runs come", async () => {

@@ -150,6 +150,46 @@ describeIf(
       await close();
     });
 
+    for (const [width, scheme] of [
+      [1280, "light"],
+      [390, "dark"],
+    ] as const)
+      test(`too many probes for mtr: the form says ping will run without hops, the result says why (${width} px, ${scheme})`, async () => {
+        const { page, errors, close } = await signIn(browser, server.url, { width, height: 900 }, scheme);
+        await page.goto(`${server.url}/traceroute?tab=monitors&host=127.0.0.1`);
+        const form = page.locator("#monitor-form");
+        const note = form.locator("#m-hop-note");
+        await form.getByLabel("Name").fill(`Fast ${width}`);
+        await form.getByLabel("Interval").selectOption("10s");
+        await form.getByLabel("Packets per run").fill("10");
+        await note.getByText("ping: no hop data.").waitFor();
+        expect(await note.textContent()).toContain("mtr would need 12 s for 10 probes at one a second");
+        await screenshot(page, `monitors-hop-note-${width}-${scheme}`);
+        // Six probes a second apart fit the 8 s a 10-second monitor's run may take: mtr runs, nothing to say.
+        await form.getByLabel("Packets per run").fill("6");
+        await note.getByText("ping: no hop data.").waitFor({ state: "detached" });
+        await form.getByLabel("Packets per run").fill("10");
+        await note.getByText("ping: no hop data.").waitFor();
+
+        await form.getByRole("button", { name: "Add monitor" }).click();
+        const detail = page.locator("#monitor-detail");
+        await detail.getByRole("heading", { name: `Fast ${width}` }).waitFor();
+        const resultRow = detail.locator(".results-table tbody").first();
+        await resultRow.getByRole("button", { name: "No hops?" }).waitFor({ timeout: 20_000 });
+        expect(await resultRow.locator("td").nth(1).textContent()).toBe("ping");
+        expect(await resultRow.locator("td").nth(3).textContent()).toBe("10/10");
+        await resultRow.getByRole("button", { name: "No hops?" }).click();
+        await resultRow.getByText("ping: no hop data because mtr would need 12 s").waitFor();
+        await screenshot(page, `monitors-no-hops-${width}-${scheme}`);
+        const item = page.locator(".monitor-item", { hasText: `Fast ${width}` });
+        await item.getByRole("button", { name: "Stop" }).click();
+        await item.locator(".badge", { hasText: "Stopped" }).waitFor();
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        expect(overflow).toBeLessThanOrEqual(0);
+        expect(errors).toEqual([]);
+        await close();
+      }, 60_000);
+
     test("the panel fits a 375 px phone", async () => {
       const { page, errors, close } = await signIn(browser, server.url, { width: 375, height: 800 });
       await page.goto(`${server.url}/monitors`);

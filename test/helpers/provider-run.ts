@@ -1,5 +1,6 @@
 /** RunOptions for provider tests that keep every progress report the run makes. */
-import type { Progress, RunOptions } from "../../src/speedtest/providers/provider";
+import type { RunOptions } from "../../src/measure/providers/provider";
+import type { SpeedTestProgress as Progress } from "../../src/protocol/measurements";
 
 export function recordingRunOptions(overrides: Partial<RunOptions> = {}): RunOptions & { progress: Progress[] } {
   const progress: Progress[] = [];

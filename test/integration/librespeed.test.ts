@@ -8,8 +8,8 @@ import {
   type LibreSpeedSettings,
   parseClientInfo,
   parseServerList,
-} from "../../src/speedtest/providers/librespeed";
-import { ProviderError } from "../../src/speedtest/providers/provider";
+} from "../../src/measure/providers/librespeed";
+import { ProviderError } from "../../src/measure/providers/provider";
 import { recordingRunOptions as runOptions } from "../helpers/provider-run";
 import {
   DEFAULT_LIBRESPEED_SERVERS,

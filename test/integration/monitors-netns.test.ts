@@ -7,31 +7,9 @@
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { type Client, signedInClient, startSqliteTestApp, type TestApp } from "../helpers/app";
+import { binomialInterval } from "../helpers/binomial";
 import { describeIf, hasCommand } from "../helpers/env";
 import { createChain, type NetnsChain, netnsAvailable } from "../helpers/netns";
-
-/** ln C(n, k), summed as logs so that n = 200 stays finite. */
-function logChoose(n: number, k: number): number {
-  let sum = 0;
-  for (let i = 1; i <= k; i++) sum += Math.log(n - k + i) - Math.log(i);
-  return sum;
-}
-
-/**
- * The central interval holding at least `confidence` of Binomial(n, p): the
- * lost-probe counts a correct measurement lands in with that probability.
- */
-function binomialInterval(n: number, p: number, confidence: number): [number, number] {
-  const tail = (1 - confidence) / 2;
-  let cumulative = 0;
-  let low = -1;
-  for (let k = 0; k <= n; k++) {
-    cumulative += Math.exp(logChoose(n, k) + k * Math.log(p) + (n - k) * Math.log(1 - p));
-    if (low === -1 && cumulative > tail) low = k;
-    if (cumulative >= 1 - tail) return [low, k];
-  }
-  return [low, n];
-}
 
 describeIf(
   netnsAvailable && hasCommand("mtr") && hasCommand("iptables"),

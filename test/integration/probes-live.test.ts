@@ -7,13 +7,9 @@
 import { expect, test } from "bun:test";
 import { networkInterfaces } from "node:os";
 import { run } from "../../src/core/runner";
-import { MtrRawStream, mtrArgv, mtrEndToEnd, readMtrJsonRun } from "../../src/diagnostics/probes/mtr";
-import {
-  checkTracerouteExit,
-  type TracerouteHop,
-  TracerouteStream,
-  tracerouteArgv,
-} from "../../src/diagnostics/probes/traceroute";
+import { MtrRawStream, mtrArgv, mtrEndToEnd, readMtrJsonRun } from "../../src/measure/probes/mtr";
+import { checkTracerouteExit, TracerouteStream, tracerouteArgv } from "../../src/measure/probes/traceroute";
+import type { TracerouteHop } from "../../src/protocol/measurements";
 import { describeIf, hasCommand, isRoot } from "../helpers/env";
 
 const hasIpv6Loopback = Object.values(networkInterfaces())

@@ -1,13 +1,9 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { NotFound } from "../../src/core/errors";
-import type { Progress } from "../../src/speedtest/providers/provider";
-import { ProviderError } from "../../src/speedtest/providers/provider";
-import {
-  createSpeedtestNetProvider,
-  parseConfigXml,
-  parseServerList,
-  type SpeedtestNetSettings,
-} from "../../src/speedtest/providers/speedtestnet";
+import { ProviderError } from "../../src/measure/providers/provider";
+import { createSpeedtestNetProvider, type SpeedtestNetSettings } from "../../src/measure/providers/speedtestnet";
+import { parseConfigXml, parseServerList } from "../../src/measure/providers/speedtestnet-catalog";
+import type { SpeedTestProgress as Progress } from "../../src/protocol/measurements";
 import { recordingRunOptions as runOptions } from "../helpers/provider-run";
 import {
   DEFAULT_SERVERS,

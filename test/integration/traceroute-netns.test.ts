@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { run } from "../../src/core/runner";
-import { mtrArgv, readMtrJsonRun } from "../../src/diagnostics/probes/mtr";
+import { mtrArgv, readMtrJsonRun } from "../../src/measure/probes/mtr";
 import { type Client, signedInClient, startSqliteTestApp, type TestApp } from "../helpers/app";
 import { describeIf, hasCommand } from "../helpers/env";
 import { createChain, dropTracerouteProbes, type NetnsChain, netnsAvailable } from "../helpers/netns";

@@ -9,7 +9,7 @@
  * Run it directly (`bun test/servers/speedtestnet-server.ts`) to get a
  * separate server process: it prints one JSON line with its URLs.
  */
-import { haversineKm } from "../../src/speedtest/providers/speedtestnet";
+import { haversineKm } from "../../src/measure/providers/speedtestnet-catalog";
 
 export interface MockSpeedtestServer {
   id: string;

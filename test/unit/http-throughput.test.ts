@@ -2,23 +2,20 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:tes
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { libreSpeedLatency, measureHttpPings, speedtestNetLatency } from "../../src/measure/providers/http-latency";
 import {
-  LIBRESPEED_LATENCY_HELP,
-  libreSpeedLatency,
   measureDownload,
-  measureHttpPings,
   measureUpload,
   nextUploadSize,
   PROGRESS_INTERVAL_MS,
-  SPEEDTESTNET_LATENCY_HELP,
-  speedtestNetLatency,
   type ThroughputSample,
   type TransferOptions,
   UPLOAD_MAX_BYTES,
   UPLOAD_MIN_BYTES,
-  withDeadline,
-} from "../../src/speedtest/providers/http-throughput";
-import { ProviderError } from "../../src/speedtest/providers/provider";
+} from "../../src/measure/providers/http-throughput";
+import { withDeadline } from "../../src/measure/providers/http-util";
+import { ProviderError } from "../../src/measure/providers/provider";
+import { PROVIDERS } from "../../src/measure/providers/registry";
 import { type RunningLibreSpeedServer, startLibreSpeedServer } from "../servers/librespeed-server";
 import { type RunningSpeedtestNetServer, startSpeedtestNetServer } from "../servers/speedtestnet-server";
 
@@ -42,10 +39,10 @@ describe("latency formulas", () => {
   });
 
   test("help texts state the formulas", () => {
-    expect(SPEEDTESTNET_LATENCY_HELP).toContain("mean");
-    expect(SPEEDTESTNET_LATENCY_HELP).toContain("population standard deviation");
-    expect(LIBRESPEED_LATENCY_HELP).toContain("0.7·jitter + 0.3·d");
-    expect(LIBRESPEED_LATENCY_HELP).toContain("0.8·jitter + 0.2·d");
+    expect(PROVIDERS.speedtest.latencyHelp).toContain("mean");
+    expect(PROVIDERS.speedtest.latencyHelp).toContain("population standard deviation");
+    expect(PROVIDERS.librespeed.latencyHelp).toContain("0.7·jitter + 0.3·d");
+    expect(PROVIDERS.librespeed.latencyHelp).toContain("0.8·jitter + 0.2·d");
   });
 });
 

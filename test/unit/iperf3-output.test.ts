@@ -5,8 +5,8 @@ import {
   parseIperf3Json,
   parseIperf3Line,
   parseIperf3Text,
-} from "../../src/speedtest/providers/iperf3-output";
-import { ProviderError } from "../../src/speedtest/providers/provider";
+} from "../../src/measure/providers/iperf3-output";
+import { ProviderError } from "../../src/measure/providers/provider";
 
 /**
  * Captures are byte-exact copies of the reference samples. The JSON ones carry a

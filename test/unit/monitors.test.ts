@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test";
-import { maxPacketCount, planProbe, runBudgetSeconds, runSpacingSeconds } from "../../src/diagnostics/monitors/probe";
+import { maxPacketCount, runBudgetSeconds, runSpacingSeconds } from "../../src/diagnostics/monitors/budget";
 import { stateOf, transition } from "../../src/diagnostics/monitors/state";
+import { planProbe } from "../../src/measure/probes/plan";
 import { MONITOR_INTERVALS, parseInterval } from "../../src/scheduler/interval";
 
 const interval = (text: string) => parseInterval(text, MONITOR_INTERVALS);
@@ -14,18 +15,36 @@ test("a run may take 80 % of the time to the next one; exact times count their s
 });
 
 test("probes are one a second when there is time, and faster only where the interval needs it", () => {
+  const plan = (count: number, budgetSeconds: number, icmp: boolean, root: boolean) =>
+    planProbe({ count, budgetSeconds, icmp }, { root });
+  const spacing = (p: ReturnType<typeof plan>) => Object.fromEntries(p.steps.map((s) => [s.method, s.spacingSeconds]));
   // An hourly monitor: the usual second between probes, for mtr and ping alike.
-  expect(planProbe(10, runBudgetSeconds(interval("1h")), { icmp: false, root: false })).toMatchObject({
-    mtrSpacing: 1,
-    pingSpacing: 1,
-  });
+  expect(spacing(plan(10, runBudgetSeconds(interval("1h")), false, false))).toEqual({ mtr: 1, ping: 1 });
   // Every 10 s with 10 probes: mtr at one a second (plus its wait for late replies) would overrun, so ping runs,
   // faster; as root with ICMP probes mtr itself may go faster.
   const tight = runBudgetSeconds(interval("10s"));
-  expect(planProbe(10, tight, { icmp: false, root: false })).toMatchObject({ mtrSpacing: null, pingSpacing: 0.6 });
-  expect(planProbe(10, tight, { icmp: false, root: true }).mtrSpacing).toBeNull();
-  expect(planProbe(10, tight, { icmp: true, root: true }).mtrSpacing).toBeCloseTo(0.6, 9);
-  expect(planProbe(10, tight, { icmp: true, root: true }).timeoutSeconds).toBeGreaterThan(8);
+  expect(spacing(plan(10, tight, false, false))).toEqual({ ping: 0.6 });
+  expect(spacing(plan(10, tight, false, true))).toEqual({ ping: 0.6 });
+  expect(spacing(plan(10, tight, true, true)).mtr).toBeCloseTo(0.6, 9);
+  expect(plan(10, tight, true, true).timeoutSeconds).toBeGreaterThan(8);
+});
+
+test("a plan says why mtr cannot run: the time it needs, the budget, and what would let it probe faster", () => {
+  const tight = runBudgetSeconds(interval("10s"));
+  expect(planProbe({ count: 10, budgetSeconds: tight, icmp: false }, { root: false }).skipped).toEqual([
+    {
+      method: "mtr",
+      reason:
+        "mtr would need 12 s for 10 probes at one a second (mtr sends probes less than a second apart only when Netronome runs as root), more than the 8 s a run may take (6 probes fit)",
+    },
+  ]);
+  expect(planProbe({ count: 10, budgetSeconds: tight, icmp: false }, { root: true }).skipped[0]?.reason).toContain(
+    "privileged_mode = true uses ICMP",
+  );
+  expect(planProbe({ count: 10, budgetSeconds: tight, icmp: true }, { root: true }).skipped).toEqual([]);
+  // Exactly at the edge: 6 probes a second apart plus the 2 s grace fill the 8 s.
+  expect(planProbe({ count: 6, budgetSeconds: tight, icmp: false }, { root: false }).skipped).toEqual([]);
+  expect(planProbe({ count: 7, budgetSeconds: tight, icmp: false }, { root: false }).skipped).toHaveLength(1);
 });
 
 test("the packets a run may send are bounded by the interval", () => {

@@ -7,9 +7,9 @@ import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { silentLogger } from "../../src/core/log";
 import { GeoIp } from "../../src/diagnostics/geoip";
-import type { TracerouteHop } from "../../src/diagnostics/probes/traceroute";
 import { hopJson } from "../../src/diagnostics/traceroute/traceroute.json";
 import { enrichHop } from "../../src/diagnostics/traceroute/traceroute.service";
+import type { TracerouteHop } from "../../src/protocol/measurements";
 
 const fixtures = join(import.meta.dir, "../fixtures/geoip");
 const geoip = new GeoIp(

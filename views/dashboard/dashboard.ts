@@ -4,12 +4,12 @@
  */
 import { change } from "../../public/units.js";
 import { html, jsonAttr, type SafeHtml } from "../../src/core/html";
+import { PROVIDERS } from "../../src/measure/providers/registry";
 import type { SpeedTestRow } from "../../src/speedtest/speedtest.repository";
 import type { TestType } from "../../src/speedtest/speedtest.schema";
 import { rangeButtons } from "../components/charts";
 import { ms, rateParts, timeTag } from "../components/format";
 import { layout, type PageContext } from "../layout";
-import { PROVIDER_LABEL } from "../speedtest/provider-label";
 
 export type Figure = "download" | "upload" | "latency" | "jitter";
 
@@ -63,7 +63,7 @@ export function dashboardSummary(ctx: PageContext, v: SummaryView) {
   return html`<div id="summary" hx-get="${ctx.base}/dashboard/summary" hx-trigger="speedtest-finished from:body, stream-resync from:body" hx-swap="outerHTML">
     <p class="summary-line">${
       v.latest
-        ? html`Last test ${timeTag(ctx.timezone, v.latest.createdAt, "relative")} · ${v.latest.serverName} (${PROVIDER_LABEL[v.latest.testType]}${v.latest.udp ? ", UDP" : ""})`
+        ? html`Last test ${timeTag(ctx.timezone, v.latest.createdAt, "relative")} · ${v.latest.serverName} (${PROVIDERS[v.latest.testType].label}${v.latest.udp ? ", UDP" : ""})`
         : html`No speed tests yet.`
     }</p>
     <div class="grid grid-4">${FIGURES.map((f) => statCard(ctx, f, v))}</div>
@@ -113,7 +113,7 @@ export function dashboardPage(ctx: PageContext, v: DashboardView) {
             <label class="sr-only" for="chart-server">Server</label>
             <select id="chart-server" x-model="serverId" @change="load()" class="select-small">
               <option value="">All servers</option>
-              ${v.servers.map((s) => html`<option value="${s.serverId}">${s.serverName} (${PROVIDER_LABEL[s.testType]})</option>`)}
+              ${v.servers.map((s) => html`<option value="${s.serverId}">${s.serverName} (${PROVIDERS[s.testType].label})</option>`)}
             </select>
           </div>
         </div>

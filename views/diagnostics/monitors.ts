@@ -4,9 +4,10 @@
  * hop data loaded on demand).
  */
 import { html, jsonAttr, type SafeHtml } from "../../src/core/html";
+import type { MonitorHop } from "../../src/diagnostics/monitors/hops";
 import type { ResultSummary } from "../../src/diagnostics/monitors/monitors.repository";
 import type { MonitorView } from "../../src/diagnostics/monitors/monitors.service";
-import type { MonitorHop } from "../../src/diagnostics/monitors/probe";
+import { PROBES, type ProbeMethod } from "../../src/measure/probes/registry";
 import { liveFigures, rangeButtons } from "../components/charts";
 import { alert } from "../components/form";
 import { fixed, percent, rtt, timeTag } from "../components/format";
@@ -173,6 +174,7 @@ export function monitorForm(ctx: PageContext, f: MonitorFormView) {
         ${problem("threshold")}
       </div>
     </div>
+    <div id="m-hop-note" aria-live="polite" hx-get="${ctx.base}/monitors/hop-note" hx-include="closest form" hx-trigger="load, change from:#monitor-form, input from:#m-count delay:400ms"></div>
     <label class="check"><input type="checkbox" name="startImmediately" value="on" ${f.values.startImmediately ? html`checked` : ""} /> ${f.id ? "Start monitoring and run a test now" : "Start monitoring immediately"}</label>
     <div class="row">
       <button class="btn btn-primary" type="submit">${f.id ? "Save changes" : "Add monitor"}</button>
@@ -303,7 +305,7 @@ export function monitorResults(ctx: PageContext, p: ResultsPage) {
               (r) => html`<tbody x-data="{ open: false }">
                 <tr>
                   <td class="cell-time" data-label="Time">${timeTag(ctx.timezone, r.createdAt)}</td>
-                  <td data-label="Method"><span class="badge ${r.method === "mtr" ? "badge-info" : ""}">${r.method}</span></td>
+                  <td data-label="Method"><span class="badge ${PROBES[r.method].hops ? "badge-info" : ""}">${r.method}</span></td>
                   <td class="num ${r.packetLoss > 0 ? "loss" : ""}" data-label="Loss">${percent(r.packetLoss)}</td>
                   <td class="num" data-label="Received">${r.packetsRecv}/${r.packetsSent}</td>
                   <td class="num" data-label="Min (ms)">${rtt(r.minRtt)}</td>
@@ -313,19 +315,23 @@ export function monitorResults(ctx: PageContext, p: ResultsPage) {
                   <td class="cell-actions">${
                     r.error
                       ? html`<span class="badge badge-bad" title="${r.error}">failed</span>`
-                      : r.method === "mtr"
+                      : PROBES[r.method].hops
                         ? html`<button type="button" class="btn btn-small" @click="open = !open" :aria-expanded="open" aria-controls="hops-${r.id}">Hops</button>`
-                        : ""
+                        : r.fallbackReason
+                          ? html`<button type="button" class="btn btn-small" @click="open = !open" :aria-expanded="open" aria-controls="why-${r.id}">No hops?</button>`
+                          : ""
                   }</td>
                 </tr>
                 ${
                   r.error
                     ? html`<tr class="result-error"><td colspan="9" class="small muted">${r.error}</td></tr>`
-                    : r.method === "mtr"
+                    : PROBES[r.method].hops
                       ? html`<tr class="hops-row" x-show="open" x-cloak>
                         <td colspan="9" id="hops-${r.id}" hx-get="${ctx.base}/monitors/${p.monitorId}/results/${r.id}/hops" hx-trigger="intersect once" hx-swap="innerHTML"><span class="muted small">Loading hops…</span></td>
                       </tr>`
-                      : ""
+                      : r.fallbackReason
+                        ? html`<tr class="result-note" x-show="open" x-cloak><td colspan="9" id="why-${r.id}" class="small muted"><p class="cell-note">${noHopsText(r.method, r.fallbackReason)}</p></td></tr>`
+                        : ""
                 }
               </tbody>`,
             )}
@@ -334,6 +340,17 @@ export function monitorResults(ctx: PageContext, p: ResultsPage) {
         ${pager({ total: p.total, page: p.page, limit: p.limit, url, target: "#monitor-results", note: "times in ms" })}`
     }
   </div>`;
+}
+
+/** The form's note when runs with its settings would have no hop data; empty when they will have it. */
+export function hopDataNote(note: { method: ProbeMethod; reason: string } | null) {
+  if (!note) return html``;
+  return html`<p class="alert alert-info small" role="note"><strong>${note.method}: no hop data.</strong> Runs with these settings use ${note.method} because ${note.reason}. Fewer packets or a longer interval let mtr run; see “Privileged mode” in the README for running mtr faster.</p>`;
+}
+
+/** "ping: no hop data because mtr would need …". */
+export function noHopsText(method: ProbeMethod, reason: string): string {
+  return `${method}: no hop data because ${reason}.`;
 }
 
 /** The hop-by-hop view of one mtr result. */

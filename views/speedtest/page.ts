@@ -1,17 +1,17 @@
 /** The Speed Test page: choose a provider and server, run with live progress, manage schedules. */
 import { formatTarget } from "../../src/core/host";
 import { html, jsonAttr, type SafeHtml } from "../../src/core/html";
+import type { ProviderDefinition } from "../../src/measure/providers/provider";
+import { PROVIDERS } from "../../src/measure/providers/registry";
 import type { LiveProgress, RunInfo } from "../../src/speedtest/speedtest.events";
 import type { IperfServerRow } from "../../src/speedtest/speedtest.repository";
-import type { TestType } from "../../src/speedtest/speedtest.schema";
+import { TEST_TYPES, type TestType } from "../../src/speedtest/speedtest.schema";
 import { liveFigures } from "../components/charts";
 import { icons } from "../icons";
 import { layout, type PageContext } from "../layout";
 
 export interface SpeedtestPageView {
   current?: { run: RunInfo; progress?: LiveProgress };
-  /** How each provider measures latency and jitter, for the help text. */
-  methods: Record<TestType, string>;
   iperfServers: IperfServerRow[];
   /** The card that manages the saved iperf3 servers. */
   iperfServersCard: SafeHtml;
@@ -20,29 +20,36 @@ export interface SpeedtestPageView {
 }
 
 function providerTabs() {
-  const tab = (id: string, label: string) =>
-    html`<label class="tab"><input type="radio" name="provider" value="${id}" x-model="provider" /><span>${label}</span></label>`;
   return html`<div class="tabs" role="radiogroup" aria-label="Provider">
-    ${tab("speedtest", "Speedtest.net")} ${tab("librespeed", "LibreSpeed")} ${tab("iperf3", "iperf3")}
+    ${TEST_TYPES.map(
+      (id) =>
+        html`<label class="tab"><input type="radio" name="provider" value="${id}" x-model="provider" /><span>${PROVIDERS[id].label}</span></label>`,
+    )}
   </div>`;
 }
 
-function remoteServers(ctx: PageContext, testType: "speedtest" | "librespeed") {
-  return html`<fieldset class="panel" x-show="provider === '${testType}'" :disabled="provider !== '${testType}'">
-    <legend class="sr-only">Server</legend>
-    <div class="server-list" hx-get="${ctx.base}/speedtest/servers?testType=${testType}" hx-trigger="intersect once" hx-swap="innerHTML">
+/** The fieldset of one provider: shown, and submitted, only while its tab is chosen. */
+function providerPanel(ctx: PageContext, v: SpeedtestPageView, id: TestType, first: boolean) {
+  const def = PROVIDERS[id];
+  return html`<fieldset class="panel" x-show="provider === '${id}'" :disabled="provider !== '${id}'" ${first ? "" : html`x-cloak`}>
+    <legend class="sr-only">${def.target === "host" ? (def.host?.label ?? "Server") : "Server"}</legend>
+    ${def.target === "servers" ? serverPicker(ctx, id, def) : hostFields(ctx, v, id, def)}
+  </fieldset>`;
+}
+
+function serverPicker(ctx: PageContext, id: TestType, def: ProviderDefinition) {
+  return html`<div class="server-list" hx-get="${ctx.base}/speedtest/servers?testType=${id}" hx-trigger="intersect once" hx-swap="innerHTML">
       <p class="muted small" aria-live="polite">Loading servers…</p>
     </div>
     ${
-      testType === "speedtest"
+      def.manualServerId
         ? html`<div class="field">
           <label for="f-serverIdManual">Or a server ID</label>
-          <input id="f-serverIdManual" name="serverIdManual" inputmode="numeric" placeholder="e.g. 21541" autocomplete="off" />
-          <span class="hint">Any speedtest.net server, even one not in the nearest list.</span>
+          <input id="f-serverIdManual" name="serverIdManual" inputmode="numeric" placeholder="${def.manualServerId.example}" autocomplete="off" />
+          <span class="hint">${def.manualServerId.hint}</span>
         </div>`
         : ""
-    }
-  </fieldset>`;
+    }`;
 }
 
 /** The saved-server choice of the run form; refreshed when the saved servers change (iperf-servers-changed). */
@@ -61,19 +68,21 @@ export function savedServerSelect(servers: readonly IperfServerRow[]) {
   </div>`;
 }
 
-function iperfPanel(ctx: PageContext, v: SpeedtestPageView) {
-  return html`<fieldset class="panel" x-show="provider === 'iperf3'" :disabled="provider !== 'iperf3'" x-cloak>
-    <legend class="sr-only">iperf3 server</legend>
-    <div id="saved-servers" hx-get="${ctx.base}/speedtest/iperf-servers/select" hx-trigger="iperf-servers-changed from:body" hx-swap="innerHTML">
-      ${savedServerSelect(v.iperfServers)}
-    </div>
+function hostFields(ctx: PageContext, v: SpeedtestPageView, id: TestType, def: ProviderDefinition) {
+  const label = def.host?.label ?? "Server";
+  return html`${
+    def.savedServers
+      ? html`<div id="saved-servers" hx-get="${ctx.base}/speedtest/iperf-servers/select" hx-trigger="iperf-servers-changed from:body" hx-swap="innerHTML">
+          ${savedServerSelect(v.iperfServers)}
+        </div>`
+      : ""
+  }
     <div class="field">
-      <label for="f-serverHost">iperf3 server</label>
-      <input id="f-serverHost" name="serverHost" x-model="host" placeholder="host, host:port or [IPv6]:port" autocomplete="off" spellcheck="false" />
-      <span class="hint">An iperf3 server (<code>iperf3 -s</code>); port 5201 unless given.</span>
+      <label for="f-serverHost-${id}">${label}</label>
+      <input id="f-serverHost-${id}" name="serverHost" x-model="host" placeholder="host, host:port or [IPv6]:port" autocomplete="off" spellcheck="false" />
+      ${def.host ? html`<span class="hint">${def.host.hint}</span>` : ""}
     </div>
-    <label class="check"><input type="checkbox" name="useUdp" value="on" /> UDP mode: sends at a fixed rate and reports packet loss and jitter (the rates shown are what arrived, not the link's capacity)</label>
-  </fieldset>`;
+    ${def.udp ? html`<label class="check"><input type="checkbox" name="useUdp" value="on" /> UDP mode: sends at a fixed rate and reports packet loss and jitter (the rates shown are what arrived, not the link's capacity)</label>` : ""}`;
 }
 
 function livePanel() {
@@ -107,18 +116,18 @@ function livePanel() {
 }
 
 export function speedtestPage(ctx: PageContext, v: SpeedtestPageView) {
-  const initial = { base: ctx.base, current: v.current ?? null };
+  const initial = { base: ctx.base, provider: TEST_TYPES[0], current: v.current ?? null };
   return layout(ctx, {
     title: "Speed Test",
     live: true,
     scripts: ["apexcharts.js", "speedtest.js"],
-    content: html`<div class="page-head"><div><h1>Speed Test</h1><p>Speedtest.net, LibreSpeed or your own iperf3 server, with live progress.</p></div></div>
+    content: html`<div class="page-head"><div><h1>Speed Test</h1><p>${listOf(TEST_TYPES.map((id) => PROVIDERS[id].label))}, with live progress.</p></div></div>
       <div class="grid grid-2" x-data="speedTest(${jsonAttr(initial)})">
         <section class="card" aria-labelledby="run-title">
           <h2 id="run-title">Run a test</h2>
           <form class="form" hx-post="${ctx.base}/speedtest/run" hx-target="#run-message" hx-swap="innerHTML">
             ${providerTabs()}
-            ${remoteServers(ctx, "speedtest")} ${remoteServers(ctx, "librespeed")} ${iperfPanel(ctx, v)}
+            ${TEST_TYPES.map((id, i) => providerPanel(ctx, v, id, i === 0))}
             <div class="row">
               <label class="check"><input type="checkbox" name="enableDownload" value="on" checked /> Download</label>
               <label class="check"><input type="checkbox" name="enableUpload" value="on" checked /> Upload</label>
@@ -131,9 +140,7 @@ export function speedtestPage(ctx: PageContext, v: SpeedtestPageView) {
             <p class="hint" x-show="listFailed[provider] && !running" x-cloak>Start needs the server list; it could not be loaded (see above).</p>
             <details class="help">
               <summary>How latency and jitter are measured</summary>
-              <p class="small muted" x-show="provider === 'speedtest'">${v.methods.speedtest}</p>
-              <p class="small muted" x-show="provider === 'librespeed'" x-cloak>${v.methods.librespeed}</p>
-              <p class="small muted" x-show="provider === 'iperf3'" x-cloak>${v.methods.iperf3}</p>
+              ${TEST_TYPES.map((id, i) => html`<p class="small muted" x-show="provider === '${id}'" ${i === 0 ? "" : html`x-cloak`}>${PROVIDERS[id].latencyHelp}</p>`)}
             </details>
           </form>
         </section>
@@ -146,4 +153,9 @@ export function speedtestPage(ctx: PageContext, v: SpeedtestPageView) {
         ${v.results}
       </section>`,
   });
+}
+
+/** "A, B or C". */
+function listOf(items: string[]): string {
+  return items.length < 2 ? (items[0] ?? "") : `${items.slice(0, -1).join(", ")} or ${items.at(-1)}`;
 }

@@ -1,10 +1,10 @@
 /** The paginated table of speed-test results; refreshes itself when a test finishes. On a phone each row is a card. */
 import { html } from "../../src/core/html";
+import { PROVIDERS } from "../../src/measure/providers/registry";
 import type { SpeedTestRow } from "../../src/speedtest/speedtest.repository";
 import { ms, percent, rateCell, timeTag } from "../components/format";
 import { pager } from "../components/pager";
 import type { PageContext } from "../layout";
-import { PROVIDER_LABEL } from "./provider-label";
 
 export interface ResultsPage {
   rows: SpeedTestRow[];
@@ -40,7 +40,7 @@ function figures(r: SpeedTestRow) {
 function resultRow(ctx: PageContext, r: SpeedTestRow) {
   return html`<tr${r.error ? html` class="failed"` : ""}>
     <td class="cell-time" data-label="Time">${timeTag(ctx.timezone, r.createdAt)}</td>
-    <td data-label="Provider"><span class="badge">${PROVIDER_LABEL[r.testType]}</span>${
+    <td data-label="Provider"><span class="badge">${PROVIDERS[r.testType].label}</span>${
       r.udp ? html` <span class="badge badge-warn" title="${UDP_NOTE}">UDP</span>` : ""
     }${r.isScheduled ? html` <span class="badge badge-info" title="Started by a schedule">scheduled</span>` : ""}</td>
     <td class="cell-server" data-label="Server"><span class="truncate" title="${r.serverHost}">${r.serverName}</span>${

@@ -1,11 +1,12 @@
 /** The schedule manager card: existing schedules with their next run, and a form to add one. */
-import { html } from "../../src/core/html";
+import { html, jsonAttr } from "../../src/core/html";
+import { PROVIDERS } from "../../src/measure/providers/registry";
 import type { ScheduleView } from "../../src/speedtest/schedules.service";
+import { TEST_TYPES } from "../../src/speedtest/speedtest.schema";
 import { alert } from "../components/form";
 import { timeTag } from "../components/format";
 import { icons } from "../icons";
 import type { PageContext } from "../layout";
-import { PROVIDER_LABEL } from "./provider-label";
 
 const PRESETS = ["15m", "30m", "1h", "6h", "12h", "24h", "7d", "exact:06:00,18:00", "0 */4 * * *"];
 
@@ -13,7 +14,10 @@ export function schedulesCard(
   ctx: PageContext,
   o: { schedules: ScheduleView[]; timezone: string; error?: string; notice?: string; interval?: string },
 ) {
-  return html`<div id="schedules" x-data="{ provider: 'speedtest', interval: ${JSON.stringify(o.interval ?? "1h")} }">
+  const hostProviders = TEST_TYPES.filter((id) => PROVIDERS[id].target === "host");
+  const hostLabels = Object.fromEntries(hostProviders.map((id) => [id, PROVIDERS[id].host?.label ?? "Server host"]));
+  const state = { provider: TEST_TYPES[0], hostProviders, hostLabels, interval: o.interval ?? "1h" };
+  return html`<div id="schedules" x-data="${jsonAttr(state)}">
     <div class="card-head"><h2 id="schedules-title">Schedules</h2><span class="muted small">Times in ${o.timezone}</span></div>
     ${alert("error", o.error)} ${alert("ok", o.notice)}
     ${
@@ -25,7 +29,7 @@ export function schedulesCard(
             ${o.schedules.map(
               (s) => html`<tr>
                 <td><strong>${s.description}</strong><div class="muted small mono">${s.interval}</div></td>
-                <td><span class="badge">${PROVIDER_LABEL[s.testType]}</span></td>
+                <td><span class="badge">${PROVIDERS[s.testType].label}</span></td>
                 <td><span class="truncate">${s.target}</span></td>
                 <td>${s.enabled ? timeTag(o.timezone, s.nextRun) : html`<span class="muted">–</span>`}</td>
                 <td>${timeTag(o.timezone, s.lastRun)}</td>
@@ -50,18 +54,16 @@ export function schedulesCard(
         <div class="field">
           <label for="s-provider">Provider</label>
           <select id="s-provider" name="provider" x-model="provider">
-            <option value="speedtest">Speedtest.net</option>
-            <option value="librespeed">LibreSpeed</option>
-            <option value="iperf3">iperf3</option>
+            ${TEST_TYPES.map((id) => html`<option value="${id}">${PROVIDERS[id].label}</option>`)}
           </select>
         </div>
-        <div class="field" x-show="provider !== 'iperf3'">
+        <div class="field" x-show="!hostProviders.includes(provider)">
           <label for="s-server">Server ID</label>
-          <input id="s-server" name="serverId" placeholder="empty: closest server (auto)" autocomplete="off" :disabled="provider === 'iperf3'" />
+          <input id="s-server" name="serverId" placeholder="empty: closest server (auto)" autocomplete="off" :disabled="hostProviders.includes(provider)" />
         </div>
-        <div class="field" x-show="provider === 'iperf3'" x-cloak>
-          <label for="s-host">iperf3 server</label>
-          <input id="s-host" name="serverHost" placeholder="host, host:port or [IPv6]:port" autocomplete="off" :disabled="provider !== 'iperf3'" />
+        <div class="field" x-show="hostProviders.includes(provider)" x-cloak>
+          <label for="s-host" x-text="hostLabels[provider]">${hostProviders[0] ? hostLabels[hostProviders[0]] : "Server host"}</label>
+          <input id="s-host" name="serverHost" placeholder="host, host:port or [IPv6]:port" autocomplete="off" :disabled="!hostProviders.includes(provider)" />
         </div>
       </div>
       <div class="row">

@@ -1,11 +1,11 @@
 /** The server picker fragment: a searchable list with "closest server (auto)" first. */
 import { html } from "../../src/core/html";
 import { plainError } from "../../src/core/plain-error";
-import type { ServerInfo } from "../../src/speedtest/providers/provider";
+import type { SpeedTestServer } from "../../src/protocol/measurements";
 import type { TestType } from "../../src/speedtest/speedtest.schema";
 
 /** Sponsor, country and distance, as far as the list gives them. */
-function serverDetails(s: ServerInfo): string {
+function serverDetails(s: SpeedTestServer): string {
   return [
     s.sponsor && s.sponsor !== s.name ? s.sponsor : "",
     s.country,
@@ -19,7 +19,7 @@ function serverDetails(s: ServerInfo): string {
  * `url` reloads the list (the Retry button). The fragment tells the page's component whether a list is there
  * (x-init): without one no server can be chosen, so Start waits.
  */
-export function serverList(testType: TestType, servers: ServerInfo[], url: string, error?: string) {
+export function serverList(testType: TestType, servers: SpeedTestServer[], url: string, error?: string) {
   const name = `serverId-${testType}`;
   if (error)
     return html`<div class="alert alert-error server-list-error" role="alert" x-init="serverList('${testType}', false)">
@@ -41,7 +41,7 @@ export function serverList(testType: TestType, servers: ServerInfo[], url: strin
           <input type="radio" name="${name}" value="${s.id}" />
           <span class="server-option-text">
             <strong>${s.name}</strong>
-            ${testType === "librespeed" ? html`<span class="badge ${s.isPublic ? "" : "badge-info"}">${s.isPublic ? "public" : "custom"}</span>` : ""}
+            ${s.isLibrespeed ? html`<span class="badge ${s.isPublic ? "" : "badge-info"}">${s.isPublic ? "public" : "custom"}</span>` : ""}
             <span class="muted small">${[serverDetails(s), `ID ${s.id}`].filter(Boolean).join(" · ")}</span>
           </span>
         </label>`,

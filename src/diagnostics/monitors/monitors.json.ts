@@ -1,8 +1,8 @@
 /** The API's JSON for monitors and results: the original's field names, numbers as numbers, times as UTC ISO strings. */
 
+import type { MonitorHop } from "./hops";
 import type { ResultRow, ResultSummary } from "./monitors.repository";
 import type { MonitorView } from "./monitors.service";
-import type { MonitorHop } from "./probe";
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
@@ -44,6 +44,8 @@ export function resultJson(r: ResultSummary) {
     privilegedMode: r.privilegedMode,
     hopCount: r.hopCount,
     error: r.error,
+    /** Extension: why this run has no hop data (ping ran instead of mtr). */
+    fallbackReason: r.fallbackReason,
     createdAt: r.createdAt.toISOString(),
   };
 }

@@ -5,6 +5,7 @@
  */
 import { Elysia } from "elysia";
 import {
+  hopDataNote,
   hopTable,
   type MonitorFormValues,
   type MonitorFormView,
@@ -22,11 +23,14 @@ import { fragmentResponse, htmlResponse } from "../../core/html";
 import { pageWindow } from "../../core/pagination";
 import type { AppContext } from "../../server/context";
 import type { PageContextFactory } from "../../server/page-context";
+import type { MonitorHop } from "./hops";
+import { DEFAULT_THRESHOLD, durationText, type MonitorInput } from "./monitors.input";
 import { monitorJson, resultDetailJson, resultJson } from "./monitors.json";
 import {
   chartQuery,
   detailQuery,
   historyQuery,
+  hopNoteQuery,
   listQuery,
   monitorBody,
   monitorForm as monitorFormSchema,
@@ -35,14 +39,7 @@ import {
   panelQuery,
   resultParams,
 } from "./monitors.schema";
-import {
-  DEFAULT_THRESHOLD,
-  durationText,
-  type MonitorInput,
-  type MonitorsService,
-  type MonitorView,
-} from "./monitors.service";
-import type { MonitorHop } from "./probe";
+import type { MonitorsService, MonitorView } from "./monitors.service";
 
 /** The original's history pages: 25 rows by default, at most 100. */
 const HISTORY_PAGE_SIZE = { default_page_size: 25, max_page_size: 100 };
@@ -263,6 +260,15 @@ export function monitorsPlugin(
           { query: listQuery },
         )
         .get("/monitors/new", ({ request, user }) => fragmentResponse(monitorForm(page(request, user), blankForm())))
+        .get(
+          "/monitors/hop-note",
+          ({ query }) => {
+            const interval =
+              query.intervalMode === "exact" ? `exact:${query.exactTimes ?? ""}` : (query.interval ?? "");
+            return fragmentResponse(hopDataNote(monitors.hopDataNote(interval, Number(query.packetCount))));
+          },
+          { query: hopNoteQuery },
+        )
         .post(
           "/monitors",
           async ({ body, request, user }) => {

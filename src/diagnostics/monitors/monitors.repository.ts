@@ -31,6 +31,7 @@ const RESULT_FIELDS = [
   "privilegedMode",
   "hopCount",
   "error",
+  "fallbackReason",
   "createdAt",
 ] as const satisfies readonly (keyof NewResult)[];
 const ROLLUP_FIELDS = [
@@ -72,6 +73,7 @@ export function createMonitorsRepository(h: DbHandle) {
     privilegedMode: r.privilegedMode,
     hopCount: r.hopCount,
     error: r.error,
+    fallbackReason: r.fallbackReason,
     createdAt: r.createdAt,
   };
   const excluded = (column: string) => sql.raw(`excluded.${column}`);

@@ -68,3 +68,11 @@ export const listQuery = t.Object({
 export const detailQuery = t.Object({
   page: t.Optional(t.Numeric({ minimum: 1, error: "page: must be a whole number ≥ 1" })),
 });
+
+/** The form's hop-data note: the fields that decide the probe method, as the form sends them. */
+export const hopNoteQuery = t.Object({
+  intervalMode: t.Optional(oneOf(["preset", "exact"], "intervalMode")),
+  interval: t.Optional(t.String({ maxLength: 400 })),
+  exactTimes: t.Optional(t.String({ maxLength: 400 })),
+  packetCount: t.Optional(t.String({ maxLength: 10 })),
+});

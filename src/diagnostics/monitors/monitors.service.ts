@@ -7,47 +7,27 @@
  */
 import type { Config } from "../../config/schema";
 import type { Publisher } from "../../core/bus";
-import { BadInput, Conflict, NotFound } from "../../core/errors";
+import { Conflict, NotFound } from "../../core/errors";
 import { parseTarget } from "../../core/host";
 import type { Logger } from "../../core/log";
 import { type ChartRange, chartPlan, chartPoints, rangeSummary } from "../../history/chart";
 import type { HistoryRepository } from "../../history/history.repository";
 import { runFigures } from "../../history/rollups";
-import {
-  describeInterval,
-  describeStoredInterval,
-  type Interval,
-  MONITOR_INTERVALS,
-  parseInterval,
-} from "../../scheduler/interval";
+import type { Executor } from "../../measure/executor";
+import { ProbeFailed } from "../../measure/probes/loss-probe";
+import { planProbe } from "../../measure/probes/plan";
+import { PROBES, type ProbeMethod } from "../../measure/probes/registry";
+import type { ProbeOutcome } from "../../protocol/measurements";
+import { describeStoredInterval, type Interval, MONITOR_INTERVALS, parseInterval } from "../../scheduler/interval";
 import { type JobInfo, rowBookkeeping, type Scheduler } from "../../scheduler/scheduler";
 import type { Semaphore } from "../../scheduler/semaphore";
 import type { GeoIp } from "../geoip";
-import type { MonitorEvent, PacketLossUpdate } from "./monitors.events";
+import { runBudgetSeconds, runSpacingSeconds } from "./budget";
+import { monitorHop } from "./hops";
+import { type LiveRun, liveUpdate, type MonitorEvent, type PacketLossUpdate, resultUpdate } from "./monitors.events";
+import { type MonitorInput, validateMonitorInput } from "./monitors.input";
 import type { MonitorRow, MonitorsRepository, NewResult, ResultSummary } from "./monitors.repository";
-import {
-  maxPacketCount,
-  ProbeFailed,
-  type ProbeMethod,
-  type ProbeOutcome,
-  type ProbeProgress,
-  planProbe,
-  runBudgetSeconds,
-  runProbe,
-  runSpacingSeconds,
-} from "./probe";
 import { stateOf, transition } from "./state";
-
-export interface MonitorInput {
-  host?: string;
-  name?: string;
-  interval?: string;
-  packetCount?: number;
-  threshold?: number;
-  enabled?: boolean;
-  /** Create (or edit) and run once right away; implies enabled. */
-  startImmediately?: boolean;
-}
 
 export type MonitorStatus = "active" | "stopped" | "queued" | "testing";
 
@@ -57,23 +37,7 @@ export interface MonitorView extends MonitorRow {
   status: MonitorStatus;
 }
 
-export const DEFAULT_THRESHOLD = 5;
-const MAX_NAME_LENGTH = 100;
 const jobId = (id: number) => `monitor:${id}`;
-
-/** "3600" seconds from the config as the interval grammar's shortest form ("1h"). */
-export function durationText(seconds: number): string {
-  if (seconds % 3600 === 0) return `${seconds / 3600}h`;
-  if (seconds % 60 === 0) return `${seconds / 60}m`;
-  return `${seconds}s`;
-}
-
-interface LiveRun {
-  monitorId: number;
-  host: string;
-  method: ProbeMethod | null;
-  progress: ProbeProgress | null;
-}
 
 export function createMonitorsService(deps: {
   repo: MonitorsRepository;
@@ -82,19 +46,22 @@ export function createMonitorsService(deps: {
   /** Shared by scheduled and manual runs: [packetloss] max_concurrent_monitors. */
   group: Semaphore;
   bus: Publisher<MonitorEvent>;
+  executor: Executor;
   geoip: GeoIp;
   settings: Config["packetloss"];
   retention: Config["retention"];
   timezone: string;
   log: Logger;
 }) {
-  const { repo, history, scheduler, group, bus, geoip, settings, timezone, log } = deps;
-  const root = process.getuid?.() === 0;
+  const { repo, history, scheduler, group, bus, executor, geoip, settings, timezone, log } = deps;
   const running = new Map<number, LiveRun>();
 
   const intervalOf = (row: Pick<MonitorRow, "interval">): Interval => parseInterval(row.interval, MONITOR_INTERVALS);
-  const planOf = (row: MonitorRow) =>
-    planProbe(row.packetCount, runBudgetSeconds(intervalOf(row)), { icmp: settings.privileged_mode, root });
+  const planOf = (row: Pick<MonitorRow, "interval" | "packetCount">) =>
+    planProbe(
+      { count: row.packetCount, budgetSeconds: runBudgetSeconds(intervalOf(row)), icmp: settings.privileged_mode },
+      executor.probeHost,
+    );
 
   function statusOf(row: MonitorRow, job: JobInfo | undefined): MonitorStatus {
     // A run being abandoned by stop() is still winding down; the monitor is already stopped.
@@ -113,64 +80,12 @@ export function createMonitorsService(deps: {
     };
   }
 
-  function liveUpdate(run: LiveRun, queued: boolean): PacketLossUpdate {
-    const p = run.progress;
-    return {
-      type: "packetloss",
-      monitorId: run.monitorId,
-      host: run.host,
-      isQueued: queued,
-      isRunning: !queued,
-      isComplete: false,
-      progress: p?.percent ?? 0,
-      packetLoss: p && p.sent > 0 ? ((p.sent - Math.min(p.received, p.sent)) / p.sent) * 100 : null,
-      minRtt: null,
-      maxRtt: null,
-      avgRtt: null,
-      stdDevRtt: null,
-      packetsSent: p?.sent ?? 0,
-      packetsRecv: p?.received ?? 0,
-      usedMtr: run.method === "mtr",
-      method: run.method,
-      hopCount: p?.hopCount ?? null,
-      error: null,
-    };
-  }
-
-  function resultUpdate(row: Pick<MonitorRow, "id" | "host">, result: ResultSummary | undefined): PacketLossUpdate {
-    return {
-      type: "packetloss",
-      monitorId: row.id,
-      host: row.host,
-      isQueued: false,
-      isRunning: false,
-      isComplete: result !== undefined,
-      progress: result ? 100 : 0,
-      packetLoss: result?.packetLoss ?? null,
-      minRtt: result?.minRtt ?? null,
-      maxRtt: result?.maxRtt ?? null,
-      avgRtt: result?.avgRtt ?? null,
-      stdDevRtt: result?.stdDevRtt ?? null,
-      packetsSent: result?.packetsSent ?? 0,
-      packetsRecv: result?.packetsRecv ?? 0,
-      usedMtr: result?.method === "mtr",
-      method: result?.method ?? null,
-      hopCount: result?.hopCount ?? null,
-      error: result?.error ?? null,
-    };
-  }
-
   /** One run: probe, then store result, rollups and state together, then tell the pages. */
   async function execute(monitorId: number, signal: AbortSignal): Promise<void> {
     const monitor = await repo.find(monitorId);
     if (!monitor) return;
     const plan = planOf(monitor);
-    const live: LiveRun = {
-      monitorId,
-      host: monitor.host,
-      method: plan.mtrSpacing === null ? "ping" : "mtr",
-      progress: null,
-    };
+    const live: LiveRun = { monitorId, host: monitor.host, method: plan.steps[0]!.method, progress: null };
     running.set(monitorId, live);
     // Published events are delivered later, so clearing `running` in `finally` still precedes any reaction to them.
     try {
@@ -178,12 +93,16 @@ export function createMonitorsService(deps: {
       let outcome: ProbeOutcome | undefined;
       let failure: ProbeFailed | undefined;
       try {
-        outcome = await runProbe(parseTarget(monitor.host), {
+        const target = parseTarget(monitor.host);
+        const request = {
+          host: target.host,
+          family: target.family,
           count: monitor.packetCount,
-          plan,
+          budgetSeconds: runBudgetSeconds(intervalOf(monitor)),
           icmp: settings.privileged_mode,
           dns: settings.mtr_enable_dns,
-          geoip,
+        };
+        outcome = await executor.runProbe(request, {
           signal,
           onProgress: (progress) => {
             live.method = progress.method;
@@ -192,7 +111,7 @@ export function createMonitorsService(deps: {
           },
         });
         if (outcome.fallbackReason)
-          log.info("ping used instead of mtr", { monitor: monitorId, reason: outcome.fallbackReason });
+          log.info("no hop data", { monitor: monitorId, method: outcome.method, reason: outcome.fallbackReason });
       } catch (e) {
         // Stopped, removed, timed out or shutting down: nothing was measured, so nothing is stored.
         if (signal.aborted || !(e instanceof ProbeFailed)) {
@@ -215,7 +134,8 @@ export function createMonitorsService(deps: {
             method: outcome.method,
             privilegedMode: settings.privileged_mode,
             hopCount: outcome.hops?.length ?? null,
-            hops: outcome.hops,
+            hops: outcome.hops?.map((hop) => monitorHop(hop, geoip)) ?? null,
+            fallbackReason: outcome.fallbackReason ?? null,
             createdAt,
           }
         : {
@@ -280,40 +200,8 @@ export function createMonitorsService(deps: {
     return true;
   }
 
-  interface Validated {
-    host: string;
-    name: string;
-    interval: Interval;
-    packetCount: number;
-    threshold: number;
-  }
-
-  function validate(input: MonitorInput, existing?: MonitorRow): Validated {
-    const hostText = input.host ?? existing?.host;
-    if (hostText === undefined) throw new BadInput("host: required", "host");
-    const target = parseTarget(hostText, "host");
-    if (target.port !== undefined)
-      throw new BadInput("host: a monitor probes a host, not a port; leave the port out", "host");
-    const interval = parseInterval(
-      input.interval ?? existing?.interval ?? durationText(settings.default_interval),
-      MONITOR_INTERVALS,
-    );
-    const packetCount = input.packetCount ?? existing?.packetCount ?? settings.default_packet_count;
-    if (!Number.isInteger(packetCount) || packetCount < 1 || packetCount > 1000)
-      throw new BadInput("packetCount: must be a whole number from 1 to 1000", "packetCount");
-    const fits = maxPacketCount(interval);
-    if (packetCount > fits)
-      throw new BadInput(
-        `packetCount: at most ${fits} probes fit in a run ${describeInterval(interval, timezone)}; use fewer probes or a longer interval`,
-        "packetCount",
-      );
-    const threshold = input.threshold ?? existing?.threshold ?? DEFAULT_THRESHOLD;
-    if (!Number.isFinite(threshold) || threshold < 0 || threshold > 100)
-      throw new BadInput("threshold: must be a loss percentage from 0 to 100", "threshold");
-    const name = (input.name ?? existing?.name ?? "").trim() || target.host;
-    if (name.length > MAX_NAME_LENGTH) throw new BadInput(`name: at most ${MAX_NAME_LENGTH} characters`, "name");
-    return { host: target.host, name, interval, packetCount, threshold };
-  }
+  const validate = (input: MonitorInput, existing?: MonitorRow) =>
+    validateMonitorInput(input, existing, { settings, timezone });
 
   async function found(id: number): Promise<MonitorRow> {
     const row = await repo.find(id);
@@ -352,6 +240,23 @@ export function createMonitorsService(deps: {
     async overview(): Promise<{ monitor: MonitorView; latest: ResultSummary | undefined }[]> {
       const rows = await repo.list();
       return Promise.all(rows.map(async (row) => ({ monitor: view(row), latest: await repo.latest(row.id) })));
+    },
+
+    /**
+     * Why runs with this interval and packet count would have no hop data (the method that runs instead, and why
+     * the hop-by-hop one cannot), or null when they will. Unparsable input has no note: saving reports it.
+     */
+    hopDataNote(interval: string, packetCount: number): { method: ProbeMethod; reason: string } | null {
+      let plan: ReturnType<typeof planOf>;
+      try {
+        plan = planOf({ interval: parseInterval(interval, MONITOR_INTERVALS).text, packetCount });
+      } catch {
+        return null;
+      }
+      const first = plan.steps[0]!.method;
+      if (!Number.isInteger(packetCount) || packetCount < 1 || PROBES[first].hops) return null;
+      const reasons = plan.skipped.filter((s) => PROBES[s.method].hops).map((s) => s.reason);
+      return reasons.length ? { method: first, reason: reasons.join("; ") } : null;
     },
 
     async get(id: number): Promise<MonitorView> {

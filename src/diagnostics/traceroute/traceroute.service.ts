@@ -10,17 +10,12 @@ import type { Config } from "../../config/schema";
 import { AppError, TooManyRequests } from "../../core/errors";
 import { parseTarget } from "../../core/host";
 import type { Logger } from "../../core/log";
-import { CommandNotFound, type RunResult, run } from "../../core/runner";
+import { CommandNotFound } from "../../core/runner";
+import type { Executor } from "../../measure/executor";
+import { TracerouteError } from "../../measure/probes/traceroute";
+import type { TracerouteHop, TracerouteRequest } from "../../protocol/measurements";
 import { Semaphore } from "../../scheduler/semaphore";
 import { countryFlag, formatAsn, type GeoIp } from "../geoip";
-import {
-  checkTracerouteExit,
-  shouldStopTraceroute,
-  TracerouteError,
-  type TracerouteHop,
-  TracerouteStream,
-  tracerouteArgv,
-} from "../probes/traceroute";
 
 export type TracerouteSettings = Config["traceroute"];
 
@@ -103,17 +98,22 @@ function reachedDestination(hops: readonly TracerouteHop[], ip: string | null): 
   return ip !== null && hops.some((hop) => hop.responders.some((r) => r.ip === ip));
 }
 
-export function createTracerouteService(deps: { settings: TracerouteSettings; geoip: GeoIp; log: Logger }) {
-  const { settings, geoip, log } = deps;
+export function createTracerouteService(deps: {
+  settings: TracerouteSettings;
+  executor: Executor;
+  geoip: GeoIp;
+  log: Logger;
+}) {
+  const { settings, executor, geoip, log } = deps;
   const slots = new Semaphore(settings.max_concurrent);
   let latest: TraceSnapshot | undefined;
 
-  async function execute(destination: string, argv: string[], listeners: TraceListeners): Promise<TraceResult> {
+  async function execute(request: TracerouteRequest, listeners: TraceListeners): Promise<TraceResult> {
     const snapshot: TraceSnapshot = {
-      destination,
+      destination: request.host,
       ip: null,
       hops: [],
-      maxHops: settings.max_hops,
+      maxHops: request.maxHops,
       complete: false,
       terminatedEarly: false,
       timedOut: false,
@@ -122,55 +122,38 @@ export function createTracerouteService(deps: { settings: TracerouteSettings; ge
     };
     latest = snapshot;
     const started = performance.now();
-    const silence = new AbortController();
-    // The header and the first hops can arrive in one chunk: the address is reported before any hop.
-    const noteResolved = () => {
-      if (snapshot.ip !== null || !stream.header) return;
-      snapshot.ip = stream.header.ip;
-      listeners.onResolved?.(snapshot.ip);
-    };
-    const stream: TracerouteStream = new TracerouteStream({
-      queries: settings.queries,
-      onHop: (hop) => {
-        // Output already on its way when the early stop fired is not part of the trace.
-        if (silence.signal.aborted) return;
-        noteResolved();
-        const enriched = enrichHop(hop, geoip);
-        const index = snapshot.hops.findIndex((h) => h.number === hop.number);
-        if (index === -1) snapshot.hops.push(enriched);
-        else snapshot.hops[index] = enriched;
-        listeners.onHop?.(enriched);
-        if (shouldStopTraceroute(stream.completedHops, settings.max_silent_hops)) silence.abort();
-      },
-    });
-    let result: RunResult | undefined;
     try {
-      result = await run(argv, {
-        timeoutMs: settings.timeout_seconds * 1000,
-        signal: AbortSignal.any([listeners.signal, silence.signal]),
-        onChunk: (text, source) => {
-          if (source !== "stdout") return;
-          stream.push(text);
-          noteResolved();
+      const outcome = await executor.runTraceroute(request, {
+        signal: listeners.signal,
+        onProgress: (event) => {
+          if (event.type === "resolved") {
+            snapshot.ip = event.ip;
+            listeners.onResolved?.(event.ip);
+            return;
+          }
+          const enriched = enrichHop(event.hop, geoip);
+          const index = snapshot.hops.findIndex((h) => h.number === enriched.number);
+          if (index === -1) snapshot.hops.push(enriched);
+          else snapshot.hops[index] = enriched;
+          listeners.onHop?.(enriched);
         },
       });
-      // A line cut short by the time limit would count its pending probes as lost; only a normal exit flushes it.
-      if (!result.timedOut) stream.end();
-      checkTracerouteExit(result, destination);
+      snapshot.ip = outcome.ip;
+      snapshot.hops = outcome.hops.map((hop) => enrichHop(hop, geoip));
+      snapshot.terminatedEarly = outcome.terminatedEarly;
+      snapshot.timedOut = outcome.timedOut;
     } catch (e) {
       if (listeners.signal.aborted) throw new TraceCancelled();
       if (e instanceof CommandNotFound) throw new AppError(503, "unavailable", e.message);
       if (e instanceof TracerouteError) throw new AppError(422, "traceroute_failed", e.message);
-      if (!silence.signal.aborted) throw e;
-      snapshot.terminatedEarly = true;
+      throw e;
     } finally {
       snapshot.running = false;
       snapshot.durationMs = performance.now() - started;
     }
-    snapshot.timedOut = result?.timedOut ?? false;
     snapshot.complete = reachedDestination(snapshot.hops, snapshot.ip);
     log.debug("traceroute finished", {
-      destination,
+      destination: request.host,
       hops: snapshot.hops.length,
       complete: snapshot.complete,
       terminatedEarly: snapshot.terminatedEarly,
@@ -181,16 +164,18 @@ export function createTracerouteService(deps: { settings: TracerouteSettings; ge
   }
 
   function prepare(input: string): PreparedTrace {
-    // Parsing and argv building validate the host before a slot is taken, so bad input never starts anything.
+    // The host is validated before a slot is taken, so bad input never starts anything.
     const target = parseTarget(input, "host");
-    const argv = tracerouteArgv({
+    const request: TracerouteRequest = {
       host: target.host,
       family: target.family,
       maxHops: settings.max_hops,
       waitSeconds: settings.wait_seconds,
       queries: settings.queries,
       numeric: !settings.resolve_hostnames,
-    });
+      maxSilentHops: settings.max_silent_hops,
+      timeoutSeconds: settings.timeout_seconds,
+    };
     const release = slots.tryAcquire();
     if (!release)
       throw new TooManyRequests(
@@ -205,7 +190,7 @@ export function createTracerouteService(deps: { settings: TracerouteSettings; ge
         if (started) throw new Error("a prepared traceroute runs only once");
         started = true;
         try {
-          return await execute(target.host, argv, listeners);
+          return await execute(request, listeners);
         } finally {
           release();
         }

@@ -9,7 +9,7 @@ import {
   mtrEndToEnd,
   parseMtrJson,
   readMtrJsonRun,
-} from "../../../src/diagnostics/probes/mtr";
+} from "../../../src/measure/probes/mtr";
 
 const sample = (name: string) => Bun.file(`${import.meta.dir}/../../fixtures/samples/${name}`).text();
 /** Captures end with the exit status on a line of its own (`rc=N`), which is not tool output. */

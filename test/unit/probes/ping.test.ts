@@ -8,19 +8,34 @@ import {
   parsePingSummary,
   pingArgv,
   runPing,
-} from "../../../src/diagnostics/probes/ping";
+} from "../../../src/measure/probes/ping";
 import { describeIf, hasCommand } from "../../helpers/env";
 
 const sample = (name: string) => Bun.file(`${import.meta.dir}/../../fixtures/samples/${name}`).text();
 
 describe("pingArgv", () => {
-  test("builds iputils flags: count, interval in seconds, -W in seconds, deadline, family, then -- host", () => {
-    expect(
-      pingArgv({ host: "127.0.0.1", family: 4, count: 5, intervalMs: 1000, timeoutSeconds: 10, deadline: 14.2 }),
-    ).toEqual(["ping", "-n", "-c", "5", "-i", "1", "-W", "10", "-w", "15", "-4", "--", "127.0.0.1"]);
+  test("builds iputils flags: count, interval in seconds, -W in seconds, family, then -- host", () => {
+    expect(pingArgv({ host: "127.0.0.1", family: 4, count: 5, intervalMs: 1000, timeoutSeconds: 10 })).toEqual([
+      "ping",
+      "-n",
+      "-c",
+      "5",
+      "-i",
+      "1",
+      "-W",
+      "10",
+      "-4",
+      "--",
+      "127.0.0.1",
+    ]);
   });
 
-  test("leaves the family to ping for names and omits -w without a deadline", () => {
+  test("never passes -w: with a deadline iputils sends past -c until that many replies arrive", () => {
+    for (const count of [1, 50, 1000])
+      expect(pingArgv({ host: "192.0.2.1", family: 4, count, intervalMs: 10, timeoutSeconds: 2 })).not.toContain("-w");
+  });
+
+  test("leaves the family to ping for names", () => {
     expect(pingArgv({ host: "localhost", family: 0, count: 3, intervalMs: 200, timeoutSeconds: 1 })).toEqual([
       "ping",
       "-n",
@@ -51,7 +66,6 @@ describe("pingArgv", () => {
     [{ count: 1.5 }, "count"],
     [{ intervalMs: 0 }, "intervalMs"],
     [{ timeoutSeconds: -1 }, "timeoutSeconds"],
-    [{ deadline: Number.NaN }, "deadline"],
   ])("rejects %p", (override, why) => {
     const args = { host: "127.0.0.1", family: 4 as const, count: 3, intervalMs: 1000, timeoutSeconds: 1, ...override };
     expect(() => pingArgv(args)).toThrow(BadInput);

@@ -9,10 +9,10 @@ import {
   parseTracerouteLine,
   shouldStopTraceroute,
   TracerouteError,
-  type TracerouteHop,
   TracerouteStream,
   tracerouteArgv,
-} from "../../../src/diagnostics/probes/traceroute";
+} from "../../../src/measure/probes/traceroute";
+import type { TracerouteHop } from "../../../src/protocol/measurements";
 
 const sample = (name: string) => Bun.file(`${import.meta.dir}/../../fixtures/samples/${name}`).text();
 

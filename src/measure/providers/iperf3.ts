@@ -12,9 +12,10 @@
  */
 import { formatTarget, parseTarget, type Target } from "../../core/host";
 import { CommandNotFound, run } from "../../core/runner";
-import { PingError, type PingSummary, runPing } from "../../diagnostics/probes/ping";
+import type { SpeedTestMeasurement, SpeedTestPhase } from "../../protocol/measurements";
+import { PingError, type PingSummary, runPing } from "../probes/ping";
 import { type Iperf3Result, parseIperf3Line, parseIperf3Text } from "./iperf3-output";
-import { type Measurement, type Phase, ProviderError, type RunOptions, type SpeedTestProvider } from "./provider";
+import { type ProviderDefinition, ProviderError, type RunOptions, type SpeedTestProvider } from "./provider";
 
 export const DEFAULT_IPERF3_PORT = 5201;
 
@@ -40,7 +41,7 @@ const REPORT_INTERVAL_SECONDS = 0.5;
 const MAX_CONNECT_TIMEOUT_MS = 10_000;
 
 interface Direction {
-  phase: Exclude<Phase, "latency">;
+  phase: Exclude<SpeedTestPhase, "latency">;
   reverse: boolean;
 }
 
@@ -143,10 +144,9 @@ function worst(values: (number | null | undefined)[]): number | null {
 
 export function createIperf3Provider(settings: Iperf3Settings): SpeedTestProvider {
   return {
-    id: "iperf3",
     // Saved iperf3 servers live in the database; the speed-test service lists them.
     listServers: async () => [],
-    async run(options: RunOptions): Promise<Measurement> {
+    async run(options: RunOptions): Promise<SpeedTestMeasurement> {
       const started = performance.now();
       options.signal.throwIfAborted();
       if (!options.host?.trim()) throw new ProviderError("an iperf3 server host is required");
@@ -179,3 +179,24 @@ export function createIperf3Provider(settings: Iperf3Settings): SpeedTestProvide
     },
   };
 }
+
+export const iperf3: ProviderDefinition = {
+  label: "iperf3",
+  latencyHelp:
+    "Latency is the average round trip of ICMP pings to the iperf3 server (ping's rtt avg, [speedtest.iperf.ping] " +
+    "count and interval). Jitter is ping's mdev, the spread of those round trips. In UDP mode jitter and packet loss " +
+    "come from iperf3 itself: the receiver's smoothed inter-packet delay variation (RFC 3550) and lost datagrams.",
+  target: "host",
+  host: { label: "iperf3 server", hint: "An iperf3 server (iperf3 -s); port 5201 unless given." },
+  udp: true,
+  savedServers: true,
+  create: ({ speedtest: st }) =>
+    createIperf3Provider({
+      testDurationSeconds: st.iperf.test_duration,
+      parallelStreams: st.iperf.parallel_conns,
+      timeoutSeconds: st.iperf.timeout,
+      pingCount: st.iperf.ping.count,
+      pingIntervalMs: st.iperf.ping.interval,
+      pingTimeoutSeconds: st.iperf.ping.timeout,
+    }),
+};

@@ -16,6 +16,8 @@
  * phase always fits.
  */
 import { NotFound } from "../../core/errors";
+import type { SpeedTestMeasurement } from "../../protocol/measurements";
+import { measureHttpPings, speedtestNetLatency } from "./http-latency";
 import {
   type HttpTestSettings,
   httpMeasurement,
@@ -24,15 +26,17 @@ import {
   transferOptions,
   withDefaults,
 } from "./http-provider";
+import { measureDownload, measureUpload } from "./http-throughput";
+import { publicUrl, withDeadline } from "./http-util";
+import { type ProviderDefinition, ProviderError, type SpeedTestProvider } from "./provider";
 import {
-  measureDownload,
-  measureHttpPings,
-  measureUpload,
-  publicUrl,
-  speedtestNetLatency,
-  withDeadline,
-} from "./http-throughput";
-import { type Measurement, ProviderError, type ServerInfo, type SpeedTestProvider } from "./provider";
+  type OoklaConfig,
+  type OoklaServer,
+  parseConfigXml,
+  parseServerList,
+  toServerInfo,
+  withDistance,
+} from "./speedtestnet-catalog";
 
 export interface SpeedtestNetSettings extends HttpTestSettings {
   /** `[speedtest.speedtestnet] servers_url`: the JSON server list (an XML list is accepted too). */
@@ -54,28 +58,6 @@ export interface SpeedtestNetClientInfo {
 export interface SpeedtestNetProvider extends SpeedTestProvider {
   /** The client's ISP and country as speedtest.net sees them. */
   clientInfo(signal: AbortSignal): Promise<SpeedtestNetClientInfo>;
-}
-
-/** One server of the legacy list. `url` is its upload.php; every other test URL derives from it. */
-export interface OoklaServer {
-  id: string;
-  name: string;
-  sponsor: string;
-  country: string;
-  host: string;
-  url: string;
-  lat: number;
-  lon: number;
-  /** km from the client, or NaN when unknown. */
-  distance: number;
-}
-
-export interface OoklaConfig {
-  lat: number | null;
-  lon: number | null;
-  isp: string | null;
-  country: string | null;
-  ignoreIds: Set<string>;
 }
 
 export const SPEEDTESTNET_DEFAULTS = {
@@ -223,8 +205,6 @@ export function createSpeedtestNetProvider(settings: SpeedtestNetSettings): Spee
   };
 
   return {
-    id: "speedtest",
-
     async listServers(signal) {
       const { servers } = await catalog(signal);
       return servers.map(toServerInfo);
@@ -232,7 +212,7 @@ export function createSpeedtestNetProvider(settings: SpeedtestNetSettings): Spee
 
     clientInfo,
 
-    async run(options): Promise<Measurement> {
+    async run(options): Promise<SpeedTestMeasurement> {
       const startedAt = performance.now();
       const { signal } = options;
       options.onProgress({ phase: "latency", percent: 0 });
@@ -295,121 +275,26 @@ function latencyUrl(server: OoklaServer): string {
   return new URL(LATENCY_FILE, server.url).href;
 }
 
-function toServerInfo(server: OoklaServer): ServerInfo {
-  return {
-    id: server.id,
-    name: server.name,
-    host: server.host,
-    distance: Number.isFinite(server.distance) ? Math.round(server.distance * 10) / 10 : 0,
-    country: server.country,
-    sponsor: server.sponsor,
-    url: server.url,
-    lat: server.lat,
-    lon: server.lon,
-    isIperf: false,
-    isLibrespeed: false,
-    isPublic: true,
-  };
-}
-
-function withDistance(server: OoklaServer, clientConfig: OoklaConfig | null): OoklaServer {
-  if (clientConfig?.lat == null || clientConfig.lon == null) return server;
-  return { ...server, distance: haversineKm(clientConfig.lat, clientConfig.lon, server.lat, server.lon) };
-}
-
-/** Great-circle distance with speedtest-cli's Earth radius of 6371 km. */
-export function haversineKm(lat1: number, lon1: number, lat2: number, lon2: number): number {
-  const rad = Math.PI / 180;
-  const dLat = (lat2 - lat1) * rad;
-  const dLon = (lon2 - lon1) * rad;
-  const a = Math.sin(dLat / 2) ** 2 + Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(dLon / 2) ** 2;
-  return 6371 * 2 * Math.atan2(Math.sqrt(a), Math.sqrt(1 - a));
-}
-
-/** A JSON (`/api/js/servers`) or XML (`<server …/>` elements) server list; unusable entries are skipped. */
-export function parseServerList(text: string): OoklaServer[] {
-  const trimmed = text.trim();
-  if (trimmed.startsWith("[")) {
-    const parsed: unknown = JSON.parse(trimmed);
-    return Array.isArray(parsed) ? parsed.flatMap((entry) => toServer(entry as Record<string, unknown>)) : [];
-  }
-  if (trimmed.startsWith("<")) return xmlElements(trimmed, "server").flatMap(toServer);
-  return [];
-}
-
-function toServer(entry: Record<string, unknown>): OoklaServer[] {
-  const text = (key: string) => {
-    const value = entry?.[key];
-    return typeof value === "string" || typeof value === "number" ? String(value) : "";
-  };
-  const id = text("id");
-  const url = text("url");
-  const lat = Number(text("lat"));
-  const lon = Number(text("lon"));
-  if (!id || !Number.isFinite(lat) || !Number.isFinite(lon) || text("lat") === "" || text("lon") === "") return [];
-  let parsedUrl: URL;
-  try {
-    parsedUrl = new URL(url);
-  } catch {
-    return [];
-  }
-  if (parsedUrl.protocol !== "http:" && parsedUrl.protocol !== "https:") return [];
-  const distance = text("distance") === "" ? Number.NaN : Number(text("distance"));
-  return [
-    {
-      id,
-      name: text("name"),
-      sponsor: text("sponsor"),
-      country: text("country"),
-      host: text("host") || parsedUrl.host,
-      url: parsedUrl.href,
-      lat,
-      lon,
-      distance,
-    },
-  ];
-}
-
-/** The parts of speedtest-config.php the client uses. */
-export function parseConfigXml(text: string): OoklaConfig {
-  const client = xmlElements(text, "client")[0] ?? {};
-  const serverConfig = xmlElements(text, "server-config")[0] ?? {};
-  const coordinate = (value: string | undefined) =>
-    value !== undefined && value.trim() !== "" && Number.isFinite(Number(value)) ? Number(value) : null;
-  return {
-    lat: coordinate(client.lat),
-    lon: coordinate(client.lon),
-    isp: client.isp || null,
-    country: client.country || null,
-    ignoreIds: new Set(
-      (serverConfig.ignoreids ?? "")
-        .split(",")
-        .map((id) => id.trim())
-        .filter(Boolean),
-    ),
-  };
-}
-
-/** Attributes of every `<name …>` element; enough XML for Ookla's flat attribute-only documents. */
-function xmlElements(xml: string, name: string): Record<string, string>[] {
-  const elements: Record<string, string>[] = [];
-  for (const element of xml.matchAll(new RegExp(`<${name}\\s([^>]*?)/?>`, "g"))) {
-    const attributes: Record<string, string> = {};
-    for (const [, key, value] of element[1]!.matchAll(/([\w-]+)\s*=\s*"([^"]*)"/g)) {
-      attributes[key!] = decodeXmlEntities(value!);
-    }
-    elements.push(attributes);
-  }
-  return elements;
-}
-
-const NAMED_ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
-
-function decodeXmlEntities(value: string): string {
-  return value.replace(/&(#x[0-9a-f]+|#\d+|amp|lt|gt|quot|apos);/gi, (_, entity: string) => {
-    if (entity.startsWith("#x") || entity.startsWith("#X"))
-      return String.fromCodePoint(Number.parseInt(entity.slice(2), 16));
-    if (entity.startsWith("#")) return String.fromCodePoint(Number(entity.slice(1)));
-    return NAMED_ENTITIES[entity.toLowerCase()]!;
-  });
-}
+export const speedtestNet: ProviderDefinition = {
+  label: "Speedtest.net",
+  latencyHelp:
+    "Latency is the mean of 10 HTTP round trips to the server's latency.txt, sent 200 ms apart on one " +
+    "connection after one discarded warm-up request; a round trip runs from sending the request to reading the " +
+    "whole reply. Jitter is the population standard deviation of those round trips: √(Σ(xᵢ − mean)² / n).",
+  target: "servers",
+  manualServerId: {
+    pattern: /^\d{1,10}$/,
+    example: "e.g. 21541",
+    hint: "Any speedtest.net server, even one not in the nearest list.",
+    problem: "a speedtest.net server ID is a number",
+  },
+  create: ({ speedtest: st }) =>
+    createSpeedtestNetProvider({
+      serversUrl: st.speedtestnet.servers_url,
+      configUrl: st.speedtestnet.config_url,
+      timeoutSeconds: st.timeout,
+      durationSeconds: st.speedtestnet.duration,
+      downloadStreams: st.speedtestnet.streams,
+      uploadStreams: st.speedtestnet.streams,
+    }),
+};

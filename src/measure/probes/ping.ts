@@ -3,6 +3,15 @@
  * parsers for the per-reply lines and the closing statistics, and a runner.
  * Unlike the original, the RTT comes from iputils' own `rtt min/avg/max/mdev`
  * line and `-W` is given in seconds, as Linux expects.
+ *
+ * Exactly `-c` probes, never `-w`: with a deadline, iputils keeps sending past
+ * the count until that many *replies* have arrived (its sender stops at the
+ * count only when no deadline is set), so a lossy path would be measured with
+ * more probes than asked and every one of the count reported as received.
+ * Without `-w`, ping sends the count, then waits for late replies (2 × the
+ * slowest RTT, at least one interval; `-W` when nothing came back) and exits.
+ * The time limit belongs to the runner: at it, SIGINT makes ping stop and print
+ * its statistics, so a slow path still yields a result.
  */
 import { BadInput } from "../../core/errors";
 import { type Target, validateHost } from "../../core/host";
@@ -11,7 +20,7 @@ import { CommandNotFound, run } from "../../core/runner";
 /** iputils refuses shorter intervals for non-root users ("cannot flood"), so we never ask for less. */
 export const MIN_INTERVAL_MS = 2;
 
-/** Margin on top of ping's own deadline before the runner kills it: ping normally ends first and prints its summary. */
+/** Margin on top of the probes and the reply wait before the runner interrupts ping: ping normally ends first. */
 const KILL_MARGIN_MS = 2000;
 
 export interface PingArgs {
@@ -22,8 +31,6 @@ export interface PingArgs {
   intervalMs: number;
   /** Seconds to wait for a reply (`-W`); only matters while no reply has arrived. */
   timeoutSeconds: number;
-  /** Overall limit in seconds (`-w`): ping stops then even if `count` is not reached. Rounded up, as `-w` takes whole seconds. */
-  deadline?: number;
 }
 
 export interface PingReply {
@@ -51,7 +58,7 @@ export interface PingSummary {
   mdevMs: number | null;
 }
 
-export type PingOptions = Pick<PingArgs, "count" | "intervalMs" | "timeoutSeconds" | "deadline">;
+export type PingOptions = Pick<PingArgs, "count" | "intervalMs" | "timeoutSeconds">;
 
 export interface PingControl {
   signal?: AbortSignal;
@@ -81,7 +88,6 @@ export function pingArgv(args: PingArgs): string[] {
     "-W",
     String(positive(args.timeoutSeconds, "timeoutSeconds")),
   ];
-  if (args.deadline !== undefined) argv.push("-w", String(Math.ceil(positive(args.deadline, "deadline"))));
   if (args.family !== 0) argv.push(`-${args.family}`);
   argv.push("--", host);
   return argv;
@@ -147,23 +153,25 @@ export function describePingFailure(stderr: string, host: string): string {
 }
 
 /**
- * Pings `target` and resolves with the statistics. 100 % loss (exit 1) is a
- * result, not an error; an error (exit 2: unknown host, no permission…) rejects
- * with PingError. Aborting kills ping and rejects with the signal's reason.
+ * Pings `target` with exactly `count` probes and resolves with the statistics.
+ * 100 % loss (exit 1) is a result, not an error; an error (exit 2: unknown
+ * host, no permission…) rejects with PingError. Aborting kills ping and
+ * rejects with the signal's reason.
  */
 export async function runPing(
   target: Pick<Target, "host" | "family">,
   opts: PingOptions,
   control: PingControl = {},
 ): Promise<PingSummary> {
-  // Always bounded: without an explicit deadline, allow every probe plus the reply wait.
-  const deadline = opts.deadline ?? (opts.count * opts.intervalMs) / 1000 + opts.timeoutSeconds;
-  const argv = pingArgv({ ...opts, host: target.host, family: target.family, deadline });
+  const argv = pingArgv({ ...opts, host: target.host, family: target.family });
+  // Every probe, then the reply wait: ping exits on its own before this unless replies are slower than that.
+  const limitMs = opts.count * Math.max(MIN_INTERVAL_MS, opts.intervalMs) + opts.timeoutSeconds * 1000 + KILL_MARGIN_MS;
   let result: Awaited<ReturnType<typeof run>>;
   try {
     result = await run(argv, {
       signal: control.signal,
-      timeoutMs: Math.ceil(deadline) * 1000 + KILL_MARGIN_MS,
+      timeoutMs: limitMs,
+      timeoutSignal: "SIGINT",
       onLine: (line, stream) => {
         if (stream !== "stdout" || !control.onReply) return;
         const reply = parsePingReply(line);
@@ -174,9 +182,9 @@ export async function runPing(
     if (err instanceof CommandNotFound) throw new PingError("ping is not installed");
     throw err;
   }
-  if (result.timedOut) throw new PingError(`ping did not finish within ${Math.ceil(deadline)} seconds`);
   const summary = parsePingSummary(result.stdout);
-  // Exit 1 also covers "fewer replies than -c before the -w deadline", so any exit 0/1 with statistics is a result.
+  // Exit 0 (replies) or 1 (none) with statistics is a result, also when the time limit interrupted the wait.
   if (summary && (result.exitCode === 0 || result.exitCode === 1)) return summary;
+  if (result.timedOut) throw new PingError(`ping did not finish within ${Math.ceil(limitMs / 1000)} seconds`);
   throw new PingError(describePingFailure(result.stderr, target.host));
 }

@@ -1,17 +1,14 @@
 /**
  * What the speedtest.net and LibreSpeed providers share around the
  * measurement engine: settings with defaults, the timing of a transfer phase,
- * server choice by lowest ping, and the Measurement they report.
+ * server choice by lowest ping, and the measurement they report.
  */
-import {
-  type LatencyResult,
-  mapConcurrently,
-  measureHttpPings,
-  type PingOptions,
-  type TransferOptions,
-  type TransferResult,
-} from "./http-throughput";
-import type { Measurement, Phase, RunOptions } from "./provider";
+
+import type { SpeedTestMeasurement, SpeedTestPhase } from "../../protocol/measurements";
+import { type LatencyResult, measureHttpPings, type PingOptions } from "./http-latency";
+import type { TransferOptions, TransferResult } from "./http-throughput";
+import { mapConcurrently } from "./http-util";
+import type { RunOptions } from "./provider";
 
 /** The tunables both HTTP providers take (speedtest.net and LibreSpeed each add their own). */
 export interface HttpTestSettings {
@@ -63,7 +60,7 @@ export function phaseTiming(o: {
 /** The transfer options of one phase, reporting its live rate as the provider's progress. */
 export function transferOptions(
   provider: string,
-  phase: Exclude<Phase, "latency">,
+  phase: Exclude<SpeedTestPhase, "latency">,
   streams: number,
   timing: PhaseTiming,
   signal: AbortSignal,
@@ -109,15 +106,15 @@ export async function lowestLatencyServer<S>(
   return best;
 }
 
-/** A finished HTTP test as a Measurement; a phase that did not run is null (and moved no bytes). */
+/** A finished HTTP test as a SpeedTestMeasurement; a phase that did not run is null (and moved no bytes). */
 export function httpMeasurement(o: {
-  server: Pick<Measurement, "serverId" | "serverName" | "serverHost">;
+  server: Pick<SpeedTestMeasurement, "serverId" | "serverName" | "serverHost">;
   isp: string | null;
   latency: LatencyResult;
   download: TransferResult | null;
   upload: TransferResult | null;
   startedAt: number;
-}): Measurement {
+}): SpeedTestMeasurement {
   return {
     ...o.server,
     downloadMbps: o.download?.mbps ?? null,

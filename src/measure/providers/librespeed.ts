@@ -18,7 +18,10 @@
  * `[speedtest.librespeed] timeout` bounds the whole test; the measured
  * duration shrinks if needed so both transfer phases fit.
  */
+import { join } from "node:path";
 import { NotFound } from "../../core/errors";
+import type { SpeedTestMeasurement, SpeedTestServer } from "../../protocol/measurements";
+import { libreSpeedLatency, measureHttpPings } from "./http-latency";
 import {
   type HttpTestSettings,
   httpMeasurement,
@@ -27,15 +30,9 @@ import {
   transferOptions,
   withDefaults,
 } from "./http-provider";
-import {
-  libreSpeedLatency,
-  measureDownload,
-  measureHttpPings,
-  measureUpload,
-  publicUrl,
-  withDeadline,
-} from "./http-throughput";
-import { type Measurement, ProviderError, type ServerInfo, type SpeedTestProvider } from "./provider";
+import { measureDownload, measureUpload } from "./http-throughput";
+import { publicUrl, withDeadline } from "./http-util";
+import { type ProviderDefinition, ProviderError, type SpeedTestProvider } from "./provider";
 
 export interface LibreSpeedSettings extends HttpTestSettings {
   /** librespeed-servers.json beside the config file; a missing file means no custom servers. */
@@ -214,8 +211,6 @@ export function createLibreSpeedProvider(settings: LibreSpeedSettings): LibreSpe
   };
 
   return {
-    id: "librespeed",
-
     async listServers(signal) {
       return (await allServers(signal)).map(toServerInfo);
     },
@@ -226,7 +221,7 @@ export function createLibreSpeedProvider(settings: LibreSpeedSettings): LibreSpe
       return askGetIp(server, requestTimeoutMs, signal);
     },
 
-    run(options): Promise<Measurement> {
+    run(options): Promise<SpeedTestMeasurement> {
       return withDeadline("LibreSpeed test", timeoutMs, options.signal, async (signal) => {
         const startedAt = performance.now();
         options.onProgress({ phase: "latency", percent: 0 });
@@ -341,7 +336,7 @@ export function parseClientInfo(body: string): LibreSpeedClientInfo {
   return { isp: label || null, country: null };
 }
 
-function toServerInfo(server: LibreSpeedServer): ServerInfo {
+function toServerInfo(server: LibreSpeedServer): SpeedTestServer {
   const comma = server.name.lastIndexOf(",");
   return {
     id: server.id,
@@ -358,3 +353,23 @@ function toServerInfo(server: LibreSpeedServer): ServerInfo {
     isPublic: server.isPublic,
   };
 }
+
+export const libreSpeed: ProviderDefinition = {
+  label: "LibreSpeed",
+  latencyHelp:
+    "Latency is the mean of 11 HTTP round trips to the server's ping URL, sent back to back on one connection " +
+    "after one discarded warm-up request; a round trip runs from sending the request to reading the whole reply. " +
+    "Jitter is librespeed-cli's smoothed difference between consecutive round trips: starting at 0, for the 3rd " +
+    "round trip onwards d = |previous − current|, and jitter becomes 0.7·jitter + 0.3·d when jitter > d, " +
+    "else 0.8·jitter + 0.2·d.",
+  target: "servers",
+  create: ({ speedtest: st, dir }) =>
+    createLibreSpeedProvider({
+      serversFile: join(dir, "librespeed-servers.json"),
+      publicServersUrl: st.librespeed.servers_url,
+      timeoutSeconds: st.librespeed.timeout,
+      durationSeconds: st.librespeed.duration,
+      downloadStreams: st.librespeed.download_streams,
+      uploadStreams: st.librespeed.upload_streams,
+    }),
+};

@@ -10,6 +10,7 @@ import { isIP } from "node:net";
 import { BadInput } from "../../core/errors";
 import { validateHost } from "../../core/host";
 import type { RunResult } from "../../core/runner";
+import type { TracerouteHop, TracerouteResponder } from "../../protocol/measurements";
 
 export interface TracerouteArgs {
   host: string;
@@ -27,32 +28,6 @@ export interface TracerouteArgs {
    * hops whose PTR lookup hangs, so callers wanting speed can turn it on.
    */
   numeric?: boolean;
-}
-
-export interface TracerouteResponder {
-  /** Reverse-DNS name, or the address itself when there is none (or with `-n`). */
-  host: string;
-  ip: string;
-  /** RTTs in ms of the probes this responder answered, in order. */
-  rtts: number[];
-}
-
-export interface TracerouteHop {
-  /** TTL of the hop (1-based; starts higher with `-f`). */
-  number: number;
-  /** First responder of the hop; null when every probe timed out. */
-  host: string | null;
-  ip: string | null;
-  /** One entry per probe in printed order, ms; null for a probe that timed out (`*`). */
-  rtts: (number | null)[];
-  /** Share of probes that timed out, percent 0–100. */
-  loss: number;
-  /** Distinct ICMP annotations seen on the hop's probes, e.g. `!H`, `!X`, `!F-1500`, `!<13>`. */
-  annotations: string[];
-  /** Every distinct responder (several when load balancing sends probes different ways). */
-  responders: TracerouteResponder[];
-  /** True when every probe of the hop timed out (`* * *`). */
-  timeout: boolean;
 }
 
 export interface TracerouteHeader {

@@ -9,6 +9,7 @@ import { isIP } from "node:net";
 import { BadInput } from "../../core/errors";
 import { validateHost } from "../../core/host";
 import type { RunResult } from "../../core/runner";
+import type { ProbeHop } from "../../protocol/measurements";
 
 export interface MtrArgs {
   host: string;
@@ -30,28 +31,9 @@ export interface MtrArgs {
   format: "json" | "raw";
 }
 
-export interface MtrHop {
-  /** 1-based hop number (TTL). */
-  number: number;
-  /** Reverse-DNS name, or the address when there is none; null for a hop that never answered (mtr's `???`). */
-  host: string | null;
-  ip: string | null;
-  /** Percent 0–100. */
-  loss: number;
-  sent: number;
-  received: number;
-  /** RTT figures in ms; null when nothing came back. */
-  last: number | null;
-  avg: number | null;
-  best: number | null;
-  worst: number | null;
-  /** Sample standard deviation, as mtr computes it. */
-  stddev: number | null;
-}
-
 /** How the destination itself did: its hop's figures, which answer "is the target reachable, and how well". */
 export interface MtrEndToEnd
-  extends Pick<MtrHop, "loss" | "sent" | "received" | "last" | "avg" | "best" | "worst" | "stddev"> {
+  extends Pick<ProbeHop, "loss" | "sent" | "received" | "last" | "avg" | "best" | "worst" | "stddev"> {
   /** False when no hop was identified as the destination: loss is then 100 % and the RTTs null. */
   reached: boolean;
 }
@@ -63,7 +45,7 @@ export interface MtrReport {
   ip: string | null;
   /** Probes per hop requested (`-c`). */
   tests: number;
-  hops: MtrHop[];
+  hops: ProbeHop[];
   endToEnd: MtrEndToEnd;
 }
 
@@ -102,7 +84,7 @@ function numberField(hub: Record<string, unknown>, key: string): number | null {
   return typeof value === "number" && Number.isFinite(value) ? value : null;
 }
 
-function hopFromHub(hub: Record<string, unknown>): MtrHop {
+function hopFromHub(hub: Record<string, unknown>): ProbeHop {
   const sent = numberField(hub, "Snt") ?? 0;
   const loss = numberField(hub, "Loss%") ?? 100;
   // "Rcv" is only present with `-o …R…`; otherwise derive it. Loss% is rounded, so round back to a whole probe.
@@ -131,14 +113,18 @@ function hopFromHub(hub: Record<string, unknown>): MtrHop {
  * answered is the destination. The original always used the last hub, which
  * also took a max-hops router for the destination when the address was known.
  */
-function destinationHop(hops: readonly MtrHop[], destinationIp: string | null): MtrHop | null {
+function destinationHop(hops: readonly ProbeHop[], destinationIp: string | null): ProbeHop | null {
   if (destinationIp) return hops.find((h) => h.ip === destinationIp) ?? null;
   const last = hops.at(-1);
   return last && last.received > 0 ? last : null;
 }
 
 /** End-to-end figures from per-hop ones; `probesPerHop` is what an unreached destination was sent. */
-export function mtrEndToEnd(hops: readonly MtrHop[], destinationIp: string | null, probesPerHop: number): MtrEndToEnd {
+export function mtrEndToEnd(
+  hops: readonly ProbeHop[],
+  destinationIp: string | null,
+  probesPerHop: number,
+): MtrEndToEnd {
   const hop = destinationHop(hops, destinationIp);
   if (!hop || hop.received === 0) {
     return {
@@ -321,12 +307,12 @@ export class MtrRawStream {
    * Per-hop statistics so far. A hop's newest probe still awaiting its reply
    * is in flight, not lost, and is left out (as mtr does while running).
    */
-  snapshot(): MtrHop[] {
+  snapshot(): ProbeHop[] {
     return this.visibleHops(false);
   }
 
   /** Final statistics once mtr has exited: every unanswered probe is lost (mtr waited its grace time). */
-  finish(): MtrHop[] {
+  finish(): ProbeHop[] {
     return this.visibleHops(true);
   }
 
@@ -338,7 +324,7 @@ export class MtrRawStream {
     return this.hops.findIndex((h, i) => h?.ips.some((ip) => this.hops[i + 1]?.ips.includes(ip)));
   }
 
-  private visibleHops(final: boolean): MtrHop[] {
+  private visibleHops(final: boolean): ProbeHop[] {
     const destination = this.destinationIndex();
     let count: number;
     if (destination !== -1) count = destination + 1;
@@ -347,12 +333,12 @@ export class MtrRawStream {
       const lastAnswering = this.hops.findLastIndex((h) => h !== undefined && h.ips.length > 0);
       count = lastAnswering === -1 ? 0 : Math.min(lastAnswering + 2, this.hops.length);
     }
-    const result: MtrHop[] = [];
+    const result: ProbeHop[] = [];
     for (let i = 0; i < count; i++) result.push(this.hopStats(i, final));
     return result;
   }
 
-  private hopStats(index: number, final: boolean): MtrHop {
+  private hopStats(index: number, final: boolean): ProbeHop {
     const hop = this.hops[index] ?? newRawHop();
     const newest = hop.sent.at(-1);
     const inFlight = !final && newest !== undefined && !hop.answered.has(newest) ? 1 : 0;

@@ -1,0 +1,1 @@
+ALTER TABLE "packet_loss_results" ADD COLUMN "fallback_reason" text;
