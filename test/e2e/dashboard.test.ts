@@ -176,6 +176,10 @@ describeIf(hasChromium && hasCommand("iperf3"), "Chromium and iperf3 are require
       "Median",
       "95th percentile",
     ]);
+    // Runs ten seconds apart are told apart by their seconds.
+    expect(await page.locator("#monitor-results tbody tr").first().locator("time").textContent()).toMatch(
+      /^[A-Z][a-z]{2} \d{1,2}, \d{4}, \d\d:\d\d:\d\d$/,
+    );
     await screenshot(page, "monitor-router-chart");
     expect(errors).toEqual([]);
     await close();

@@ -275,6 +275,20 @@ describeIf(
       await close();
     });
 
+    test("a schedule with a broken cron expression is refused in one plain sentence", async () => {
+      const { page, errors, close } = await open();
+      const card = page.locator("#schedules");
+      await card.getByLabel("Interval").fill("* * *");
+      await card.getByRole("button", { name: "Add schedule" }).click();
+      const alert = card.locator(".alert-error");
+      await alert.waitFor();
+      expect(await alert.textContent()).toBe(
+        'interval: "* * *" is not a valid cron expression: it has 3 fields; a cron expression has 5 (minute hour day month weekday), or 6 with seconds first.',
+      );
+      expect(errors).toEqual([]);
+      await close();
+    });
+
     test("the Speed Test page fits a 375 px phone", async () => {
       const { page, close } = await open(375);
       expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(
