@@ -238,8 +238,9 @@ export function createMonitorsService(deps: {
 
     /** Every monitor with its newest result: the dashboard's overview. */
     async overview(): Promise<{ monitor: MonitorView; latest: ResultSummary | undefined }[]> {
-      const rows = await repo.list();
-      return Promise.all(rows.map(async (row) => ({ monitor: view(row), latest: await repo.latest(row.id) })));
+      const [rows, latest] = await Promise.all([repo.list(), repo.latestOfEach()]);
+      const byMonitor = new Map(latest.map((result) => [result.monitorId, result]));
+      return rows.map((row) => ({ monitor: view(row), latest: byMonitor.get(row.id) }));
     },
 
     /**
