@@ -206,7 +206,10 @@ export function createMonitorsRepository(h: DbHandle) {
 
     /** Every monitor's newest result, in one query (ids grow with time, so the newest has the largest id). */
     async latestOfEach(): Promise<ResultSummary[]> {
-      const newest = db.select({ id: max(r.id) }).from(r).groupBy(r.monitorId);
+      const newest = db
+        .select({ id: max(r.id) })
+        .from(r)
+        .groupBy(r.monitorId);
       return db.select(summaryColumns).from(r).where(inArray(r.id, newest));
     },
 
