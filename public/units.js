@@ -2,7 +2,8 @@
 // this module, and pages load it first (as a module), so a table row and a live gauge never disagree. Text is in the
 // page's language (English) and times in the configured [server] timezone, whatever the browser's own settings.
 
-export const LANG = "en";
+/** The pages' language (layout.ts: <html lang="en">): every formatter speaks it, whatever the browser's own. */
+const LANG = "en";
 
 const fixedFormats = new Map();
 /** `value` with exactly `digits` decimals and thousands separators: 1,250.5 */
@@ -72,7 +73,7 @@ export function tick(value, step) {
  * Noise floors below which a change from the previous result is shown as "about the same": a jitter that moves
  * from 0.01 to 0.03 ms has not tripled in any way that matters.
  */
-export const CHANGE_FLOOR = { rate: { absolute: 1, relative: 2 }, time: { absolute: 0.5, relative: 5 } };
+const CHANGE_FLOOR = { rate: { absolute: 1, relative: 2 }, time: { absolute: 0.5, relative: 5 } };
 
 /**
  * The change from `before` to `now` in percent, or null when either is unknown or the change is within the noise
@@ -116,14 +117,6 @@ export function dateTime(moment, timezone, style = "datetime") {
   return dateFormat(timezone, style).format(date);
 }
 
-/** The timezone's short name at `moment` ("CET", "UTC", "GMT+2"), for "times in …" notes. */
-export function zoneName(timezone, moment = Date.now()) {
-  const parts = new Intl.DateTimeFormat(LANG, { timeZone: timezone || undefined, timeZoneName: "short" }).formatToParts(
-    new Date(moment),
-  );
-  return parts.find((p) => p.type === "timeZoneName")?.value ?? timezone;
-}
-
 const relativeFormat = new Intl.RelativeTimeFormat(LANG, { numeric: "always", style: "long" });
 /** "8 seconds ago", "in 2 minutes", "just now" for under a second. */
 export function relative(moment, now = Date.now()) {
@@ -140,7 +133,6 @@ export function relative(moment, now = Date.now()) {
 // The pages' classic scripts reach these through window.netronome.units (app.js).
 if (typeof window !== "undefined")
   window.netronomeUnits = {
-    LANG,
     rate,
     rateParts,
     rateScale,
@@ -149,6 +141,5 @@ if (typeof window !== "undefined")
     tick,
     change,
     dateTime,
-    zoneName,
     relative,
   };

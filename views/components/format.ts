@@ -2,10 +2,10 @@
  * Numbers, units and times for views, from public/units.js (the same code the pages run, so server-rendered and
  * live figures agree). Times are shown in the configured [server] timezone.
  */
-import { dateTime, ms, percent, rate, rateParts, relative } from "../../public/units.js";
+import { dateTime, ms, percent, rateParts, relative } from "../../public/units.js";
 import { html, type SafeHtml } from "../../src/core/html";
 
-export { ms, percent, rate, rateParts };
+export { ms, percent, rateParts };
 
 /** Round-trip times: the same digits as every other time in ms (0.042, 3.18, 24.6, 182). */
 export const rtt = ms;
