@@ -1,8 +1,8 @@
-/** Dispatches `netronome <command>`. Exit codes: 0 success, 1 runtime error, 2 usage error. */
+/**
+ * Dispatches `netronome <command>`. Exit codes: 0 success, 1 runtime error, 2 usage error.
+ * Each command's code is imported when it runs, so `agent` never loads the hub (web app, database, views).
+ */
 import { allowFlags, type ParsedArgs, parseArgs, stringFlag, UsageError } from "./args";
-import { generateConfig } from "./generate-config";
-import { serve } from "./serve";
-import { changePassword, createUser } from "./users";
 import { versionText } from "./version";
 
 interface Command {
@@ -12,6 +12,18 @@ interface Command {
   flags: readonly string[];
   run(args: ParsedArgs): Promise<number>;
 }
+
+/** The agent's flags, listed here so that `--help` and flag checks need not load the agent. */
+const AGENT_COMMAND_FLAGS = [
+  "host",
+  "port",
+  "interface",
+  "api-key",
+  "disk-include",
+  "disk-exclude",
+  "disable-system-metrics",
+  "log-level",
+] as const;
 
 const GLOBAL_HELP =
   "Global option:\n  --config <path>   config file (default: ~/.config/netronome/config.toml, then ./config.toml)";
@@ -33,7 +45,33 @@ const commands: Record<string, Command> = {
     flags: [],
     run: async (args) => {
       noPositionals(args, "serve");
+      const { serve } = await import("./serve");
       return serve(stringFlag(args, "config"));
+    },
+  },
+  agent: {
+    usage:
+      "netronome agent [--host <addr>] [--port <n>] [--interface <name>] [--api-key <key>]\n" +
+      "                [--disk-include <glob>]… [--disk-exclude <glob>]… [--disable-system-metrics] [--log-level <level>]",
+    summary: "Run the monitoring agent that a Netronome hub connects to",
+    details: [
+      "Serves live bandwidth (vnstat, else /proc/net/dev), vnstat history, peaks, system and hardware details over",
+      "HTTP for a hub. Flags override the [agent] section of the config file and NETRONOME__AGENT_* variables.",
+      "",
+      "  -H, --host <addr>          address to listen on (default 0.0.0.0)",
+      "  -p, --port <n>             port (default 8200)",
+      "  -i, --interface <name>     interface for live bandwidth (default: the default route's)",
+      "  -k, --api-key <key>        key hubs must send in X-API-Key (prefer the config file: flags show in ps)",
+      "      --disk-include <glob>  always report matching mounts (repeatable, or a comma list)",
+      "      --disk-exclude <glob>  hide matching mounts (repeatable, or a comma list)",
+      "      --disable-system-metrics  serve bandwidth only (no /system/info, /system/hardware)",
+      "  -l, --log-level <level>    trace, debug, info, warn or error",
+    ].join("\n"),
+    flags: [...AGENT_COMMAND_FLAGS],
+    run: async (args) => {
+      noPositionals(args, "agent");
+      const { agent } = await import("./agent");
+      return agent(args);
     },
   },
   "generate-config": {
@@ -44,6 +82,7 @@ const commands: Record<string, Command> = {
     flags: ["path"],
     run: async (args) => {
       noPositionals(args, "generate-config");
+      const { generateConfig } = await import("./generate-config");
       console.log(`wrote ${generateConfig(stringFlag(args, "path"))}`);
       return 0;
     },
@@ -55,6 +94,7 @@ const commands: Record<string, Command> = {
       "Reads the password from the terminal without echo, or from stdin:\n  echo 'secret' | netronome create-user alice",
     flags: [],
     run: async (args) => {
+      const { createUser } = await import("./users");
       console.log(await createUser(stringFlag(args, "config"), onePositional(args, "create-user", "username")));
       return 0;
     },
@@ -66,8 +106,41 @@ const commands: Record<string, Command> = {
       "Reads the new password from the terminal without echo, or from stdin. Signs out the user's existing sessions.",
     flags: [],
     run: async (args) => {
+      const { changePassword } = await import("./users");
       console.log(await changePassword(stringFlag(args, "config"), onePositional(args, "change-password", "username")));
       return 0;
+    },
+  },
+  update: {
+    usage: "netronome update [--check] [--rollback] [--restart[=<unit>]]",
+    summary: "Update this executable to the latest release",
+    details: [
+      "Asks the GitHub releases API ([update] api_url, [update] repository) for the latest release, downloads the",
+      "archive for this platform, verifies its SHA-256 against the release's checksums file and that file's Ed25519",
+      "signature (a build with a signing key refuses unsigned releases), runs the new executable's `version`, then",
+      "replaces this executable atomically and keeps the old one beside it as <executable>.previous.",
+      "",
+      "  --check            only report whether a newer release exists",
+      "  --rollback         swap back to the executable the last update replaced",
+      "  --restart          afterwards restart the systemd services that run this executable",
+      "  --restart=<unit>   afterwards restart that systemd unit if it runs (launchd label on macOS)",
+      "",
+      "Exit status 0 when updated or already up to date; 1 when anything failed (the executable is then untouched).",
+    ].join("\n"),
+    flags: ["check", "rollback", "restart"],
+    run: async (args) => {
+      noPositionals(args, "update");
+      const bool = (name: string) => {
+        const v = args.flags.get(name);
+        if (v !== undefined && v !== true) throw new UsageError(`option --${name} takes no value`);
+        return v === true;
+      };
+      const { update } = await import("./update");
+      return update(stringFlag(args, "config"), {
+        check: bool("check"),
+        rollback: bool("rollback"),
+        restart: args.flags.get("restart") ?? false,
+      });
     },
   },
   version: {

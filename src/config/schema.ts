@@ -3,8 +3,10 @@
  * declared once. Loading, validation, `generate-config` and the README's table
  * all derive from this file.
  */
+
+import { hostProblem } from "../core/host";
 import { LOG_LEVELS } from "../core/log";
-import { parseCidr } from "../core/net";
+import { interfaceNameProblem, parseCidr } from "../core/net";
 
 interface FieldBase<T> {
   readonly kind: "field";
@@ -85,6 +87,8 @@ function choice<const C extends readonly string[]>(
 }
 
 const DURATION = /^\d+(ms|s|m|h)$/;
+/** A GitHub owner/name: letters, digits and dashes for the owner; no "." or ".." for the name. */
+export const REPOSITORY = /^[A-Za-z0-9-]{1,39}\/(?!\.\.?$)[A-Za-z0-9_.-]{1,100}$/;
 const durationCheck = (v: string) => (DURATION.test(v) ? null : 'must be a duration such as "30s", "5m" or "1h"');
 const timezoneCheck = (v: string) => {
   if (v === "") return null;
@@ -106,6 +110,10 @@ const urlCheck = (v: string) => {
     return "must be an http(s) URL";
   }
 };
+
+/** Checked in full (per channel type) when notifications start; here only that it is a URL at all. */
+const channelUrlCheck = (v: string) =>
+  v === "" || URL.canParse(v) ? null : "must be a URL (https://… or a channel URL such as ntfy://host/topic)";
 
 export const configSchema = {
   database: {
@@ -265,10 +273,22 @@ export const configSchema = {
     minute_days: int(30, "RETENTION_MINUTE_DAYS", "Days 1-minute packet-loss rollups are kept", 1, 3650),
     hour_days: int(0, "RETENTION_HOUR_DAYS", "Days hourly packet-loss rollups are kept (0: forever)", 0, 36500),
     speedtest_days: int(0, "RETENTION_SPEEDTEST_DAYS", "Days speed-test results are kept (0: forever)", 0, 36500),
+    notification_days: int(
+      90,
+      "RETENTION_NOTIFICATION_DAYS",
+      "Days the notification delivery history is kept (0: forever)",
+      0,
+      36500,
+    ),
   },
   notifications: {
     enabled: bool(false, "NOTIFICATIONS_ENABLED", "Send notifications"),
-    webhook_url: str("", "NOTIFICATIONS_WEBHOOK_URL", "Webhook URL for notifications", { check: urlCheck }),
+    webhook_url: str(
+      "",
+      "NOTIFICATIONS_WEBHOOK_URL",
+      "Webhook URL for threshold alerts (a Discord webhook URL, any JSON webhook, or a channel URL such as ntfy://…)",
+      { check: channelUrlCheck },
+    ),
     ping_threshold: num(30, "NOTIFICATIONS_PING_THRESHOLD", "Notify when latency exceeds this many ms", 0, 1e6),
     upload_threshold: num(
       200,
@@ -287,10 +307,17 @@ export const configSchema = {
     discord_mention_id: str("", "NOTIFICATIONS_DISCORD_MENTION_ID", "Discord user or role ID to mention"),
   },
   agent: {
-    host: str("0.0.0.0", "AGENT_HOST", "Agent bind address"),
+    host: str("0.0.0.0", "AGENT_HOST", "Agent bind address (`0.0.0.0`: every interface)", {
+      check: (v) => (hostProblem(v) ? `must be an IP address or host name (${hostProblem(v)})` : null),
+    }),
     port: int(8200, "AGENT_PORT", "Agent port", 1, 65535),
-    interface: str("", "AGENT_INTERFACE", "Network interface the agent reports (empty: all)"),
-    api_key: str("", "AGENT_API_KEY", "API key the hub must present"),
+    interface: str(
+      "",
+      "AGENT_INTERFACE",
+      "Interface for live bandwidth (empty: the default route's) and history (empty: every interface vnStat knows)",
+      { check: (v) => (v === "" ? null : interfaceNameProblem(v)) },
+    ),
+    api_key: str("", "AGENT_API_KEY", "API key the hub must present (empty: anyone who reaches the agent may read it)"),
     disk_includes: list([], "AGENT_DISK_INCLUDES", "Extra disk mounts to report (globs allowed)"),
     disk_excludes: list([], "AGENT_DISK_EXCLUDES", "Disk mounts to hide (globs allowed)"),
     disable_system_metrics: bool(false, "AGENT_DISABLE_SYSTEM_METRICS", "Report bandwidth only"),
@@ -300,6 +327,17 @@ export const configSchema = {
     reconnect_interval: str("30s", "MONITOR_RECONNECT_INTERVAL", "Longest wait between agent reconnection attempts", {
       check: durationCheck,
     }),
+  },
+  update: {
+    api_url: str("https://api.github.com", "UPDATE_API_URL", "GitHub API that `netronome update` asks for releases", {
+      check: urlCheck,
+    }),
+    repository: str(
+      "",
+      "UPDATE_REPOSITORY",
+      "GitHub repository (owner/name) to update from (empty: the one this build was released from)",
+      { check: (v) => (v === "" || REPOSITORY.test(v) ? null : 'must be "owner/name"') },
+    ),
   },
 } as const;
 

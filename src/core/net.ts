@@ -53,3 +53,18 @@ export function ipInRanges(ip: string, ranges: readonly Cidr[]): boolean {
     return (value >> shift) << shift === r.network;
   });
 }
+
+/** Longest Linux interface name (IFNAMSIZ − 1). */
+export const MAX_INTERFACE_NAME = 15;
+const INTERFACE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.:-]*$/;
+
+/**
+ * Why `name` cannot be a network interface name, or null when it can. Names reach tool argv (vnstat -i), so the
+ * check is strict: letters, digits, `_ . : -`, not starting with `-` or `.`, at most 15 characters.
+ */
+export function interfaceNameProblem(name: string): string | null {
+  if (name === "") return "is empty";
+  if (name.length > MAX_INTERFACE_NAME) return `is longer than ${MAX_INTERFACE_NAME} characters`;
+  if (!INTERFACE_NAME.test(name)) return "may hold only letters, digits and _ . : - (and must not start with - or .)";
+  return null;
+}

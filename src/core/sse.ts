@@ -41,7 +41,16 @@ export interface IdleTimeoutControl {
 export function sseResponse(
   request: Request,
   source: (signal: AbortSignal) => AsyncIterable<SseMessage>,
-  opts: { stop?: AbortSignal; heartbeatMs?: number; server?: IdleTimeoutControl | null } = {},
+  opts: {
+    stop?: AbortSignal;
+    heartbeatMs?: number;
+    /**
+     * Messages a client may have waiting before newer ones are dropped: a reader that stalls (the socket stops
+     * draining) holds at most this many in memory instead of an ever-growing queue.
+     */
+    maxQueued?: number;
+    server?: IdleTimeoutControl | null;
+  } = {},
 ): Response {
   opts.server?.timeout(request, 0);
   const controller = new AbortController();
@@ -53,7 +62,11 @@ export function sseResponse(
   const body = new ReadableStream<Uint8Array>({
     async start(stream) {
       const send = (m: SseMessage) => {
-        if (!controller.signal.aborted) stream.enqueue(encoder.encode(formatSse(m)));
+        if (controller.signal.aborted) return;
+        // desiredSize is the stream's high-water mark (1) minus what is queued; Bun stops taking from the queue
+        // while the socket is backed up.
+        if (opts.maxQueued !== undefined && (stream.desiredSize ?? 0) <= 1 - opts.maxQueued) return;
+        stream.enqueue(encoder.encode(formatSse(m)));
       };
       send({ comment: "connected", retry: 2000 });
       heartbeat = setInterval(() => send({ comment: "keepalive" }), opts.heartbeatMs ?? SSE_HEARTBEAT_MS);

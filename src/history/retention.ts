@@ -35,7 +35,11 @@ async function inBatches(deleteBatch: () => Promise<number>, signal: AbortSignal
   return total;
 }
 
-export function retentionRules(cfg: Config["retention"], repo: HistoryRepository): RetentionRule[] {
+export function retentionRules(
+  cfg: Config["retention"],
+  repo: HistoryRepository,
+  notifications: { pruneHistory(before: Date, batch: number): Promise<number> },
+): RetentionRule[] {
   return [
     {
       what: "packet-loss results",
@@ -48,6 +52,11 @@ export function retentionRules(cfg: Config["retention"], repo: HistoryRepository
       what: "speed-test results",
       days: cfg.speedtest_days,
       prune: (before, signal) => inBatches(() => repo.pruneSpeedTests(before, DELETE_BATCH), signal),
+    },
+    {
+      what: "notification history",
+      days: cfg.notification_days,
+      prune: (before, signal) => inBatches(() => notifications.pruneHistory(before, DELETE_BATCH), signal),
     },
   ];
 }

@@ -23,6 +23,12 @@ import { createHistoryRepository } from "../history/history.repository";
 import { retentionRules, scheduleRetention } from "../history/retention";
 import { createLocalExecutor } from "../measure/executor";
 import { createProviders } from "../measure/providers/registry";
+import { createDeliveries, DEFAULT_DELIVERY, type DeliveryOptions } from "../notify/delivery";
+import { builtInNotifications } from "../notify/legacy";
+import { notifyPages } from "../notify/notify.pages";
+import { notifyApi } from "../notify/notify.plugin";
+import { createNotifyRepository } from "../notify/notify.repository";
+import { createNotifyService } from "../notify/notify.service";
 import { Scheduler } from "../scheduler/scheduler";
 import { Semaphore } from "../scheduler/semaphore";
 import { settingsPlugin } from "../settings/settings.plugin";
@@ -42,7 +48,12 @@ import { eventsPlugin } from "./events.plugin";
 import { healthPlugin } from "./health.plugin";
 import { pageContextFactory } from "./page-context";
 
-export async function createApp(ctx: AppContext) {
+export interface AppOptions {
+  /** Delivery timing and service origins for notifications (tests point channels at local receivers). */
+  delivery?: Partial<DeliveryOptions>;
+}
+
+export async function createApp(ctx: AppContext, options: AppOptions = {}) {
   const bus = new Bus<AppEvent>();
   const scheduler = new Scheduler({ timezone: ctx.config.server.timezone, log: ctx.log.child("scheduler") });
 
@@ -95,6 +106,18 @@ export async function createApp(ctx: AppContext) {
     log: ctx.log.child("monitors"),
   });
 
+  const notifyRepo = createNotifyRepository(ctx.db);
+  const notifyLog = ctx.log.child("notify");
+  const deliveries = createDeliveries(notifyRepo, notifyLog, { ...DEFAULT_DELIVERY, ...options.delivery });
+  const notify = createNotifyService({
+    repo: notifyRepo,
+    deliveries,
+    builtIn: builtInFromConfig(ctx),
+    timezone: ctx.config.server.timezone,
+    log: notifyLog,
+  });
+  let stopNotify: (() => void) | undefined;
+
   const secret = await auth.sessionSecret(ctx.config.session.session_secret);
   const session = sessionPlugin(ctx, auth, secret);
   const page = pageContextFactory(ctx);
@@ -128,23 +151,47 @@ export async function createApp(ctx: AppContext) {
     .use(diagnosticsPages(ctx, session, page))
     .use(monitorsPlugin(ctx, monitors, session, page))
     .use(traceroutePlugin(ctx, traceroute, geoip, session, page))
-    .use(settingsPlugin(ctx, auth, session, page));
+    .use(settingsPlugin(ctx, auth, session, page))
+    .use(notifyApi(ctx, notify, session))
+    .use(notifyPages(ctx, notify, session, page));
 
   return {
     app,
-    services: { auth, speedtest, schedules, scheduler, bus, geoip, monitors },
+    services: { auth, speedtest, schedules, scheduler, bus, geoip, monitors, notify },
     /** Starts background work (schedules); separate from construction so tests decide when time starts. */
     async start() {
       const restored = await schedules.restore();
       if (restored) ctx.log.info("schedules restored", { count: restored });
       const monitorsRestored = await monitors.restore();
       if (monitorsRestored) ctx.log.info("monitors restored", { count: monitorsRestored });
-      scheduleRetention(scheduler, retentionRules(ctx.config.retention, historyRepo), ctx.log.child("retention"));
+      stopNotify = await notify.start((listener) => bus.on(listener));
+      scheduleRetention(
+        scheduler,
+        retentionRules(ctx.config.retention, historyRepo, notifyRepo),
+        ctx.log.child("retention"),
+      );
     },
     /** Stops background work: running scheduled tests are aborted. */
     async stop() {
       speedtest.cancel();
       await scheduler.stop();
+      stopNotify?.();
+      await deliveries.stop();
+      await notify.flush();
     },
   };
+}
+
+/** The [notifications] section as a built-in channel; an unusable webhook_url stops the start with a clear message. */
+function builtInFromConfig(ctx: AppContext) {
+  const cfg = ctx.config.notifications;
+  try {
+    const builtIn = builtInNotifications(cfg);
+    if (builtIn) ctx.log.info("notifications from [notifications]", { channel: builtIn.target.type.label });
+    else if (cfg.enabled)
+      ctx.log.warn("[notifications] enabled is true but webhook_url is empty: nothing is sent from it");
+    return builtIn;
+  } catch (e) {
+    throw new Error(`[notifications] webhook_url: ${(e as Error).message.replace(/^url: /, "")}`);
+  }
 }

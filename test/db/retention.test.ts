@@ -4,6 +4,7 @@ import { createMonitorsRepository } from "../../src/diagnostics/monitors/monitor
 import { createHistoryRepository } from "../../src/history/history.repository";
 import { pruneHistory, RETENTION_JOB_ID, retentionRules } from "../../src/history/retention";
 import { runFigures } from "../../src/history/rollups";
+import { createNotifyRepository } from "../../src/notify/notify.repository";
 import { createSpeedtestRepository } from "../../src/speedtest/speedtest.repository";
 import { startTestApp, type TestApp } from "../helpers/app";
 import { describeEachDialect, type TestDatabase } from "../helpers/db";
@@ -70,8 +71,9 @@ describeEachDialect("history retention", (dialect) => {
 
   test("raw results go after raw_days, minute rollups after minute_days, hourly ones never with hour_days 0", async () => {
     const rules = retentionRules(
-      { raw_days: 7, minute_days: 30, hour_days: 0, speedtest_days: 0 },
+      { raw_days: 7, minute_days: 30, hour_days: 0, speedtest_days: 0, notification_days: 0 },
       createHistoryRepository(t.db),
+      createNotifyRepository(t.db),
     );
     expect(await counts()).toEqual({ results: 4, speedTests: 4, rollups: { 60: 4, 3600: 4 } });
     const report = await pruneHistory(rules, now);
@@ -85,8 +87,9 @@ describeEachDialect("history retention", (dialect) => {
 
   test("hourly rollups and speed tests go when their limits are set; running again deletes nothing more", async () => {
     const rules = retentionRules(
-      { raw_days: 7, minute_days: 30, hour_days: 365, speedtest_days: 30 },
+      { raw_days: 7, minute_days: 30, hour_days: 365, speedtest_days: 30, notification_days: 0 },
       createHistoryRepository(t.db),
+      createNotifyRepository(t.db),
     );
     await pruneHistory(rules, now);
     expect(await counts()).toEqual({ results: 1, speedTests: 2, rollups: { 60: 2, 3600: 3 } });

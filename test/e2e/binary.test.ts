@@ -4,8 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { hasChromium, launchBrowser, screenshot, signIn, watchErrors } from "../helpers/browser";
-import { describeIf } from "../helpers/env";
+import { describeIf, hasCommand } from "../helpers/env";
+import { Iperf3Server } from "../helpers/iperf3-server";
 import { type ServerProcess, startServer } from "../helpers/server-process";
+import { HttpReceiver } from "../servers/http-receiver";
+import { SmtpSink, textPart } from "../servers/smtp-sink";
 
 const ROOT = join(import.meta.dir, "../..");
 const buildDir = mkdtempSync(join(tmpdir(), "netronome-bin-"));
@@ -116,6 +119,97 @@ describeIf(
       expect(overflow).toBeLessThanOrEqual(0);
       await screenshot(page, "dashboard-phone");
       await close();
+    });
+  },
+);
+
+describeIf(
+  hasCommand("iperf3") && hasCommand("ping"),
+  "iperf3 and ping are needed",
+  "notifications from the compiled binary",
+  () => {
+    let iperf: Iperf3Server;
+    let server: ServerProcess;
+    let cookie: string;
+    const receiver = new HttpReceiver();
+    const sink = new SmtpSink({ starttls: false, account: { user: "bin", password: "bin-pass" } });
+    beforeAll(async () => {
+      receiver.start();
+      await sink.start();
+      iperf = await Iperf3Server.start();
+      // The seed's [notifications] keys, as a user of the original sets them: loopback is far below 1,000,000 Mbit/s.
+      server = await startServer([BIN, "serve"], {
+        env: {
+          NETRONOME__NOTIFICATIONS_ENABLED: "true",
+          NETRONOME__NOTIFICATIONS_WEBHOOK_URL: `${receiver.origin}/legacy-hook`,
+          NETRONOME__NOTIFICATIONS_DOWNLOAD_THRESHOLD: "1000000",
+          NETRONOME__NOTIFICATIONS_UPLOAD_THRESHOLD: "0",
+          NETRONOME__NOTIFICATIONS_PING_THRESHOLD: "1000",
+          NETRONOME__IPERF_TEST_DURATION: "1",
+          NETRONOME__IPERF_PARALLEL_CONNS: "1",
+          NETRONOME__IPERF_PING_COUNT: "1",
+        },
+      });
+      const registered = await fetch(`${server.url}/register`, {
+        method: "POST",
+        redirect: "manual",
+        body: new URLSearchParams({ username: "admin", password: "password123", confirm: "password123" }),
+      });
+      cookie = registered.headers.getSetCookie()[0]!.split(";")[0]!;
+    });
+    afterAll(async () => {
+      await server?.stop();
+      await iperf?.stop();
+      await sink.stop();
+      await receiver.stop();
+    });
+
+    test("[notifications] thresholds: a real iperf3 test below download_threshold reaches the webhook", async () => {
+      const res = await fetch(`${server.url}/api/speedtest`, {
+        method: "POST",
+        headers: { cookie, "content-type": "application/json" },
+        body: JSON.stringify({ useIperf: true, serverHost: `127.0.0.1:${iperf.port}`, serverName: "loopback" }),
+      });
+      expect(res.status).toBe(200);
+      const result = (await res.json()) as { downloadSpeed: number; error: string | null };
+      expect(result.error).toBeNull();
+      await receiver.waitFor(1, 10_000);
+      const body = receiver.json(0) as Record<string, unknown>;
+      expect(receiver.requests[0]!.path).toBe("/legacy-hook");
+      expect(body).toMatchObject({
+        event: "speedtest.download_low",
+        severity: "warning",
+        threshold: 1_000_000,
+        operator: "lt",
+        value: result.downloadSpeed,
+        subject: "loopback (iperf3)",
+      });
+      // Upload threshold 0 and ping threshold 1000 ms are not breached: one message only.
+      await Bun.sleep(300);
+      expect(receiver.requests.length).toBe(1);
+    }, 60_000);
+
+    test("email through the SMTP client inside the binary", async () => {
+      const headers = { cookie, "content-type": "application/json" };
+      const created = await fetch(`${server.url}/api/notifications/channels`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({
+          name: "mail",
+          url: `smtp://bin:bin-pass@127.0.0.1:${sink.port}/?from=n@example.org&to=ops@example.org&encryption=none`,
+        }),
+      });
+      expect(created.status).toBe(201);
+      const channel = (await created.json()) as { id: number; url: string };
+      expect(channel.url).not.toContain("bin-pass");
+      const sent = await fetch(`${server.url}/api/notifications/test`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ channel_id: channel.id }),
+      });
+      expect(await sent.json()).toMatchObject({ success: true });
+      expect(sink.messages.at(-1)).toMatchObject({ user: "bin", to: ["ops@example.org"] });
+      expect(textPart(sink.messages.at(-1)!.data)).toStartWith("Netronome test notification");
     });
   },
 );

@@ -3,7 +3,7 @@ import { configFrom } from "../../src/config/load";
 import { buildInfo } from "../../src/core/build-info";
 import { silentLogger } from "../../src/core/log";
 import { type DbHandle, openDatabase } from "../../src/db";
-import { createApp } from "../../src/server/app";
+import { type AppOptions, createApp } from "../../src/server/app";
 import type { AppContext } from "../../src/server/context";
 import { ADMIN } from "./admin";
 import { createSqliteDatabase, type TestDatabase } from "./db";
@@ -21,6 +21,7 @@ export interface TestApp {
 export async function startTestApp(
   database: TestDatabase,
   overrides: Record<string, Record<string, unknown>> = {},
+  options: AppOptions = {},
 ): Promise<TestApp> {
   const loaded = configFrom({ ...overrides, logging: { level: "error", ...overrides.logging } });
   const db = await openDatabase(database.options);
@@ -34,7 +35,7 @@ export async function startTestApp(
     stopping: new AbortController().signal,
     instanceId: crypto.randomUUID(),
   };
-  const created = await createApp(ctx);
+  const created = await createApp(ctx, options);
   return {
     ctx,
     app: created.app,

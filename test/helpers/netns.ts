@@ -31,6 +31,8 @@ export interface NetnsChain {
   hopIps: string[];
   /** The namespace names, for diagnostics. */
   namespaces: Record<ChainNode, string>;
+  /** The chain's interface in the root namespace (its traffic passes there). */
+  rootLink: string;
   /** Runs a command inside one of the namespaces (for example iptables rules that drop probes). */
   exec(ns: ChainNode, argv: string[]): Promise<ExecResult>;
   /** Deletes the namespaces, the root veth and its route. Safe to call more than once. */
@@ -111,6 +113,7 @@ export async function createChain(): Promise<NetnsChain> {
     targetIp: addr(10),
     hopIps: [addr(2), addr(6), addr(10)],
     namespaces: ns,
+    rootLink,
     async exec(node, argv) {
       const r = await run(["ip", "netns", "exec", ns[node], ...argv], { timeoutMs: 30_000 });
       return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };

@@ -47,6 +47,11 @@ export function settingsPage(ctx: PageContext, v: SettingsView) {
               <button type="button" data-theme-set="dark">Dark</button>
             </div>
           </section>
+          <section class="card" aria-labelledby="notify-title">
+            <h2 id="notify-title">Notifications</h2>
+            <p class="muted small">Alerts to Discord, Slack, Telegram, ntfy, Gotify, Pushover, Teams, Matrix, email or any webhook, when tests, monitors or agents cross your thresholds.</p>
+            <a class="btn" href="${ctx.base}/settings/notifications">Channels, rules and history</a>
+          </section>
           <section class="card" aria-labelledby="about-title">
             <h2 id="about-title">About this installation</h2>
             <dl class="facts">

@@ -1,0 +1,70 @@
+/**
+ * One outgoing HTTP request for a channel: a deadline, no redirects followed (a webhook that redirects is
+ * misconfigured, and following would let it point the server anywhere), a bounded read of the answer, and an error
+ * that says whether trying again may help.
+ */
+import { DeliveryError, type HttpCall } from "./channels/channel";
+
+const MAX_ANSWER_BYTES = 256 * 1024;
+const MAX_RETRY_AFTER_MS = 5 * 60_000;
+
+async function readBounded(res: Response): Promise<string> {
+  if (!res.body) return "";
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  while (size < MAX_ANSWER_BYTES) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.byteLength;
+  }
+  await reader.cancel().catch(() => undefined);
+  return new TextDecoder().decode(Buffer.concat(chunks).subarray(0, MAX_ANSWER_BYTES));
+}
+
+function retryAfter(res: Response): number | undefined {
+  const h = res.headers.get("retry-after");
+  if (!h) return undefined;
+  const seconds = Number(h);
+  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(h) - Date.now();
+  return Number.isFinite(ms) && ms > 0 ? Math.min(ms, MAX_RETRY_AFTER_MS) : undefined;
+}
+
+/** `stop` aborts the request at once (shutdown). */
+export async function httpCall(call: HttpCall, timeoutMs: number, stop?: AbortSignal): Promise<unknown> {
+  const host = URL.canParse(call.url) ? new URL(call.url).host : "?";
+  let res: Response;
+  try {
+    res = await fetch(call.url, {
+      method: call.method,
+      headers: { "user-agent": "Netronome", ...call.headers },
+      body: call.body,
+      redirect: "manual",
+      signal: stop ? AbortSignal.any([AbortSignal.timeout(timeoutMs), stop]) : AbortSignal.timeout(timeoutMs),
+    });
+  } catch (e) {
+    const err = e as Error;
+    const why = err.name === "TimeoutError" ? `no answer within ${timeoutMs / 1000} s` : err.message;
+    throw new DeliveryError(`${host}: ${why}`, true);
+  }
+  let text: string;
+  try {
+    text = await readBounded(res);
+  } catch (e) {
+    throw new DeliveryError(`${host}: the answer broke off (${(e as Error).message})`, true);
+  }
+  if (res.status >= 300) {
+    const detail = text.replace(/\s+/g, " ").trim().slice(0, 200);
+    const what =
+      res.status < 400 ? `redirected (${res.status}) to ${res.headers.get("location") ?? "?"}` : `HTTP ${res.status}`;
+    const retryable = res.status >= 500 || res.status === 429 || res.status === 408;
+    throw new DeliveryError(`${host}: ${what}${detail ? `: ${detail}` : ""}`, retryable, retryAfter(res), res.status);
+  }
+  if (!text) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
