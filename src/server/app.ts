@@ -6,10 +6,18 @@ import { Elysia } from "elysia";
 import { authPlugin, signInPage } from "../auth/auth.plugin";
 import { createAuthRepository } from "../auth/auth.repository";
 import { createAuthService } from "../auth/auth.service";
+import { identityResolver, sessionCredentials } from "../auth/identity";
 import { LoginThrottle } from "../auth/login-throttle";
 import { sessionPlugin } from "../auth/session.plugin";
+import { sessionsApi } from "../auth/sessions.plugin";
+import { scheduleSessionPruning } from "../auth/sessions.pruning";
+import { createSessionsRepository } from "../auth/sessions.repository";
+import { createSessionsService } from "../auth/sessions.service";
+import { createSignIns } from "../auth/sign-ins";
 import { Bus } from "../core/bus";
+import { parseDuration } from "../core/duration";
 import { htmlResponse } from "../core/html";
+import { parseRanges } from "../core/net";
 import { dashboardPlugin } from "../dashboard/dashboard.plugin";
 import { diagnosticsPages } from "../diagnostics/diagnostics.pages";
 import { GeoIp } from "../diagnostics/geoip";
@@ -41,11 +49,14 @@ import { createSpeedtestRepository } from "../speedtest/speedtest.repository";
 import { createSpeedtestService } from "../speedtest/speedtest.service";
 import { speedtestSnapshotSse } from "../speedtest/speedtest.sse";
 import { assetsPlugin } from "./assets";
+import { MAX_BODY_BYTES } from "./body";
+import { clientResolver } from "./client";
 import type { AppContext } from "./context";
 import { errorsPlugin } from "./errors.plugin";
 import type { AppEvent } from "./events";
 import { eventsPlugin } from "./events.plugin";
 import { healthPlugin } from "./health.plugin";
+import { originGuard } from "./origin-guard";
 import { pageContextFactory } from "./page-context";
 
 export interface AppOptions {
@@ -70,7 +81,12 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
     log: ctx.log.child("traceroute"),
   });
 
-  const auth = createAuthService(createAuthRepository(ctx.db), new LoginThrottle());
+  const sessionsRepo = createSessionsRepository(ctx.db);
+  const auth = createAuthService({
+    users: createAuthRepository(ctx.db),
+    sessions: sessionsRepo,
+    throttle: new LoginThrottle(),
+  });
   const speedtestRepo = createSpeedtestRepository(ctx.db);
   const iperfServers = createIperfServersService(speedtestRepo);
   const speedtest = createSpeedtestService({
@@ -118,26 +134,50 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
   });
   let stopNotify: (() => void) | undefined;
 
-  const secret = await auth.sessionSecret(ctx.config.session.session_secret);
-  const session = sessionPlugin(ctx, auth, secret);
+  const base = ctx.config.server.base_url;
+  // The socket peer comes from the server the app listens on (app.server, set by listen), never from what Elysia
+  // infers a handler wants: "the client" of a request is worked out here, once (client.ts).
+  const clientOf = clientResolver(
+    parseRanges(ctx.config.server.trusted_proxies),
+    (request) => app.server?.requestIP(request)?.address ?? null,
+  );
+  const sessions = createSessionsService({
+    repo: sessionsRepo,
+    secret: await auth.sessionSecret(ctx.config.session.session_secret),
+    timeouts: {
+      idleMs: parseDuration(ctx.config.session.idle_timeout)!,
+      absoluteMs: parseDuration(ctx.config.session.absolute_timeout)!,
+    },
+    log: ctx.log.child("sessions"),
+  });
+  const signIns = createSignIns({ base, sessions, clientOf });
+  const identify = identityResolver({
+    resolvers: [sessionCredentials(sessions)],
+    whitelist: parseRanges(ctx.config.auth.whitelist),
+    clientOf,
+  });
+  const session = sessionPlugin(ctx, { identify, signIns, hasUsers: () => auth.hasUsers() });
   const page = pageContextFactory(ctx);
 
   const signIn = signInPage(ctx, page);
-  const base = ctx.config.server.base_url;
   const app = new Elysia({
     prefix: base,
-    // Once an account exists, Bun's router answers GET /login with the static sign-in page by itself. Before that
-    // (first run), the Elysia route sends visitors to registration.
     serve: {
+      // Once an account exists, Bun's router answers GET /login with the static sign-in page by itself. Before that
+      // (first run), the Elysia route sends visitors to registration.
       routes: (await auth.hasUsers()) ? { [`${base}/login`]: { GET: htmlResponse(signIn) } } : {},
+      // No route takes more (server/body.ts); routes read their bodies themselves, within their own limits.
+      maxRequestBodySize: MAX_BODY_BYTES,
     },
   })
-    .use(errorsPlugin(ctx, page))
+    .use(errorsPlugin(ctx, page, clientOf))
+    .use(originGuard(ctx, clientOf))
     // Public: assets, health, sign-in and first-run registration (auth.routes marks its own protected API routes).
     .use(assetsPlugin)
     .use(healthPlugin(ctx))
-    .use(authPlugin(ctx, auth, session, page, signIn))
+    .use(authPlugin(ctx, { auth, signIns, session, page, signIn }))
     // Everything below requires a session: each route opts into the `page` or `api` guard.
+    .use(sessionsApi(ctx, { sessions, signIns, session }))
     .use(
       eventsPlugin(ctx, bus, session, async () => [
         speedtestSnapshotSse(speedtest.snapshot()),
@@ -151,13 +191,13 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
     .use(diagnosticsPages(ctx, session, page))
     .use(monitorsPlugin(ctx, monitors, session, page))
     .use(traceroutePlugin(ctx, traceroute, geoip, session, page))
-    .use(settingsPlugin(ctx, auth, session, page))
+    .use(settingsPlugin(ctx, { auth, sessions, signIns, session, page }))
     .use(notifyApi(ctx, notify, session))
     .use(notifyPages(ctx, notify, session, page));
 
   return {
     app,
-    services: { auth, speedtest, schedules, scheduler, bus, geoip, monitors, notify },
+    services: { auth, sessions, speedtest, schedules, scheduler, bus, geoip, monitors, notify },
     /** Starts background work (schedules); separate from construction so tests decide when time starts. */
     async start() {
       const restored = await schedules.restore();
@@ -170,6 +210,7 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
         retentionRules(ctx.config.retention, historyRepo, notifyRepo),
         ctx.log.child("retention"),
       );
+      scheduleSessionPruning(scheduler, sessions);
     },
     /** Stops background work: running scheduled tests are aborted. */
     async stop() {
