@@ -25,6 +25,7 @@ const NAV: readonly NavItem[] = [
   { href: "/speedtest", label: "Speed Test" },
   { href: "/traceroute", label: "Traceroute" },
   { href: "/monitors", label: "Monitors" },
+  { href: "/agents", label: "Agents" },
   { href: "/settings", label: "Settings" },
 ];
 
