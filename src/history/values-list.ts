@@ -7,9 +7,18 @@
  */
 import { type AnyColumn, type SQL, sql } from "drizzle-orm";
 
+/**
+ * A placeholder for a value of `column`, encoded as the column encodes values. NULL stays NULL: drizzle hands a
+ * placeholder's null to the column's encoder, and a date column's throws on it.
+ */
+export function slotFor(name: string, column: AnyColumn): SQL {
+  const encoder = { mapToDriverValue: (value: unknown) => (value === null ? null : column.mapToDriverValue(value)) };
+  return sql`${sql.param(sql.placeholder(name), encoder)}`;
+}
+
 /** A placeholder for one value of `column`, typed as the column. */
 export function typedSlot(name: string, column: AnyColumn): SQL {
-  return sql`cast(${sql.param(sql.placeholder(name), column)} as ${sql.raw(column.getSQLType())})`;
+  return sql`cast(${slotFor(name, column)} as ${sql.raw(column.getSQLType())})`;
 }
 
 /**

@@ -4,10 +4,10 @@
  * is prepared once on the writer connection (per shape: which documents, how many interfaces), so a poll binds its
  * values and builds no SQL. None reads a row, so a poll is one atomicBatch. Both dialects.
  */
-import { and, eq, notInArray, sql } from "drizzle-orm";
+import { type AnyColumn, and, eq, notInArray, sql } from "drizzle-orm";
 import type { DbHandle } from "../db";
 import { prepareOnWriter, type TxQuery, withValues } from "../history/atomic";
-import { slotsOf } from "../history/values-list";
+import { slotFor, slotsOf } from "../history/values-list";
 import type { HardwareStats, PeakStats, SystemInfo } from "../protocol/agent";
 import { createPollHistoryWriter } from "./agent-history.repository";
 import type { SeriesSample } from "./agent-metrics";
@@ -48,8 +48,11 @@ const parseTime = (text: string): Date | null => {
 };
 
 const slot = (name: string) => sql.placeholder(name);
-const slots = <K extends string>(fields: readonly K[], suffix = "") =>
-  Object.fromEntries(fields.map((field) => [field, slot(`${field}${suffix}`)])) as unknown as Record<K, never>;
+/** Placeholders for `fields` of `table`, named `<field><suffix>` (slotFor: a null stays NULL). */
+const slots = <K extends string>(table: object, fields: readonly K[], suffix = "") =>
+  Object.fromEntries(
+    fields.map((field) => [field, slotFor(`${field}${suffix}`, (table as Record<K, AnyColumn>)[field])]),
+  ) as Record<K, never>;
 /** `column = excluded.column` for each field: an upsert takes the row it was given. */
 const fromExcluded = <K extends string>(table: Record<K, { name: string }>, fields: readonly K[]) =>
   Object.fromEntries(fields.map((field) => [field, sql.raw(`excluded.${table[field].name}`)])) as Record<K, never>;
@@ -83,7 +86,7 @@ export function createPollWriter(h: DbHandle) {
           uptimeSeconds: 0,
           vnstatVersion: "",
           agentId: slot("agentId"),
-          ...(slots(fields) as object),
+          ...(slots(info, fields) as object),
         })
         .onConflictDoUpdate({ target: info.agentId, set: fromExcluded(info, fields) });
     });
@@ -100,7 +103,7 @@ export function createPollWriter(h: DbHandle) {
         .insert(ifaces)
         .values(
           Array.from({ length: count }, (_, i) => ({
-            ...slots(INTERFACE_FIELDS, String(i)),
+            ...slots(ifaces, INTERFACE_FIELDS, String(i)),
             agentId: slot("agentId"),
           })),
         )
@@ -113,14 +116,14 @@ export function createPollWriter(h: DbHandle) {
     once("agent_peaks", () =>
       writer
         .insert(peaks)
-        .values(slots(["agentId", ...PEAK_FIELDS]))
+        .values({ agentId: slot("agentId"), ...slots(peaks, PEAK_FIELDS) })
         .onConflictDoUpdate({ target: peaks.agentId, set: fromExcluded(peaks, PEAK_FIELDS) }),
     );
   const lastSeen = () =>
     once("agent_last_seen", () =>
       writer
         .update(t.agents)
-        .set(slots(["lastSeenAt"]))
+        .set(slots(t.agents, ["lastSeenAt"]))
         .where(eq(t.agents.id, slot("agentId"))),
     );
 

@@ -16,6 +16,7 @@ const docs = {
   system: structuredClone(fake.system),
   hardware: structuredClone(fake.hardware),
   historical: structuredClone(fake.historical),
+  peaks: structuredClone(fake.peaks),
 };
 void fake.stop();
 const system = { ...docs.system, agentVersion: "0.1.0", protocolVersion: 1, bandwidthSource: "vnstat" };
@@ -308,6 +309,32 @@ describeEachDialect("agent history storage", (dialect) => {
     }
     await repo.recordPoll({ agentId: id, at: new Date(polls[1]!.at), samples: polls[1]!.samples });
     expect(await storedBuckets(id)).toEqual(expectedBuckets(polls));
+  });
+
+  test("what an agent leaves empty is stored empty (no peak time, no version), then replaced", async () => {
+    const id = await newAgent("empty facts");
+    const at = new Date(Date.UTC(2026, 11, 3, 19, 0, 0));
+    const noPeakYet = { ...docs.peaks, peak_rx: 0, peak_tx: 0, peak_rx_timestamp: "", peak_tx_timestamp: "" };
+    const original = { ...system, agentVersion: null, protocolVersion: null, bandwidthSource: null };
+    const samples = [{ metric: "cpu" as const, label: "", figures: gaugeOf(5) }];
+    await repo.recordPoll({ agentId: id, at, samples, system: original, peaks: noPeakYet, lastSeen: at });
+    expect(await repo.peaks(id)).toMatchObject({ peakRx: 0, peakRxAt: null, peakTxAt: null, updatedAt: at });
+    expect(await repo.systemInfo(id)).toMatchObject({
+      hostname: "nas-01",
+      agentVersion: null,
+      protocolVersion: null,
+      bandwidthSource: null,
+      hardware: null,
+    });
+    const later = new Date(at.getTime() + 30_000);
+    await repo.recordPoll({ agentId: id, at: later, samples, hardware: docs.hardware, peaks: docs.peaks });
+    expect(await repo.peaks(id)).toMatchObject({
+      peakRx: docs.peaks.peak_rx,
+      peakRxAt: new Date(docs.peaks.peak_rx_timestamp),
+      updatedAt: later,
+    });
+    expect(await repo.systemInfo(id)).toMatchObject({ hostname: "nas-01", cpuCores: 8, hardwareAt: later });
+    expect((await repo.find(id))?.lastSeenAt).toEqual(at);
   });
 
   test("deleting an agent deletes everything it left", async () => {
