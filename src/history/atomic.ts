@@ -14,8 +14,13 @@
  * Queries are built on the transaction's query builder, or prepared once on
  * `h.writer` and bound to this run's values with `withValues` (no SQL is built
  * per run).
+ *
+ * Writes that need nothing read first go through `atomicBatch`: on PostgreSQL
+ * BEGIN, the batch and COMMIT then travel together, one round trip.
  */
+import { fillPlaceholders } from "drizzle-orm";
 import type { AppDb, DbHandle } from "../db";
+import type { RawStatement } from "../db/pg-writer";
 
 /** A query the drivers run; its rows come back (an empty array for writes without RETURNING). */
 export interface TxQuery {
@@ -29,6 +34,8 @@ interface PreparedStatement {
   all(values: Record<string, unknown>): unknown;
   /** PostgreSQL */
   execute(values: Record<string, unknown>): PromiseLike<unknown[]>;
+  /** PostgreSQL: its text and parameters, placeholders still unfilled. */
+  getQuery(): RawStatement;
 }
 
 /** A statement prepared on `h.writer`, bound to the values of one run. */
@@ -42,6 +49,10 @@ class BoundStatement implements TxQuery {
   }
   execute(): PromiseLike<unknown[]> {
     return this.statement.execute(this.values);
+  }
+  toSQL(): RawStatement {
+    const { sql, params } = this.statement.getQuery();
+    return { sql, params: fillPlaceholders(params, this.values) };
   }
 }
 
@@ -99,4 +110,31 @@ export async function atomic<T>(h: DbHandle, work: TxWork<T>, options: AtomicOpt
     }
     return step.value;
   }, options);
+}
+
+export interface BatchOptions extends AtomicOptions {
+  /**
+   * Running the batch twice leaves what running it once does, or fails and rolls back (it inserts a row under a
+   * unique key). On PostgreSQL a batch whose connection failed before any answer may have been committed, so it is
+   * sent again, on a new connection, only when this holds.
+   */
+  idempotent?: boolean;
+}
+
+/**
+ * Writes that need no rows read first, in one transaction; resolves with each query's rows, in order, as its driver
+ * returns them (on PostgreSQL not mapped by drizzle). On PostgreSQL BEGIN, the queries and COMMIT go out together on
+ * the writer connection: one round trip.
+ */
+export async function atomicBatch(
+  h: DbHandle,
+  build: (tx: AppDb) => TxQuery[],
+  options: BatchOptions = {},
+): Promise<unknown[][]> {
+  if (h.dialect === "sqlite")
+    return h.db.transaction((tx) => build(tx as unknown as AppDb).map((query) => query.all() as unknown[]));
+  if (!h.transaction) throw new Error(`atomicBatch(): the ${h.dialect} handle has no writer connection`);
+  // SQL text and parameters are ready before the transaction's turn comes; then they are only sent.
+  const statements = build(h.writer).map((query) => (query as unknown as { toSQL(): RawStatement }).toSQL());
+  return h.transaction((_opening, send) => Promise.all(statements.map(send)), { ...options, oneBatch: true });
 }

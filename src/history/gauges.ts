@@ -4,7 +4,7 @@
  * Counts and sums add and extremes take the extreme, so buckets merge exactly, in SQL as well (no average of
  * averages), and a chart step's mean is sum / count.
  */
-import { bucketStart, RESOLUTIONS } from "./rollups";
+import { bucketStart, RESOLUTIONS, type Resolution } from "./rollups";
 
 export interface GaugeFigures {
   count: number;
@@ -26,16 +26,12 @@ export function gaugeMean(g: GaugeFigures): number {
   return g.sum / g.count;
 }
 
-export interface GaugeRollup extends GaugeFigures {
-  resolution: number;
+export interface GaugeBucket {
+  resolution: Resolution;
   bucketStart: Date;
 }
 
-/** The figures added to each resolution's bucket for samples taken at `at`. */
-export function gaugeRollups(at: number, figures: GaugeFigures): GaugeRollup[] {
-  return RESOLUTIONS.map((resolution) => ({
-    resolution,
-    bucketStart: new Date(bucketStart(at, resolution)),
-    ...figures,
-  }));
+/** The bucket of each resolution that samples taken at `at` (UTC ms) add to. */
+export function gaugeBuckets(at: number): GaugeBucket[] {
+  return RESOLUTIONS.map((resolution) => ({ resolution, bucketStart: new Date(bucketStart(at, resolution)) }));
 }

@@ -1,13 +1,16 @@
 /**
- * Reads of an agent's history for charts, and the deletes of the retention job: raw samples after
- * [retention] agent_raw_days, 1-minute rollups after agent_minute_days, hourly ones after agent_hour_days.
+ * An agent's history: the rows a poll writes, reads for charts, and the deletes of the retention job (raw samples
+ * after [retention] agent_raw_days, 1-minute rollups after agent_minute_days, hourly ones after agent_hour_days).
  * Both dialects.
  */
-import { and, asc, eq, gte, inArray, lt, lte, sql } from "drizzle-orm";
+import { type AnyColumn, and, asc, eq, getTableName, gte, inArray, lt, lte, sql } from "drizzle-orm";
 import type { DbHandle } from "../db";
+import { prepareOnWriter, type TxQuery, withValues } from "../history/atomic";
+import { gaugeBuckets } from "../history/gauges";
 import { chartStepStart } from "../history/history.repository";
-import type { Resolution } from "../history/rollups";
-import type { Metric } from "./agent-metrics";
+import { RESOLUTIONS, type Resolution } from "../history/rollups";
+import { slotsOf, typedSlot, valuesTable } from "../history/values-list";
+import type { Metric, SeriesSample } from "./agent-metrics";
 
 export interface SeriesRow {
   metric: Metric;
@@ -105,3 +108,75 @@ export function createAgentHistoryRepository({ db, t, dialect }: DbHandle) {
 }
 
 export type AgentHistoryRepository = ReturnType<typeof createAgentHistoryRepository>;
+
+/**
+ * The rows of a poll's history: one raw row per series, and both rollup buckets of each series merged in SQL
+ * (counts and sums add, extremes take the extreme; CASE is the portable min/max of two). Two statements whatever the
+ * number of series, prepared once per number on the writer connection (an agent's count rarely changes), so a poll
+ * binds its values and builds no SQL; they read no rows, so they suit atomicBatch.
+ */
+export function createPollHistoryWriter(h: DbHandle) {
+  const s = h.t.agentSamples;
+  const r = h.t.agentRollups;
+  /** `table.column, …`: columns of a common table expression named after the table's own. */
+  const refs = (table: string, ...columns: AnyColumn[]) =>
+    sql.raw(columns.map((column) => `${table}.${column.name}`).join(", "));
+  const excluded = (column: AnyColumn) => refs("excluded", column);
+  const stored = (column: AnyColumn) => refs(getTableName(r), column);
+  const raw = { metric: s.metric, label: s.label, value: s.value };
+  const figures = { metric: r.metric, label: r.label, count: r.count, sum: r.sum, min: r.min, max: r.max };
+  const buckets = { resolution: r.resolution, bucketStart: r.bucketStart };
+
+  const prepared = new Map<number, { samples: unknown; rollups: unknown }>();
+  function statementsFor(series: number) {
+    let statements = prepared.get(series);
+    if (statements) return statements;
+    const samples = h.writer.insert(s).select(
+      sql`with ${valuesTable("series", raw, series)}
+        select ${typedSlot("agentId", s.agentId)}, ${refs("series", s.metric, s.label)},
+          ${typedSlot("at", s.createdAt)}, ${refs("series", s.value)}
+        from series`,
+    );
+    // WHERE true: SQLite would read ON CONFLICT as the join's ON otherwise.
+    const rollups = h.writer
+      .insert(r)
+      .select(
+        sql`with ${valuesTable("series", figures, series)}, ${valuesTable("buckets", buckets, RESOLUTIONS.length)}
+          select ${typedSlot("agentId", r.agentId)}, ${refs("series", r.metric, r.label)},
+            ${refs("buckets", r.resolution, r.bucketStart)}, ${refs("series", r.count, r.sum, r.min, r.max)}
+          from series cross join buckets where true`,
+      )
+      .onConflictDoUpdate({
+        target: [r.agentId, r.metric, r.label, r.resolution, r.bucketStart],
+        set: {
+          count: sql`${stored(r.count)} + ${excluded(r.count)}`,
+          sum: sql`${stored(r.sum)} + ${excluded(r.sum)}`,
+          min: sql`CASE WHEN ${excluded(r.min)} < ${stored(r.min)} THEN ${excluded(r.min)} ELSE ${stored(r.min)} END`,
+          max: sql`CASE WHEN ${excluded(r.max)} > ${stored(r.max)} THEN ${excluded(r.max)} ELSE ${stored(r.max)} END`,
+        },
+      });
+    statements = {
+      samples: prepareOnWriter(samples, `agent_samples_${series}`),
+      rollups: prepareOnWriter(rollups, `agent_rollups_${series}`),
+    };
+    prepared.set(series, statements);
+    return statements;
+  }
+
+  /** The statements storing `samples`, taken at `at`; none without samples. */
+  return (agentId: number, at: Date, samples: readonly SeriesSample[]): TxQuery[] => {
+    if (samples.length === 0) return [];
+    const statements = statementsFor(samples.length);
+    const rows = samples.map(({ metric, label, figures: f }) => ({ metric, label, ...f }));
+    return [
+      withValues(
+        statements.samples,
+        slotsOf(
+          rows.map(({ metric, label, sum, count }) => ({ metric, label, value: sum / count })),
+          { agentId, at },
+        ),
+      ),
+      withValues(statements.rollups, slotsOf(gaugeBuckets(at.getTime()), slotsOf(rows, { agentId }))),
+    ];
+  };
+}

@@ -1,7 +1,7 @@
 /** The pieces of agent history that need no database: series from a reading, backoff, usage, chart steps. */
 import { describe, expect, test } from "bun:test";
 import { chartPlan } from "../../../src/history/chart";
-import { gaugeOf, gaugeRollups, mergeGauges } from "../../../src/history/gauges";
+import { gaugeBuckets, gaugeOf, mergeGauges } from "../../../src/history/gauges";
 import { chartSeries } from "../../../src/hub/agent-chart";
 import { backoffDelay } from "../../../src/hub/agent-connection";
 import { hardwareSamples, metricsOf } from "../../../src/hub/agent-metrics";
@@ -54,7 +54,7 @@ describe("agent history pieces", () => {
     const g = mergeGauges(mergeGauges(null, gaugeOf(10)), gaugeOf(30));
     expect(g).toEqual({ count: 2, sum: 40, min: 10, max: 30 });
     const at = Date.UTC(2026, 11, 3, 10, 17, 42);
-    expect(gaugeRollups(at, g).map((r) => [r.resolution, r.bucketStart.toISOString()])).toEqual([
+    expect(gaugeBuckets(at).map((r) => [r.resolution, r.bucketStart.toISOString()])).toEqual([
       [60, "2026-12-03T10:17:00.000Z"],
       [3600, "2026-12-03T10:00:00.000Z"],
     ]);
