@@ -119,10 +119,15 @@ async function converse(m: MailMessage, o: SmtpOptions, track: (s: net.Socket) =
   reader.attach(socket);
   let secure = implicit;
 
+  // Only SMTP replies are shown: another service's banner or answer (SSH, HTTP, a database) has no reply code and is
+  // never echoed into the API, the history or the log.
   const expect = async (ok: number[], what: string): Promise<Reply> => {
     const r = await reader.next();
     if (!ok.includes(r.code)) {
-      const text = `${what}: ${r.code} ${r.lines.join(" ").slice(0, 300)}`;
+      const smtp = r.code >= 200 && r.code < 600;
+      const text = smtp
+        ? `${what}: ${r.code} ${r.lines.join(" ").slice(0, 300)}`
+        : "not an SMTP server (no SMTP reply)";
       throw new DeliveryError(`SMTP ${m.host}:${m.port}: ${text}`, transient(r.code));
     }
     return r;

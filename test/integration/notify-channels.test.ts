@@ -200,6 +200,24 @@ describe("channel payloads", () => {
     expect(JSON.parse(rs[1]!.body).chat_id).toBe("-1001234567890");
   });
 
+  test("a public service's error text explains the failure; a self-hosted target's answer is never shown", async () => {
+    const answer = `{"ok":false,"error_code":400,"description":"Bad Request: chat not found"}`;
+    receiver.respond = () => new Response(answer, { status: 400 });
+    try {
+      const fail = async (url: string) => {
+        const { type, values } = parseChannelUrl(url);
+        return deliveries().sendNow({ channelId: null, channelName: "test", type, values }, notice);
+      };
+      const telegram = await fail("telegram://123456789:AAEabcdefghijklmnopqrstuvwxyz123@telegram?chats=@alerts");
+      expect(telegram.error).toContain("HTTP 400 Bad Request: {");
+      expect(telegram.error).toContain("chat not found");
+      const ntfy = await fail(`ntfy://${receiver.host}/alerts?scheme=http`);
+      expect(ntfy.error).toBe(`${receiver.host}: HTTP 400 Bad Request`);
+    } finally {
+      receiver.respond = () => Response.json({ ok: true });
+    }
+  });
+
   test("ntfy: JSON publish with title, priority and tags; basic auth", async () => {
     const [r] = await send(`ntfy://alice:s3cret@${receiver.host}/net-alerts?scheme=http`);
     expect(r!.path).toBe("/");

@@ -27,6 +27,11 @@ export interface HttpCall {
   url: string;
   headers: Record<string, string>;
   body?: string;
+  /**
+   * The target is a public service's own API at a fixed host (Discord, Slack, Telegram, Pushover): its error text
+   * says what is wrong with the channel and may be shown. Answers of hosts the user chose are never shown.
+   */
+  publicService?: boolean;
 }
 
 export interface MailMessage {
@@ -146,6 +151,12 @@ export const jsonCall = (url: string, body: unknown, headers: Record<string, str
   url,
   headers: { "content-type": "application/json", ...headers },
   body: JSON.stringify(body),
+});
+
+/** A JSON POST to a public service's own API (see HttpCall.publicService). */
+export const serviceCall = (url: string, body: unknown, headers: Record<string, string> = {}): HttpCall => ({
+  ...jsonCall(url, body, headers),
+  publicService: true,
 });
 
 /** Shortens text to a service's limit, marking the cut. */

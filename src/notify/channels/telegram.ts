@@ -9,11 +9,11 @@ import {
   type ChannelValues,
   clip,
   enc,
-  jsonCall,
   list,
   param,
   passwordOf,
   query,
+  serviceCall,
   userOf,
 } from "./channel";
 
@@ -83,6 +83,6 @@ export const telegram = {
   payload,
   async send(n, v, ctx) {
     const origin = ctx.origin("https://api.telegram.org");
-    for (const message of payload(n, v)) await ctx.http(jsonCall(`${origin}/bot${v.token}/sendMessage`, message));
+    for (const message of payload(n, v)) await ctx.http(serviceCall(`${origin}/bot${v.token}/sendMessage`, message));
   },
 } satisfies ChannelType;
