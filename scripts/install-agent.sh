@@ -259,9 +259,11 @@ toml_string() {
   printf '"%s"' "${s//\"/\\\"}"
 }
 
+# Split with read, not word splitting, which would also expand globs ("/tmp*" into "/tmp") against this folder.
 toml_list() {
-  local item out="" IFS=,
-  for item in $1; do
+  local item out="" items=()
+  IFS=, read -r -a items <<<"$1"
+  for item in ${items[@]+"${items[@]}"}; do
     item="$(sed 's/^[[:space:]]*//; s/[[:space:]]*$//' <<<"$item")"
     [ -z "$item" ] || out="$out${out:+, }$(toml_string "$item")"
   done

@@ -144,6 +144,29 @@ describe("install-agent.sh", () => {
     expect((await h.installer(["--prefix", "relative/dir"])).err).toContain("--prefix must be an absolute path");
   }, 180_000);
 
+  test("disk patterns reach the config as typed, never expanded against the installer's own files", async () => {
+    // Defect: the lists were split with the shell's word splitting, which also expanded globs: "/tmp*" became "/tmp"
+    // and "b*" the files in the folder the installer ran from.
+    h.gh.publishDir(h.r.v1, "1.0.0");
+    const root = h.scratch();
+    const run = await h.installer([
+      "--prefix",
+      root,
+      ...h.common(),
+      "--disk-exclude",
+      "/tmp*, /var/lib/docker/*,*",
+      "--disk-include",
+      "b*,/mnt/disk?,/srv/[ab]",
+    ]);
+    expect(run.code).toBe(0);
+    const config = TOML.parse(read(root, "etc/netronome/agent.toml")) as Record<string, Record<string, unknown>>;
+    expect(config.agent!.disk_excludes).toEqual(["/tmp*", "/var/lib/docker/*", "*"]);
+    expect(config.agent!.disk_includes).toEqual(["b*", "/mnt/disk?", "/srv/[ab]"]);
+    const before = tree(root);
+    expect((await h.installer(["--prefix", root, ...h.common()])).code).toBe(0);
+    expect(tree(root)).toEqual(before);
+  }, 120_000);
+
   /** Each bad release: refused with a message, nothing installed. */
   async function refused(expected: RegExp): Promise<void> {
     const root = h.scratch();
