@@ -239,7 +239,8 @@ choose_settings() {
   [ -n "${opt_disk_exclude+x}" ] || ask opt_disk_exclude "Mounts to hide" "$(config_value disk_excludes)"
   [ -n "${opt_auto_update+x}" ] || ask opt_auto_update "Daily automatic updates (true/false)" "$timer_on"
   : "${opt_host:=0.0.0.0}" "${opt_port:=8200}"
-  [[ "${opt_interface}" =~ ^([A-Za-z0-9_.:@][A-Za-z0-9_.:@-]{0,14})?$ ]] || die "--interface must be an interface name"
+  # The agent's own rule: what it would refuse at start is refused here, before a config that crash-loops it.
+  [[ "${opt_interface}" =~ ^([A-Za-z0-9_][A-Za-z0-9_.:-]{0,14})?$ ]] || die "--interface must be an interface name"
   if [ -n "${opt_interface}" ] && command -v ip >/dev/null && ! ip link show dev "${opt_interface}" >/dev/null 2>&1; then
     warn "there is no interface ${opt_interface} here (yet); the agent reports it once it exists"
   fi

@@ -131,6 +131,9 @@ describe("install-agent.sh", () => {
       ["--port", "08200", "--port must be 1-65535"],
       ["--host", "$(reboot)", "--host must be an address or host name"],
       ["--interface", "-i", "--interface must be an interface name"],
+      // What the agent refuses at start must be refused here, not written into a config that crash-loops the agent.
+      ["--interface", "veth0@if5", "--interface must be an interface name"],
+      ["--interface", ".hidden", "--interface must be an interface name"],
       ["--api-key", "a\u0007b", "--api-key contains control characters"],
       ["--auto-update", "maybe", "--auto-update must be true or false"],
       ["--version", "1.0.0/../../x", "--version must be x.y.z"],
