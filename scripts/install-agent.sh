@@ -481,6 +481,29 @@ do_uninstall() {
   say "the Netronome agent is uninstalled"
 }
 
+# One installer at a time per root: two at once raced for the same files (one left the executable mode 600, and each
+# printed its own generated key while only one was written). A lock left by a killed installer is taken over; one
+# that root does not own (made by another user in /tmp) is removed.
+take_lock() {
+  local lock owner
+  lock="${TMPDIR:-/tmp}/netronome-install.$(id -u).$(printf '%s' "$PREFIX" | cksum | cut -d' ' -f1)"
+  for _ in 1 2 3; do
+    if mkdir -m 700 "$lock" 2>/dev/null; then
+      printf '%s\n' "$$" >"$lock/pid"
+      LOCK="$lock"
+      return 0
+    fi
+    owner="$(cat "$lock/pid" 2>/dev/null || true)"
+    if [ -O "$lock" ] && { [ -z "$owner" ] || kill -0 "$owner" 2>/dev/null; }; then
+      [ -n "$owner" ] || sleep 1
+      [ -z "$owner" ] || die "another install-agent.sh is running (pid $owner); try again when it has finished"
+    else
+      rm -rf "$lock"
+    fi
+  done
+  die "cannot take the installer's lock $lock"
+}
+
 main() {
   parse_args "$@"
   set_paths
@@ -492,8 +515,9 @@ main() {
     [[ "$REPOSITORY" =~ ^[A-Za-z0-9-]+/[A-Za-z0-9_.-]+$ ]] || die "--repository must be OWNER/NAME"
     [[ -z "$VERSION" || "$VERSION" =~ ^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$ ]] || die "--version must be x.y.z"
   fi
-  WORK="$(mktemp -d)"
-  trap 'rm -rf "$WORK"' EXIT
+  WORK="$(mktemp -d)" LOCK=""
+  trap 'rm -rf "$WORK" ${LOCK:+"$LOCK"}' EXIT
+  take_lock
   detect_platform
   case "$ACTION" in
     install) do_install ;;

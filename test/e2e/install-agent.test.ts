@@ -5,6 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import { sign } from "node:crypto";
 import { mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import TOML from "@iarna/toml";
 import { installerHarness, read, tree, UNIT_DIR, versionIn } from "../helpers/installer-harness";
@@ -168,6 +169,23 @@ describe("install-agent.sh", () => {
     const before = tree(root);
     expect((await h.installer(["--prefix", root, ...h.common()])).code).toBe(0);
     expect(tree(root)).toEqual(before);
+  }, 120_000);
+
+  test("four installers at once: each installs or stands aside; an executable, and the key every one printed", async () => {
+    // Defect: they raced for the same temporary files; one moved another's half-made copy into place (mode 600, so
+    // the agent could not start) and each printed a generated key while only one was written.
+    h.gh.publishDir(h.r.v1, "1.0.0");
+    const root = h.scratch();
+    const runs = await Promise.all([1, 2, 3, 4].map(() => h.installer(["--prefix", root, ...h.common()])));
+    const installed = runs.filter((r) => r.code === 0);
+    expect(installed.length).toBeGreaterThan(0);
+    for (const r of runs.filter((r) => r.code !== 0))
+      expect(r.err).toMatch(/^error: another install-agent\.sh is running \(pid \d+\); try again/);
+    expect(statSync(join(root, "opt/netronome/netronome")).mode & 0o777).toBe(0o755);
+    expect(versionIn(root)).toBe("netronome 1.0.0");
+    const config = TOML.parse(read(root, "etc/netronome/agent.toml")) as Record<string, Record<string, unknown>>;
+    for (const r of installed) expect(r.out).toContain(`API key: ${config.agent!.api_key}`);
+    expect(readdirSync(tmpdir()).filter((f) => f.startsWith("netronome-install."))).toEqual([]);
   }, 120_000);
 
   /** Each bad release: refused with a message, nothing installed. */
