@@ -17,6 +17,9 @@ function toSse(event: AppEvent): SseMessage | null {
   return null;
 }
 
+/** Events a tab that stops reading (a laptop gone to sleep) may have waiting; newer ones are dropped for it. */
+export const EVENTS_CLIENT_BUFFER = 1000;
+
 export function eventsPlugin(ctx: AppContext, bus: Bus<AppEvent>, session: SessionPlugin) {
   return new Elysia({ name: "events", seed: ctx.instanceId }).use(session).get(
     "/events",
@@ -29,7 +32,7 @@ export function eventsPlugin(ctx: AppContext, bus: Bus<AppEvent>, session: Sessi
             if (message) yield message;
           }
         },
-        { stop: ctx.stopping },
+        { stop: ctx.stopping, maxQueued: EVENTS_CLIENT_BUFFER },
       ),
     { page: true },
   );
