@@ -59,6 +59,8 @@ import { pageContextFactory } from "./page-context";
 export interface AppOptions {
   /** Delivery timing and service origins for notifications (tests point channels at local receivers). */
   delivery?: Partial<DeliveryOptions>;
+  /** How often an open /events stream checks that its session still exists (tests shorten it). */
+  eventsSessionCheckMs?: number;
 }
 
 export async function createApp(ctx: AppContext, options: AppOptions = {}) {
@@ -173,7 +175,7 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
     .use(authPlugin(ctx, { auth, signIns, session, page, signIn }))
     // Everything below requires a session: each route opts into the `page` or `api` guard.
     .use(sessionsApi(ctx, { sessions, signIns, session }))
-    .use(eventsPlugin(ctx, bus, session))
+    .use(eventsPlugin(ctx, bus, session, { identify, sessionCheckMs: options.eventsSessionCheckMs }))
     .use(dashboardPlugin(ctx, speedtestRepo, session, page))
     .use(speedtestApi(ctx, speedtest, speedtestRepo, session))
     .use(speedtestPages(ctx, speedtest, speedtestRepo, schedules, session, page))

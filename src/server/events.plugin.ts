@@ -1,5 +1,6 @@
 /** GET /events: one Server-Sent Events stream per open page, carrying every feature's live events. */
 import { Elysia } from "elysia";
+import type { IdentityResolver } from "../auth/identity";
 import type { SessionPlugin } from "../auth/session.plugin";
 import type { Bus } from "../core/bus";
 import { type SseMessage, sseResponse } from "../core/sse";
@@ -19,21 +20,41 @@ function toSse(event: AppEvent): SseMessage | null {
 
 /** Events a tab that stops reading (a laptop gone to sleep) may have waiting; newer ones are dropped for it. */
 export const EVENTS_CLIENT_BUFFER = 1000;
+/** An open stream whose session was signed out (or expired) ends within this long. */
+const SESSION_CHECK_MS = 15_000;
 
-export function eventsPlugin(ctx: AppContext, bus: Bus<AppEvent>, session: SessionPlugin) {
+export function eventsPlugin(
+  ctx: AppContext,
+  bus: Bus<AppEvent>,
+  session: SessionPlugin,
+  opts: { identify: IdentityResolver; sessionCheckMs?: number },
+) {
   return new Elysia({ name: "events", seed: ctx.instanceId }).use(session).get(
     "/events",
-    ({ request }) =>
-      sseResponse(
+    ({ request }) => {
+      const signedOut = new AbortController();
+      const check = setInterval(() => {
+        opts.identify.again(request).then(
+          (identity) => identity || signedOut.abort(),
+          // A database that does not answer right now signs nobody out.
+          () => undefined,
+        );
+      }, opts.sessionCheckMs ?? SESSION_CHECK_MS);
+      return sseResponse(
         request,
         async function* (signal) {
-          for await (const event of bus.subscribe(signal)) {
-            const message = toSse(event);
-            if (message) yield message;
+          try {
+            for await (const event of bus.subscribe(signal)) {
+              const message = toSse(event);
+              if (message) yield message;
+            }
+          } finally {
+            clearInterval(check);
           }
         },
-        { stop: ctx.stopping, maxQueued: EVENTS_CLIENT_BUFFER },
-      ),
+        { stop: AbortSignal.any([ctx.stopping, signedOut.signal]), maxQueued: EVENTS_CLIENT_BUFFER },
+      );
+    },
     { page: true },
   );
 }

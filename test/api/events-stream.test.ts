@@ -12,7 +12,7 @@ import { startSqliteTestApp, type TestApp } from "../helpers/app";
 let t: TestApp;
 let port: number;
 beforeAll(async () => {
-  t = await startSqliteTestApp();
+  t = await startSqliteTestApp({}, { eventsSessionCheckMs: 200 });
   await t.services.auth.createUser(ADMIN.username, ADMIN.password);
   port = t.app.listen({ hostname: "127.0.0.1", port: 0 }).server!.port!;
 });
@@ -102,5 +102,29 @@ describe("GET /events", () => {
     // What the socket buffers took before the stream backed up, plus the bounded queue; the rest was dropped.
     expect(received).toBeGreaterThan(0);
     expect(received).toBeLessThan(events);
+  }, 30_000);
+
+  test("signing out ends the session's open streams; another session's stream goes on", async () => {
+    // Defect: a stream opened with a session kept delivering events after that session was signed out.
+    const [mine, other] = [await token(), await token()];
+    const signedOut = readEvents(mine);
+    const stays = readEvents(other);
+    await Promise.all([signedOut.opened, stays.opened]);
+    const logout = await fetch(`http://127.0.0.1:${port}/api/auth/logout`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${mine}` },
+    });
+    expect(logout.status).toBe(200);
+    const ended = await Promise.race([signedOut.text.then(() => true), Bun.sleep(3000).then(() => false)]);
+    expect(ended).toBe(true);
+    t.services.bus.publish(rejected(1, "after sign-out"));
+    await Bun.sleep(100);
+    expect(await signedOut.text).not.toContain("after sign-out");
+    const revoke = await fetch(`http://127.0.0.1:${port}/api/auth/logout`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${other}` },
+    });
+    expect(revoke.status).toBe(200);
+    expect(await stays.text).toContain("after sign-out");
   }, 30_000);
 });
