@@ -369,6 +369,24 @@ describe("email over SMTP (a real SMTP server in the test)", () => {
     );
   });
 
+  test("a sender name with commas, quotes or angle brackets stays one display name", async () => {
+    // Defect: the name went into From: bare, so "Ops, NOC" made two addresses (a header servers reject) and
+    // "Bank <ceo@bank.example>" showed another address.
+    const names: [string, string][] = [
+      ["Ops, NOC", '"Ops, NOC"'],
+      ['Say "hi" \\ bye', '"Say \\"hi\\" \\\\ bye"'],
+      ["Bank <ceo@bank.example>", '"Bank <ceo@bank.example>"'],
+      ["Plain Name", "Plain Name"],
+    ];
+    for (const [name, shown] of names) {
+      const { type, values } = parseChannelUrl(
+        `smtp://mailer:${encodeURIComponent(account.password)}@127.0.0.1:${sink.port}/?from=n@example.org&to=a@example.org&fromname=${encodeURIComponent(name)}`,
+      );
+      expect((await deliveries().sendNow({ channelId: null, channelName: "m", type, values }, notice)).ok).toBe(true);
+      expect(sink.messages.at(-1)!.data.split("\r\n")).toContain(`From: ${shown} <n@example.org>`);
+    }
+  });
+
   test("a line starting with a dot survives (dot-stuffing), a non-ASCII subject is encoded", async () => {
     const { type, values } = parseChannelUrl(
       `smtp://mailer:${encodeURIComponent(account.password)}@127.0.0.1:${sink.port}/?from=n@example.org&to=a@example.org`,
