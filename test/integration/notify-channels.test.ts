@@ -218,6 +218,23 @@ describe("channel payloads", () => {
     }
   });
 
+  test("Telegram: an over-long notice is shortened before escaping, so no tag or entity is cut in half", async () => {
+    // Defect: the escaped HTML was cut at 4096 characters, through "&#60;" or "<b>", which Telegram refuses
+    // ("can't parse entities"): the alert was lost.
+    const long = {
+      ...notice,
+      message: "<&>".repeat(3000),
+      facts: Array.from({ length: 30 }, () => ({ label: "Error", value: "<b>".repeat(500) })),
+    };
+    const [r] = await send("telegram://123456789:AAEabcdefghijklmnopqrstuvwxyz123@telegram?chats=@alerts", long);
+    const { text } = JSON.parse(r!.body) as { text: string };
+    expect(text.replace(/&#\d+;/g, "").includes("&")).toBe(false);
+    expect(text.match(/<\/?b>/g)!.join("")).toMatch(/^(<b><\/b>)+$/);
+    const visible = text.replace(/<\/?b>/g, "").replace(/&#\d+;/g, "x");
+    expect(visible.length).toBeLessThanOrEqual(4096);
+    expect(visible).toContain("…");
+  });
+
   test("ntfy: JSON publish with title, priority and tags; basic auth", async () => {
     const [r] = await send(`ntfy://alice:s3cret@${receiver.host}/net-alerts?scheme=http`);
     expect(r!.path).toBe("/");
