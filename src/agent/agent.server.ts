@@ -55,6 +55,7 @@ const VNSTAT_STATUS: Record<VnstatProblem, [number, string]> = {
   no_database: [503, "vnstat_unavailable"],
   unknown_interface: [404, "interface_not_found"],
   failed: [502, "vnstat_failed"],
+  busy: [503, "busy"],
 };
 
 export interface AgentServerDeps {
