@@ -3,6 +3,7 @@
  * sent through the real delivery code with the service's public origin replaced by a loopback one.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import net from "node:net";
 import { silentLogger } from "../../src/core/log";
 import { type DbHandle, openDatabase } from "../../src/db";
 import { parseChannelUrl } from "../../src/notify/channels/index";
@@ -401,6 +402,38 @@ describe("email over SMTP (a real SMTP server in the test)", () => {
       );
       expect((await deliveries().sendNow({ channelId: null, channelName: "m", type, values }, notice)).ok).toBe(true);
       expect(sink.messages.at(-1)!.data.split("\r\n")).toContain(`From: ${shown} <n@example.org>`);
+    }
+  });
+
+  test("a server that never stops talking is cut off at once, not read into memory", async () => {
+    // Defect: lines of a multi-line reply ("220-…") and replies sent ahead were kept without limit until the
+    // deadline: a hostile server grew the hub to 1.7 GB in the 10 s of one test.
+    const line = Buffer.from(`220-${"x".repeat(200)}\r\n`);
+    const flood = Buffer.concat(Array.from({ length: 256 }, () => line));
+    const ahead = Buffer.from("220 hello\r\n".repeat(5000));
+    for (const chunk of [flood, ahead]) {
+      const server = net.createServer((socket) => {
+        socket.on("error", () => undefined);
+        const pump = () => {
+          while (!socket.destroyed && socket.write(chunk));
+        };
+        socket.on("drain", pump);
+        pump();
+      });
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      try {
+        const port = (server.address() as net.AddressInfo).port;
+        const { type, values } = parseChannelUrl(
+          `smtp://127.0.0.1:${port}/?from=n@example.org&to=a@example.org&encryption=none`,
+        );
+        const started = Date.now();
+        const o = await deliveries().sendNow({ channelId: null, channelName: "m", type, values }, notice);
+        expect(o.ok).toBe(false);
+        expect(o.error).toMatch(/the server sent too much|EHLO: 220 hello/);
+        expect(Date.now() - started).toBeLessThan(1500);
+      } finally {
+        server.close();
+      }
     }
   });
 
