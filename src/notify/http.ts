@@ -47,8 +47,16 @@ export async function httpCall(call: HttpCall, timeoutMs: number, stop?: AbortSi
       signal: stop ? AbortSignal.any([AbortSignal.timeout(timeoutMs), stop]) : AbortSignal.timeout(timeoutMs),
     });
   } catch (e) {
-    const err = e as Error;
-    const why = err.name === "TimeoutError" ? `no answer within ${timeoutMs / 1000} s` : err.message;
+    const err = e as Error & { code?: string };
+    const why =
+      err.name === "TimeoutError"
+        ? `no answer within ${timeoutMs / 1000} s`
+        : err.code === "Malformed_HTTP_Response"
+          ? "not an HTTP answer (Malformed_HTTP_Response)"
+          : // Bun names the URL (which may hold a token) and advises its own debugging option.
+            err.message
+              .replace(/ fetching "[^"]*"/, "")
+              .replace(/\.?\s*For more information, pass `verbose: true`.*$/s, "");
     throw new DeliveryError(`${host}: ${why}`, true);
   }
   let text: string;

@@ -95,6 +95,23 @@ describe("Send test against internal targets", () => {
     expect(secretsIn(await page.text())).toEqual([]);
   }, 60_000);
 
+  test("a target that answers something other than HTTP: named as such, without Bun's advice or the URL", async () => {
+    const garbage = net.createServer((socket) => {
+      socket.on("error", () => undefined);
+      socket.once("data", () => socket.end(`SSH-2.0-OpenSSH_9.2 ${BANNER_SECRET}\r\n\r\n`));
+    });
+    await new Promise<void>((resolve) => garbage.listen(0, "127.0.0.1", resolve));
+    try {
+      const port = (garbage.address() as net.AddressInfo).port;
+      const res = await post("/api/notifications/test", { url: `http://127.0.0.1:${port}/hooks/${PAGE_SECRET}` });
+      expect(res.status).toBe(502);
+      const { message } = await res.json();
+      expect(message).toBe(`127.0.0.1:${port}: not an HTTP answer (Malformed_HTTP_Response)`);
+    } finally {
+      garbage.close();
+    }
+  });
+
   test("a saved channel's failures say as little", async () => {
     target.respond = () => new Response(`${PAGE_SECRET}`, { status: 404 });
     const created = await post("/api/notifications/channels", { name: "internal", url: `${target.origin}/x` });
