@@ -292,7 +292,14 @@ repository = $(toml_string "$REPOSITORY")
 EOF
 }
 
-# Written only when it changes (mode 600, owned by the agent user, which must read it).
+# Owned by root, readable by the agent's group (mode 640): root's daily update reads [update] from it, so the agent
+# must not be able to change it (else a compromised agent chooses what root installs and runs).
+config_owner() {
+  chmod 0640 "$1"
+  if id "$AGENT_USER" >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then chown "0:$(id -gn "$AGENT_USER")" "$1"; fi
+}
+
+# Written only when it changes; an existing file gets the ownership above either way.
 # Like the other steps, it reports a change in CHANGED, not in its status: set -e does not apply inside a function
 # whose status is tested.
 write_config() {
@@ -300,11 +307,12 @@ write_config() {
   render_config >"$new"
   mkdir -p "$PREFIX$CONFIG_DIR"
   if [ -f "$PREFIX$CONFIG" ] && cmp -s "$new" "$PREFIX$CONFIG"; then
+    config_owner "$PREFIX$CONFIG"
     say "$CONFIG is unchanged"
     return 0
   fi
   install -m 0600 "$new" "$PREFIX$CONFIG.new"
-  if id "$AGENT_USER" >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then chown "$AGENT_USER" "$PREFIX$CONFIG.new"; fi
+  config_owner "$PREFIX$CONFIG.new"
   mv -f "$PREFIX$CONFIG.new" "$PREFIX$CONFIG"
   CHANGED=true
   say "wrote $CONFIG"

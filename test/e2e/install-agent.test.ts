@@ -14,7 +14,7 @@ import { REPOSITORY } from "../helpers/releases";
 const h = installerHarness();
 
 describe("install-agent.sh", () => {
-  test("a fresh install: executable, config (mode 600), hardened unit, update timer; then idempotent", async () => {
+  test("a fresh install: executable, config (mode 640), hardened unit, update timer; then idempotent", async () => {
     h.gh.publishDir(h.r.v1, "1.0.0");
     const root = h.scratch();
     const run = await h.installer(["--prefix", root, ...h.common()]);
@@ -40,7 +40,7 @@ describe("install-agent.sh", () => {
     expect(versionIn(root)).toBe("netronome 1.0.0");
     const bin = statSync(join(root, "opt/netronome/netronome"));
     expect([bin.mode & 0o7777, bin.uid]).toEqual([0o755, 0]);
-    expect(statSync(join(root, "etc/netronome/agent.toml")).mode & 0o777).toBe(0o600);
+    expect(statSync(join(root, "etc/netronome/agent.toml")).mode & 0o777).toBe(0o640);
 
     const config = TOML.parse(read(root, "etc/netronome/agent.toml")) as Record<string, Record<string, unknown>>;
     expect(config.agent).toMatchObject({ host: "0.0.0.0", port: 8200, interface: "", disk_includes: [] });
