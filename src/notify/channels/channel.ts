@@ -13,6 +13,11 @@ export interface ChannelField {
   /** How a secret is shown, when something of it should stay visible (a bot's ID before its token). */
   mask?: (value: string, mask: string) => string;
   required?: boolean;
+  /**
+   * Where (or how) the channel's secrets travel: host, port, protocol. When it changes, stored secrets are not
+   * carried over from their masked form; they must be given again (else editing the host would collect them).
+   */
+  destination?: boolean;
   placeholder?: string;
   hint?: string;
   /** A fixed set of choices (rendered as a select); the first is the default. */

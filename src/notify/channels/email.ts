@@ -96,10 +96,11 @@ export const email = {
   example: "smtp://user:password@smtp.example.org:587/?from=netronome@example.org&to=me@example.org",
   schemes: ["smtp"],
   fields: [
-    { key: "host", label: "SMTP server", required: true, placeholder: "smtp.example.org" },
-    { key: "port", label: "Port", required: true, placeholder: "587" },
+    { key: "host", label: "SMTP server", required: true, destination: true, placeholder: "smtp.example.org" },
+    { key: "port", label: "Port", required: true, destination: true, placeholder: "587" },
     {
       key: "security",
+      destination: true,
       label: "Encryption",
       choices: ["auto", "starttls", "tls", "none"],
       hint: "auto: TLS on port 465, otherwise STARTTLS when offered.",
