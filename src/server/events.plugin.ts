@@ -1,10 +1,11 @@
 /** GET /events: one Server-Sent Events stream per open page, carrying every feature's live events. */
-import { Elysia } from "elysia";
+import { Elysia, t } from "elysia";
 import type { IdentityResolver } from "../auth/identity";
 import type { SessionPlugin } from "../auth/session.plugin";
 import type { Bus } from "../core/bus";
 import { type SseMessage, sseResponse } from "../core/sse";
 import { isMonitorEvent, monitorSse } from "../diagnostics/monitors/monitors.sse";
+import { agentSse, isAgentEvent } from "../hub/agents.sse";
 import type { SpeedtestEvent } from "../speedtest/speedtest.events";
 import { speedtestSse } from "../speedtest/speedtest.sse";
 import type { AppContext } from "./context";
@@ -15,6 +16,7 @@ const isSpeedtestEvent = (event: AppEvent): event is SpeedtestEvent => event.typ
 function toSse(event: AppEvent): SseMessage | null {
   if (isMonitorEvent(event)) return monitorSse(event);
   if (isSpeedtestEvent(event)) return speedtestSse(event);
+  if (isAgentEvent(event)) return agentSse(event);
   return null;
 }
 
@@ -23,15 +25,29 @@ export const EVENTS_CLIENT_BUFFER = 1000;
 /** An open stream whose session was signed out (or expired) ends within this long. */
 const SESSION_CHECK_MS = 15_000;
 
+/** Named event that ends the snapshot a stream starts with: from here on, the page is in step with the server. */
+export const STREAM_READY = "stream-ready";
+
+/**
+ * `snapshot` gives the state a page needs to be current (the running test, the monitors' runs): each connection
+ * starts with it, so a page that opened late or lost its stream for a while catches up instead of showing a stale
+ * state.
+ */
 export function eventsPlugin(
   ctx: AppContext,
   bus: Bus<AppEvent>,
   session: SessionPlugin,
+  snapshot: () => Promise<SseMessage[]>,
   opts: { identify: IdentityResolver; sessionCheckMs?: number },
 ) {
+  // When pages last had something to hear: a page rendered before that (?since=) has missed it.
+  let lastEventAt = 0;
+  bus.on((event) => {
+    if (toSse(event)) lastEventAt = Date.now();
+  });
   return new Elysia({ name: "events", seed: ctx.instanceId }).use(session).get(
     "/events",
-    ({ request }) => {
+    ({ request, server, query }) => {
       const signedOut = new AbortController();
       const check = setInterval(() => {
         opts.identify.again(request).then(
@@ -44,7 +60,15 @@ export function eventsPlugin(
         request,
         async function* (signal) {
           try {
-            for await (const event of bus.subscribe(signal)) {
+            // Subscribed before the snapshot is taken: an event in between arrives after it, never falls between.
+            const events = bus.subscribe(signal);
+            yield* await snapshot();
+            // `missed`: something happened between the page's rendering and this connection (tables may be stale).
+            yield {
+              event: STREAM_READY,
+              data: JSON.stringify({ missed: query.since !== undefined && lastEventAt >= query.since }),
+            };
+            for await (const event of events) {
               const message = toSse(event);
               if (message) yield message;
             }
@@ -52,9 +76,14 @@ export function eventsPlugin(
             clearInterval(check);
           }
         },
-        { stop: AbortSignal.any([ctx.stopping, signedOut.signal]), maxQueued: EVENTS_CLIENT_BUFFER },
+        { stop: AbortSignal.any([ctx.stopping, signedOut.signal]), server, maxQueued: EVENTS_CLIENT_BUFFER },
       );
     },
-    { page: true },
+    {
+      page: true,
+      query: t.Object({
+        since: t.Optional(t.Numeric({ minimum: 0, error: "since: must be a time in ms since the epoch" })),
+      }),
+    },
   );
 }
