@@ -3,6 +3,8 @@
  * to it): an event stream whose one event never ends, `data:` line after `data:` line without the blank line that
  * dispatches it (defect: every line was kept, so the agent could grow the hub's memory without bound; the limit was
  * per line only). The hub must give up on such a stream after a bounded amount and call the agent incompatible.
+ * The same for valid samples sent as fast as the hub reads them (defect: every one was parsed and sent to every open
+ * page, which slowed the whole hub).
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { AGENT_PROTOCOL_VERSION, AGENT_SERVICE, AGENT_TYPE } from "../../src/protocol/agent";
@@ -18,6 +20,33 @@ let token: string;
 let streamed = 0;
 let streams = 0;
 const line = new TextEncoder().encode(`data: ${"x".repeat(4000)}\n`);
+/** What /events sends: one endless event, or valid samples as fast as the hub takes them. */
+let mode: "endless" | "samples" = "endless";
+const sample = (i: number) =>
+  new TextEncoder().encode(
+    `event: message\ndata: ${JSON.stringify({
+      index: i,
+      seconds: i,
+      rx: {
+        ratestring: "1 Mbit/s",
+        bytespersecond: 125000 + i,
+        packetspersecond: 10,
+        bytes: 1,
+        packets: 1,
+        totalbytes: 1,
+        totalpackets: 1,
+      },
+      tx: {
+        ratestring: "1 Mbit/s",
+        bytespersecond: 125000,
+        packetspersecond: 10,
+        bytes: 1,
+        packets: 1,
+        totalbytes: 1,
+        totalpackets: 1,
+      },
+    })}\n\n`.repeat(50),
+  );
 
 const agent = Bun.serve({
   hostname: "127.0.0.1",
@@ -57,9 +86,10 @@ const agent = Bun.serve({
               c.close();
               return;
             }
-            c.enqueue(line);
-            sent += line.byteLength;
-            streamed += line.byteLength;
+            const chunk = mode === "endless" ? line : sample(sent);
+            c.enqueue(chunk);
+            sent += chunk.byteLength;
+            streamed += chunk.byteLength;
           },
         }),
         { headers: { "content-type": "text/event-stream" } },
@@ -103,8 +133,55 @@ test("an event that never ends: the hub stops reading after a bounded amount and
     await Bun.sleep(100);
   }
   expect(status.state).toBe("incompatible");
-  expect(status.reason).toContain("longer than");
+  // The event's own limit (1 MiB, see test/unit/hub/sse-reader.test.ts), or the stream's byte budget: whichever
+  // comes first at this rate.
+  expect(status.reason).toMatch(/event is longer than|sends far more than live data needs/);
   expect(streamed).toBeLessThan(64 << 20);
   const rss = Number(/VmHWM:\s+(\d+)/.exec(await Bun.file(`/proc/${hub.proc.pid}/status`).text())![1]) * 1024;
   expect(rss).toBeLessThan(400 << 20);
+}, 60_000);
+
+test("samples as fast as the hub takes them: a few reach the pages, then the hub drops the flood", async () => {
+  mode = "samples";
+  const streamsBefore = streams;
+  const auth = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+  const created = await fetch(`${hub.url}/api/monitor/agents`, {
+    method: "POST",
+    headers: auth,
+    body: JSON.stringify({ name: "fast", url: `http://127.0.0.1:${agent.port}/` }),
+  });
+  expect(created.status).toBe(201);
+  const page = await fetch(`${hub.url}/events`, { headers: { authorization: `Bearer ${token}` } });
+  const reader = page.body!.getReader();
+  let liveEvents = 0;
+  const decoder = new TextDecoder();
+  const counting = (async () => {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      liveEvents += decoder.decode(value).split("event: agent-live").length - 1;
+    }
+  })();
+  const latencies: number[] = [];
+  const end = Date.now() + 5_000;
+  while (Date.now() < end) {
+    const started = performance.now();
+    await (await fetch(`${hub.url}/health`)).arrayBuffer();
+    latencies.push(performance.now() - started);
+    await Bun.sleep(50);
+  }
+  await reader.cancel();
+  await counting.catch(() => undefined);
+  latencies.sort((a, b) => a - b);
+  // Defect: every sample was parsed and sent to every page: 85,000 live events in 5 s reached one page, and the
+  // hub's /health took 0.7 s (median) to answer while it read 64 MB of samples.
+  expect(liveEvents).toBeLessThanOrEqual(5 * 5 + 5);
+  // Each attempt ends after a bounded amount, and attempts back off.
+  expect(streams - streamsBefore).toBeLessThanOrEqual(5);
+  const { id } = await created.json();
+  const status = await (await fetch(`${hub.url}/api/monitor/agents/${id}/status`, { headers: auth })).json();
+  expect(status.state).toBe("incompatible");
+  expect(status.reason).toBe("the agent's stream sends far more than live data needs");
+  // Informative: the hub stayed responsive (not asserted on a shared machine).
+  console.log("hub /health during the flood, ms:", { median: latencies[latencies.length >> 1], max: latencies.at(-1) });
 }, 60_000);
