@@ -239,7 +239,8 @@ choose_settings() {
   [ -n "${opt_disk_exclude+x}" ] || ask opt_disk_exclude "Mounts to hide" "$(config_value disk_excludes)"
   [ -n "${opt_auto_update+x}" ] || ask opt_auto_update "Daily automatic updates (true/false)" "$timer_on"
   : "${opt_host:=0.0.0.0}" "${opt_port:=8200}"
-  [[ "${opt_interface}" =~ ^([A-Za-z0-9_.:@][A-Za-z0-9_.:@-]{0,14})?$ ]] || die "--interface must be an interface name"
+  # The agent's own rule: what it would refuse at start is refused here, before a config that crash-loops it.
+  [[ "${opt_interface}" =~ ^([A-Za-z0-9_][A-Za-z0-9_.:-]{0,14})?$ ]] || die "--interface must be an interface name"
   if [ -n "${opt_interface}" ] && command -v ip >/dev/null && ! ip link show dev "${opt_interface}" >/dev/null 2>&1; then
     warn "there is no interface ${opt_interface} here (yet); the agent reports it once it exists"
   fi
@@ -259,9 +260,11 @@ toml_string() {
   printf '"%s"' "${s//\"/\\\"}"
 }
 
+# Split with read, not word splitting, which would also expand globs ("/tmp*" into "/tmp") against this folder.
 toml_list() {
-  local item out="" IFS=,
-  for item in $1; do
+  local item out="" items=()
+  IFS=, read -r -a items <<<"$1"
+  for item in ${items[@]+"${items[@]}"}; do
     item="$(sed 's/^[[:space:]]*//; s/[[:space:]]*$//' <<<"$item")"
     [ -z "$item" ] || out="$out${out:+, }$(toml_string "$item")"
   done
@@ -289,7 +292,14 @@ repository = $(toml_string "$REPOSITORY")
 EOF
 }
 
-# Written only when it changes (mode 600, owned by the agent user, which must read it).
+# Owned by root, readable by the agent's group (mode 640): root's daily update reads [update] from it, so the agent
+# must not be able to change it (else a compromised agent chooses what root installs and runs).
+config_owner() {
+  chmod 0640 "$1"
+  if id "$AGENT_USER" >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then chown "0:$(id -gn "$AGENT_USER")" "$1"; fi
+}
+
+# Written only when it changes; an existing file gets the ownership above either way.
 # Like the other steps, it reports a change in CHANGED, not in its status: set -e does not apply inside a function
 # whose status is tested.
 write_config() {
@@ -297,11 +307,12 @@ write_config() {
   render_config >"$new"
   mkdir -p "$PREFIX$CONFIG_DIR"
   if [ -f "$PREFIX$CONFIG" ] && cmp -s "$new" "$PREFIX$CONFIG"; then
+    config_owner "$PREFIX$CONFIG"
     say "$CONFIG is unchanged"
     return 0
   fi
   install -m 0600 "$new" "$PREFIX$CONFIG.new"
-  if id "$AGENT_USER" >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then chown "$AGENT_USER" "$PREFIX$CONFIG.new"; fi
+  config_owner "$PREFIX$CONFIG.new"
   mv -f "$PREFIX$CONFIG.new" "$PREFIX$CONFIG"
   CHANGED=true
   say "wrote $CONFIG"
@@ -478,6 +489,29 @@ do_uninstall() {
   say "the Netronome agent is uninstalled"
 }
 
+# One installer at a time per root: two at once raced for the same files (one left the executable mode 600, and each
+# printed its own generated key while only one was written). A lock left by a killed installer is taken over; one
+# that root does not own (made by another user in /tmp) is removed.
+take_lock() {
+  local lock owner
+  lock="${TMPDIR:-/tmp}/netronome-install.$(id -u).$(printf '%s' "$PREFIX" | cksum | cut -d' ' -f1)"
+  for _ in 1 2 3; do
+    if mkdir -m 700 "$lock" 2>/dev/null; then
+      printf '%s\n' "$$" >"$lock/pid"
+      LOCK="$lock"
+      return 0
+    fi
+    owner="$(cat "$lock/pid" 2>/dev/null || true)"
+    if [ -O "$lock" ] && { [ -z "$owner" ] || kill -0 "$owner" 2>/dev/null; }; then
+      [ -n "$owner" ] || sleep 1
+      [ -z "$owner" ] || die "another install-agent.sh is running (pid $owner); try again when it has finished"
+    else
+      rm -rf "$lock"
+    fi
+  done
+  die "cannot take the installer's lock $lock"
+}
+
 main() {
   parse_args "$@"
   set_paths
@@ -489,8 +523,9 @@ main() {
     [[ "$REPOSITORY" =~ ^[A-Za-z0-9-]+/[A-Za-z0-9_.-]+$ ]] || die "--repository must be OWNER/NAME"
     [[ -z "$VERSION" || "$VERSION" =~ ^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$ ]] || die "--version must be x.y.z"
   fi
-  WORK="$(mktemp -d)"
-  trap 'rm -rf "$WORK"' EXIT
+  WORK="$(mktemp -d)" LOCK=""
+  trap 'rm -rf "$WORK" ${LOCK:+"$LOCK"}' EXIT
+  take_lock
   detect_platform
   case "$ACTION" in
     install) do_install ;;

@@ -15,6 +15,11 @@ import type { KeyCheck } from "./auth";
 
 /** Live samples a slow client may have waiting before newer ones are dropped for it. */
 export const LIVE_CLIENT_BUFFER = 100;
+/**
+ * Live streams open at once. A hub holds one (plus, briefly, one it lost and replaced); every stalled stream keeps up
+ * to LIVE_CLIENT_BUFFER samples, so without a limit a client could grow the agent's memory by opening thousands.
+ */
+export const MAX_LIVE_STREAMS = 256;
 /** A sample older than this is not sent to a client that just connected. */
 const FRESH_SAMPLE_MS = 5_000;
 
@@ -50,6 +55,7 @@ const VNSTAT_STATUS: Record<VnstatProblem, [number, string]> = {
   no_database: [503, "vnstat_unavailable"],
   unknown_interface: [404, "interface_not_found"],
   failed: [502, "vnstat_failed"],
+  busy: [503, "busy"],
 };
 
 export interface AgentServerDeps {
@@ -61,28 +67,43 @@ export interface AgentServerDeps {
   log: Logger;
 }
 
-function liveStream({ request, url, server }: RouteContext, bandwidth: BandwidthCollector, stopping: AbortSignal) {
+function liveStream(
+  { request, url, server }: RouteContext,
+  bandwidth: BandwidthCollector,
+  stopping: AbortSignal,
+  open: { count: number },
+) {
   if (url.searchParams.get("stream") !== LIVE_STREAM)
     return json(errorBody("bad_request", `stream: only "${LIVE_STREAM}" is served`), 400);
+  if (open.count >= MAX_LIVE_STREAMS)
+    return json(errorBody("too_many_streams", `at most ${MAX_LIVE_STREAMS} live streams at once`), 503, {
+      "retry-after": "30",
+    });
+  open.count++;
   // The stream outlives Bun's idle timeout between samples; heartbeats keep proxies from closing it.
   server.timeout(request, 0);
   const message = (sample: LiveSample) => ({ event: "message", data: JSON.stringify(sample) });
   return sseResponse(
     request,
     async function* (signal) {
-      const latest = bandwidth.latest();
-      if (latest && Date.now() - latest.at < FRESH_SAMPLE_MS) yield message(latest.sample);
-      for await (const sample of bandwidth.samples.subscribe(signal, LIVE_CLIENT_BUFFER)) yield message(sample);
+      try {
+        const latest = bandwidth.latest();
+        if (latest && Date.now() - latest.at < FRESH_SAMPLE_MS) yield message(latest.sample);
+        for await (const sample of bandwidth.samples.subscribe(signal, LIVE_CLIENT_BUFFER)) yield message(sample);
+      } finally {
+        open.count--;
+      }
     },
     { stop: stopping, maxQueued: LIVE_CLIENT_BUFFER },
   );
 }
 
 export function createRoutes({ service, bandwidth, stopping }: AgentServerDeps): Record<string, Route> {
+  const liveStreams = { count: 0 };
   const routes: Record<string, Route> = {
     "/": { public: true, handle: () => json(service.root()) },
     "/netronome/info": { public: true, handle: () => json(service.info()) },
-    "/events": { public: false, handle: (ctx) => liveStream(ctx, bandwidth, stopping) },
+    "/events": { public: false, handle: (ctx) => liveStream(ctx, bandwidth, stopping, liveStreams) },
     "/export/historical": {
       public: false,
       handle: async ({ url }) =>

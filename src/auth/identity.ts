@@ -56,8 +56,8 @@ export function identityResolver(opts: {
     return null;
   };
 
-  /** The identity behind a request, worked out once per request. */
-  return perRequest(identify);
+  /** The identity behind a request, worked out once per request; `again` works it out afresh (long-lived streams). */
+  return Object.assign(perRequest(identify), { again: identify });
 }
 
 export type IdentityResolver = ReturnType<typeof identityResolver>;

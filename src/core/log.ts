@@ -25,10 +25,21 @@ export interface Logger {
   enabled(level: LogLevel): boolean;
 }
 
+/**
+ * Characters that must never reach a log raw: controls (ESC drives the terminal of whoever tails the log, CR and
+ * line separators forge lines), invisible format characters (bidirectional overrides) and lone surrogates. Values
+ * come from clients (a refused user name, say), so every one is escaped.
+ */
+const UNSAFE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
+const escapeUnsafe = (s: string) => s.replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+
 function formatValue(v: unknown): string {
-  if (v instanceof Error) return JSON.stringify(v.message);
-  if (typeof v === "string") return /[\s"=]/.test(v) || v === "" ? JSON.stringify(v) : v;
-  return JSON.stringify(v);
+  if (v instanceof Error) return escapeUnsafe(JSON.stringify(v.message));
+  if (typeof v === "string") {
+    const plain = v !== "" && !/[\s"=\\]/.test(v) && !v.match(UNSAFE);
+    return plain ? v : escapeUnsafe(JSON.stringify(v));
+  }
+  return escapeUnsafe(JSON.stringify(v) ?? String(v));
 }
 
 export function createLogger(
@@ -39,7 +50,7 @@ export function createLogger(
   const min = rank[level];
   const emit = (lvl: LogLevel, msg: string, fields?: LogFields) => {
     if (rank[lvl] < min) return;
-    let line = `${new Date().toISOString()} ${tag[lvl]}${scope ? ` [${scope}]` : ""} ${msg}`;
+    let line = `${new Date().toISOString()} ${tag[lvl]}${scope ? ` [${scope}]` : ""} ${escapeUnsafe(msg)}`;
     if (fields) for (const [k, v] of Object.entries(fields)) if (v !== undefined) line += ` ${k}=${formatValue(v)}`;
     write(`${line}\n`);
   };

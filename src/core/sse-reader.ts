@@ -1,8 +1,8 @@
 /**
  * The reading side of Server-Sent Events (core/sse.ts writes them): an incremental parser fed with decoded text
  * as it arrives, following the WHATWG rules (lines end in CRLF, LF or CR; `data:` lines join with "\n"; a blank
- * line dispatches; lines starting with ":" are comments). A peer that never ends a line cannot grow memory
- * without bound: a line longer than `maxLineLength` is an error.
+ * line dispatches; lines starting with ":" are comments). A peer that never ends a line, or an event, cannot grow
+ * memory without bound: a line, or an event's data, longer than `maxLineLength` is an error.
  */
 
 export interface SseEvent {
@@ -15,8 +15,11 @@ export interface SseEvent {
 export type SseItem = { kind: "event"; event: SseEvent } | { kind: "comment"; text: string };
 
 export class SseLineTooLong extends Error {
-  constructor(readonly limit: number) {
-    super(`an event stream line is longer than ${limit} characters`);
+  constructor(
+    readonly limit: number,
+    what = "line",
+  ) {
+    super(`an event stream ${what} is longer than ${limit} characters`);
   }
 }
 
@@ -26,6 +29,7 @@ export class SseParser {
   private pendingCr = false;
   private event = "";
   private data: string[] = [];
+  private dataLength = 0;
   private id: string | undefined;
 
   constructor(private readonly maxLineLength = 1 << 20) {}
@@ -64,6 +68,7 @@ export class SseParser {
         });
       this.event = "";
       this.data = [];
+      this.dataLength = 0;
       return;
     }
     if (line.startsWith(":")) {
@@ -74,8 +79,12 @@ export class SseParser {
     const field = colon === -1 ? line : line.slice(0, colon);
     let value = colon === -1 ? "" : line.slice(colon + 1);
     if (value.startsWith(" ")) value = value.slice(1);
-    if (field === "data") this.data.push(value);
-    else if (field === "event") this.event = value;
+    if (field === "data") {
+      // data: lines without the blank line that dispatches them would otherwise pile up for ever.
+      this.dataLength += value.length + 1;
+      if (this.dataLength > this.maxLineLength) throw new SseLineTooLong(this.maxLineLength, "event");
+      this.data.push(value);
+    } else if (field === "event") this.event = value;
     else if (field === "id" && !value.includes("\0")) this.id = value;
   }
 }

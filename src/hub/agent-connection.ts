@@ -72,6 +72,14 @@ class SessionEnded extends Error {
   }
 }
 
+/** Live samples closer together than this are dropped (agents send one every 1–2 s). */
+export const MIN_SAMPLE_GAP_MS = 250;
+/**
+ * A live stream carries a few hundred bytes a second. One that sends more than this on average (after a burst) is
+ * not a live stream but a flood, which would spend the hub's time parsing it: the connection is dropped.
+ */
+const STREAM_BYTES_PER_SECOND = 64 << 10;
+const STREAM_BURST_BYTES = 1 << 20;
 /** A session that stayed online this long resets the backoff: the next attempt comes within a second. */
 const STABLE_AFTER_MS = 30_000;
 const FIRST_RETRY_MS = 1_000;
@@ -283,6 +291,9 @@ export class AgentConnection {
         );
       else watchdog = setTimeout(check, stale - silent);
     }
+    // What the stream may send: a burst, then a steady rate far above a sample a second, far below a flood.
+    let allowance = STREAM_BURST_BYTES;
+    let refilled = Date.now();
     const reader = body.getReader();
     const decoder = new TextDecoder();
     const cancel = () => void reader.cancel().catch(() => {});
@@ -293,8 +304,16 @@ export class AgentConnection {
         if (done || signal.aborted) break;
         const now = Date.now();
         this.lastSeen = now;
+        allowance = Math.min(STREAM_BURST_BYTES, allowance + ((now - refilled) * STREAM_BYTES_PER_SECOND) / 1000);
+        refilled = now;
+        allowance -= value.byteLength;
+        if (allowance < 0)
+          throw new SessionEnded("incompatible", "the agent's stream sends far more than live data needs");
         for (const item of parser.push(decoder.decode(value, { stream: true }))) {
           if (item.kind !== "event") continue;
+          // Agents sample every second or two; a flood of samples (a hostile agent) is dropped unread, so it cannot
+          // spend the hub's time or flood every open page.
+          if (this.lastSample && now - this.lastSample.at < MIN_SAMPLE_GAP_MS) continue;
           let sample: LiveSample;
           try {
             sample = readLiveSample(item.event.data);

@@ -1,8 +1,11 @@
 /**
  * One outgoing HTTP request for a channel: a deadline, no redirects followed (a webhook that redirects is
  * misconfigured, and following would let it point the server anywhere), a bounded read of the answer, and an error
- * that says whether trying again may help.
+ * that says whether trying again may help. The answer of a host the user typed is never put into the error: the
+ * error reaches the API, the history and the log, and "Send test" would otherwise read internal pages. Only a
+ * public service's own API (`HttpCall.publicService`) has its error text shown, since it explains the channel's fault.
  */
+import { STATUS_CODES } from "node:http";
 import { DeliveryError, type HttpCall } from "./channels/channel";
 
 const MAX_ANSWER_BYTES = 256 * 1024;
@@ -44,8 +47,16 @@ export async function httpCall(call: HttpCall, timeoutMs: number, stop?: AbortSi
       signal: stop ? AbortSignal.any([AbortSignal.timeout(timeoutMs), stop]) : AbortSignal.timeout(timeoutMs),
     });
   } catch (e) {
-    const err = e as Error;
-    const why = err.name === "TimeoutError" ? `no answer within ${timeoutMs / 1000} s` : err.message;
+    const err = e as Error & { code?: string };
+    const why =
+      err.name === "TimeoutError"
+        ? `no answer within ${timeoutMs / 1000} s`
+        : err.code === "Malformed_HTTP_Response"
+          ? "not an HTTP answer (Malformed_HTTP_Response)"
+          : // Bun names the URL (which may hold a token) and advises its own debugging option.
+            err.message
+              .replace(/ fetching "[^"]*"/, "")
+              .replace(/\.?\s*For more information, pass `verbose: true`.*$/s, "");
     throw new DeliveryError(`${host}: ${why}`, true);
   }
   let text: string;
@@ -55,9 +66,12 @@ export async function httpCall(call: HttpCall, timeoutMs: number, stop?: AbortSi
     throw new DeliveryError(`${host}: the answer broke off (${(e as Error).message})`, true);
   }
   if (res.status >= 300) {
-    const detail = text.replace(/\s+/g, " ").trim().slice(0, 200);
+    const detail = call.publicService ? text.replace(/\s+/g, " ").trim().slice(0, 200) : "";
+    const reason = STATUS_CODES[res.status] ? ` ${STATUS_CODES[res.status]}` : "";
     const what =
-      res.status < 400 ? `redirected (${res.status}) to ${res.headers.get("location") ?? "?"}` : `HTTP ${res.status}`;
+      res.status < 400
+        ? `redirected (HTTP ${res.status}); give the final address, redirects are not followed`
+        : `HTTP ${res.status}${reason}`;
     const retryable = res.status >= 500 || res.status === 429 || res.status === 408;
     throw new DeliveryError(`${host}: ${what}${detail ? `: ${detail}` : ""}`, retryable, retryAfter(res), res.status);
   }

@@ -21,6 +21,9 @@ interface Reply {
   lines: string[];
 }
 
+const MAX_CONVERSATION_CHARS = 256 * 1024;
+const MAX_REPLIES_AHEAD = 16;
+
 /** Reads SMTP replies (possibly multi-line) from a socket. */
 class ReplyReader {
   private buffer = "";
@@ -29,6 +32,7 @@ class ReplyReader {
   private failed: ((e: Error) => void) | undefined;
   private error: Error | undefined;
   private readonly ready: Reply[] = [];
+  private received = 0;
 
   attach(socket: net.Socket): void {
     socket.setEncoding("utf8");
@@ -44,11 +48,15 @@ class ReplyReader {
   }
 
   private feed(chunk: string): void {
-    this.buffer += chunk;
-    if (this.buffer.length > 1_000_000) {
-      this.fail(new Error("the server sent an over-long reply"));
+    if (this.error) return;
+    this.received += chunk.length;
+    // A whole conversation is a few kilobytes: a server that sends more (an endless multi-line reply, replies ahead
+    // of commands) is cut off instead of being read into memory until the deadline.
+    if (this.received > MAX_CONVERSATION_CHARS || this.ready.length > MAX_REPLIES_AHEAD) {
+      this.fail(new Error("the server sent too much; it does not speak SMTP as expected"));
       return;
     }
+    this.buffer += chunk;
     let i = this.buffer.indexOf("\n");
     while (i >= 0) {
       const line = this.buffer.slice(0, i).replace(/\r$/, "");
@@ -119,10 +127,15 @@ async function converse(m: MailMessage, o: SmtpOptions, track: (s: net.Socket) =
   reader.attach(socket);
   let secure = implicit;
 
+  // Only SMTP replies are shown: another service's banner or answer (SSH, HTTP, a database) has no reply code and is
+  // never echoed into the API, the history or the log.
   const expect = async (ok: number[], what: string): Promise<Reply> => {
     const r = await reader.next();
     if (!ok.includes(r.code)) {
-      const text = `${what}: ${r.code} ${r.lines.join(" ").slice(0, 300)}`;
+      const smtp = r.code >= 200 && r.code < 600;
+      const text = smtp
+        ? `${what}: ${r.code} ${r.lines.join(" ").slice(0, 300)}`
+        : "not an SMTP server (no SMTP reply)";
       throw new DeliveryError(`SMTP ${m.host}:${m.port}: ${text}`, transient(r.code));
     }
     return r;

@@ -70,6 +70,8 @@ import { pageContextFactory } from "./page-context";
 export interface AppOptions {
   /** Delivery timing and service origins for notifications (tests point channels at local receivers). */
   delivery?: Partial<DeliveryOptions>;
+  /** How often an open /events stream checks that its session still exists (tests shorten it). */
+  eventsSessionCheckMs?: number;
 }
 
 export async function createApp(ctx: AppContext, options: AppOptions = {}) {
@@ -208,10 +210,13 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
     // Everything below requires a session: each route opts into the `page` or `api` guard.
     .use(sessionsApi(ctx, { sessions, signIns, session }))
     .use(
-      eventsPlugin(ctx, bus, session, async () => [
-        speedtestSnapshotSse(speedtest.snapshot()),
-        monitorSnapshotSse(await monitors.liveRuns()),
-      ]),
+      eventsPlugin(
+        ctx,
+        bus,
+        session,
+        async () => [speedtestSnapshotSse(speedtest.snapshot()), monitorSnapshotSse(await monitors.liveRuns())],
+        { identify, sessionCheckMs: options.eventsSessionCheckMs },
+      ),
     )
     .use(dashboardPlugin(ctx, speedtestRepo, monitors, session, page))
     .use(speedtestApi(ctx, speedtest, speedtestRepo, iperfServers, session))

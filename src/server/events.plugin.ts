@@ -1,5 +1,6 @@
 /** GET /events: one Server-Sent Events stream per open page, carrying every feature's live events. */
 import { Elysia, t } from "elysia";
+import type { IdentityResolver } from "../auth/identity";
 import type { SessionPlugin } from "../auth/session.plugin";
 import type { Bus } from "../core/bus";
 import { type SseMessage, sseResponse } from "../core/sse";
@@ -19,6 +20,11 @@ function toSse(event: AppEvent): SseMessage | null {
   return null;
 }
 
+/** Events a tab that stops reading (a laptop gone to sleep) may have waiting; newer ones are dropped for it. */
+export const EVENTS_CLIENT_BUFFER = 1000;
+/** An open stream whose session was signed out (or expired) ends within this long. */
+const SESSION_CHECK_MS = 15_000;
+
 /** Named event that ends the snapshot a stream starts with: from here on, the page is in step with the server. */
 export const STREAM_READY = "stream-ready";
 
@@ -32,6 +38,7 @@ export function eventsPlugin(
   bus: Bus<AppEvent>,
   session: SessionPlugin,
   snapshot: () => Promise<SseMessage[]>,
+  opts: { identify: IdentityResolver; sessionCheckMs?: number },
 ) {
   // When pages last had something to hear: a page rendered before that (?since=) has missed it.
   let lastEventAt = 0;
@@ -40,25 +47,38 @@ export function eventsPlugin(
   });
   return new Elysia({ name: "events", seed: ctx.instanceId }).use(session).get(
     "/events",
-    ({ request, server, query }) =>
-      sseResponse(
+    ({ request, server, query }) => {
+      const signedOut = new AbortController();
+      const check = setInterval(() => {
+        opts.identify.again(request).then(
+          (identity) => identity || signedOut.abort(),
+          // A database that does not answer right now signs nobody out.
+          () => undefined,
+        );
+      }, opts.sessionCheckMs ?? SESSION_CHECK_MS);
+      return sseResponse(
         request,
         async function* (signal) {
-          // Subscribed before the snapshot is taken: an event in between arrives after it, never falls between.
-          const events = bus.subscribe(signal);
-          yield* await snapshot();
-          // `missed`: something happened between the page's rendering and this connection (tables may be stale).
-          yield {
-            event: STREAM_READY,
-            data: JSON.stringify({ missed: query.since !== undefined && lastEventAt >= query.since }),
-          };
-          for await (const event of events) {
-            const message = toSse(event);
-            if (message) yield message;
+          try {
+            // Subscribed before the snapshot is taken: an event in between arrives after it, never falls between.
+            const events = bus.subscribe(signal);
+            yield* await snapshot();
+            // `missed`: something happened between the page's rendering and this connection (tables may be stale).
+            yield {
+              event: STREAM_READY,
+              data: JSON.stringify({ missed: query.since !== undefined && lastEventAt >= query.since }),
+            };
+            for await (const event of events) {
+              const message = toSse(event);
+              if (message) yield message;
+            }
+          } finally {
+            clearInterval(check);
           }
         },
-        { stop: ctx.stopping, server },
-      ),
+        { stop: AbortSignal.any([ctx.stopping, signedOut.signal]), server, maxQueued: EVENTS_CLIENT_BUFFER },
+      );
+    },
     {
       page: true,
       query: t.Object({

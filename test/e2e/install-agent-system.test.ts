@@ -12,7 +12,7 @@ import { installerHarness } from "../helpers/installer-harness";
 const h = installerHarness();
 
 describeIf(isRoot && hasCommand("unshare"), "needs root and unshare", "install-agent.sh on the real paths", () => {
-  test("creates the system user, installs root-owned files and a config the agent user owns; uninstall removes all", async () => {
+  test("creates the system user, installs root-owned files and a config the agent user reads; uninstall removes all", async () => {
     h.gh.publishDir(h.r.v1, "1.0.0");
     // Inside the namespace a tmpfs covers this folder; outside it stays empty.
     const work = h.scratch();
@@ -27,9 +27,13 @@ bash ${h.script} --api-url ${h.gh.url} --yes
 echo "user: $(id -un netronome) home=$(getent passwd netronome | cut -d: -f6) shell=$(getent passwd netronome | cut -d: -f7)"
 echo "binary: $(stat -c '%U %a' /opt/netronome/netronome)"
 echo "folder: $(stat -c '%U %a' /opt/netronome)"
-echo "config: $(stat -c '%U %a' /etc/netronome/agent.toml)"
+echo "config: $(stat -c '%U %G %a' /etc/netronome/agent.toml)"
+runuser -u netronome -- /bin/sh -c 'cat /etc/netronome/agent.toml >/dev/null' && echo "agent reads its config"
+runuser -u netronome -- /bin/sh -c 'echo "[update]" >>/etc/netronome/agent.toml' 2>/dev/null && echo "agent CHANGED root's update settings"
+chown netronome:netronome /etc/netronome/agent.toml && chmod 600 /etc/netronome/agent.toml
 echo "units: $(ls /etc/systemd/system | grep netronome | tr '\\n' ' ')"
 bash ${h.script} --api-url ${h.gh.url} --yes | grep -c wrote || true
+echo "config again: $(stat -c '%U %G %a' /etc/netronome/agent.toml)"
 bash ${h.script} --uninstall
 echo "after: user=$(id -un netronome 2>/dev/null || echo none) opt=$(ls -A /opt) etc=$(ls -d /etc/netronome 2>/dev/null || echo none) units=$(ls /etc/systemd/system | grep -c netronome || true)"
 `;
@@ -49,7 +53,13 @@ echo "after: user=$(id -un netronome 2>/dev/null || echo none) opt=$(ls -A /opt)
     expect(out).toContain("user: netronome home=/var/lib/netronome shell=/usr/sbin/nologin");
     expect(out).toContain("binary: root 755");
     expect(out).toContain("folder: root 755");
-    expect(out).toContain("config: netronome 600");
+    // Root's daily update reads this file ([update] api_url, repository): the agent may read it, never change it
+    // (defect: it was the agent user's own file, so a compromised agent could choose what root installs and runs).
+    expect(out).toContain("config: root netronome 640");
+    expect(out).toContain("agent reads its config");
+    expect(out).not.toContain("agent CHANGED");
+    // A re-run puts right the ownership an older installer gave it, and writes nothing else.
+    expect(out).toContain("config again: root netronome 640");
     expect(out).toContain("units: netronome-agent-update.service netronome-agent-update.timer netronome-agent.service");
     expect(out).toContain("\n0\n"); // the re-run wrote nothing
     expect(out).toContain("the Netronome agent is uninstalled");

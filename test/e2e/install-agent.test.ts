@@ -5,6 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import { sign } from "node:crypto";
 import { mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import TOML from "@iarna/toml";
 import { installerHarness, read, tree, UNIT_DIR, versionIn } from "../helpers/installer-harness";
@@ -13,7 +14,7 @@ import { REPOSITORY } from "../helpers/releases";
 const h = installerHarness();
 
 describe("install-agent.sh", () => {
-  test("a fresh install: executable, config (mode 600), hardened unit, update timer; then idempotent", async () => {
+  test("a fresh install: executable, config (mode 640), hardened unit, update timer; then idempotent", async () => {
     h.gh.publishDir(h.r.v1, "1.0.0");
     const root = h.scratch();
     const run = await h.installer(["--prefix", root, ...h.common()]);
@@ -39,7 +40,7 @@ describe("install-agent.sh", () => {
     expect(versionIn(root)).toBe("netronome 1.0.0");
     const bin = statSync(join(root, "opt/netronome/netronome"));
     expect([bin.mode & 0o7777, bin.uid]).toEqual([0o755, 0]);
-    expect(statSync(join(root, "etc/netronome/agent.toml")).mode & 0o777).toBe(0o600);
+    expect(statSync(join(root, "etc/netronome/agent.toml")).mode & 0o777).toBe(0o640);
 
     const config = TOML.parse(read(root, "etc/netronome/agent.toml")) as Record<string, Record<string, unknown>>;
     expect(config.agent).toMatchObject({ host: "0.0.0.0", port: 8200, interface: "", disk_includes: [] });
@@ -131,6 +132,9 @@ describe("install-agent.sh", () => {
       ["--port", "08200", "--port must be 1-65535"],
       ["--host", "$(reboot)", "--host must be an address or host name"],
       ["--interface", "-i", "--interface must be an interface name"],
+      // What the agent refuses at start must be refused here, not written into a config that crash-loops the agent.
+      ["--interface", "veth0@if5", "--interface must be an interface name"],
+      ["--interface", ".hidden", "--interface must be an interface name"],
       ["--api-key", "a\u0007b", "--api-key contains control characters"],
       ["--auto-update", "maybe", "--auto-update must be true or false"],
       ["--version", "1.0.0/../../x", "--version must be x.y.z"],
@@ -143,6 +147,46 @@ describe("install-agent.sh", () => {
     expect((await h.installer(["--prefix", h.scratch(), "--bogus"])).err).toContain("unknown option --bogus");
     expect((await h.installer(["--prefix", "relative/dir"])).err).toContain("--prefix must be an absolute path");
   }, 180_000);
+
+  test("disk patterns reach the config as typed, never expanded against the installer's own files", async () => {
+    // Defect: the lists were split with the shell's word splitting, which also expanded globs: "/tmp*" became "/tmp"
+    // and "b*" the files in the folder the installer ran from.
+    h.gh.publishDir(h.r.v1, "1.0.0");
+    const root = h.scratch();
+    const run = await h.installer([
+      "--prefix",
+      root,
+      ...h.common(),
+      "--disk-exclude",
+      "/tmp*, /var/lib/docker/*,*",
+      "--disk-include",
+      "b*,/mnt/disk?,/srv/[ab]",
+    ]);
+    expect(run.code).toBe(0);
+    const config = TOML.parse(read(root, "etc/netronome/agent.toml")) as Record<string, Record<string, unknown>>;
+    expect(config.agent!.disk_excludes).toEqual(["/tmp*", "/var/lib/docker/*", "*"]);
+    expect(config.agent!.disk_includes).toEqual(["b*", "/mnt/disk?", "/srv/[ab]"]);
+    const before = tree(root);
+    expect((await h.installer(["--prefix", root, ...h.common()])).code).toBe(0);
+    expect(tree(root)).toEqual(before);
+  }, 120_000);
+
+  test("four installers at once: each installs or stands aside; an executable, and the key every one printed", async () => {
+    // Defect: they raced for the same temporary files; one moved another's half-made copy into place (mode 600, so
+    // the agent could not start) and each printed a generated key while only one was written.
+    h.gh.publishDir(h.r.v1, "1.0.0");
+    const root = h.scratch();
+    const runs = await Promise.all([1, 2, 3, 4].map(() => h.installer(["--prefix", root, ...h.common()])));
+    const installed = runs.filter((r) => r.code === 0);
+    expect(installed.length).toBeGreaterThan(0);
+    for (const r of runs.filter((r) => r.code !== 0))
+      expect(r.err).toMatch(/^error: another install-agent\.sh is running \(pid \d+\); try again/);
+    expect(statSync(join(root, "opt/netronome/netronome")).mode & 0o777).toBe(0o755);
+    expect(versionIn(root)).toBe("netronome 1.0.0");
+    const config = TOML.parse(read(root, "etc/netronome/agent.toml")) as Record<string, Record<string, unknown>>;
+    for (const r of installed) expect(r.out).toContain(`API key: ${config.agent!.api_key}`);
+    expect(readdirSync(tmpdir()).filter((f) => f.startsWith("netronome-install."))).toEqual([]);
+  }, 120_000);
 
   /** Each bad release: refused with a message, nothing installed. */
   async function refused(expected: RegExp): Promise<void> {

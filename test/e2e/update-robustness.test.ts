@@ -122,6 +122,65 @@ describe("netronome update, robustness", () => {
     expect(await h.netronome(exe, ["update", "--check=yes"])).toMatchObject({ code: 2 });
   }, 60_000);
 
+  test("a hostile release server: a downgrade as the latest, an old release renamed newer, endless answers", async () => {
+    const { dir, exe } = h.fresh();
+    const v1 = sha(exe);
+    // An older, genuinely signed release offered as the latest is no update.
+    h.gh.publishDir(h.r.v1, "1.0.0");
+    h.publish();
+    expect((await h.netronome(exe, ["update"])).code).toBe(0);
+    h.gh.publishDir(h.r.v1, "1.0.0");
+    const down = await h.netronome(exe, ["update"]);
+    expect(down.code).toBe(0);
+    expect(down.out).toContain("netronome 1.1.0 is up to date (latest release in acme/netronome: 1.0.0)");
+    expect(await h.versionOf(exe)).toBe("netronome 1.1.0");
+    expect(sha(join(dir, "netronome.previous"))).toBe(v1);
+
+    // 1.1.0's signed files under 9.9.9's names: the signed checksums name 1.1.0's archive, not this one.
+    const real = h.gh.release("v1.1.0");
+    h.gh.publish({
+      tag: "v9.9.9",
+      assets: new Map([...real.assets].map(([name, body]) => [name.replace("_1.1.0_", "_9.9.9_"), body])),
+    });
+    const renamed = await h.netronome(exe, ["update"]);
+    expect(renamed.code).toBe(1);
+    expect(renamed.err).toContain(`has no checksum for netronome_9.9.9_${h.r.platform}.tar.gz; refusing it`);
+    expect(await h.versionOf(exe)).toBe("netronome 1.1.0");
+
+    // An API that never stops talking, and one that answers a wall of JSON: refused at the size limit.
+    const endless = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: (req) =>
+        new URL(req.url).pathname.includes("wall")
+          ? new Response(
+              `{"tag_name":"v9.9.9","assets":[${'{"name":"x","browser_download_url":"https://x"},'.repeat(60_000)}{}]}`,
+            )
+          : new Response(
+              new ReadableStream({
+                pull: (c) => c.enqueue(new Uint8Array(64 * 1024).fill(0x20)),
+              }),
+            ),
+    });
+    try {
+      for (const path of ["", "/wall"]) {
+        const started = Date.now();
+        const run = await h.netronome(exe, ["update"], {
+          NETRONOME__UPDATE_API_URL: `http://127.0.0.1:${endless.port}${path}`,
+        });
+        expect(run.code).toBe(1);
+        expect(run.err).toMatch(
+          /the releases API is (larger than the 2097152 bytes|\d+ bytes, more than the 2097152) allowed/,
+        );
+        expect(Date.now() - started).toBeLessThan(15_000);
+      }
+    } finally {
+      endless.stop(true);
+    }
+    expect(await h.versionOf(exe)).toBe("netronome 1.1.0");
+    expect(leftovers(dir)).toEqual([]);
+  }, 120_000);
+
   test("--rollback without a previous version says so", async () => {
     const { exe } = h.fresh();
     expect(await h.netronome(exe, ["update", "--rollback"])).toMatchObject({

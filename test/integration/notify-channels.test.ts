@@ -3,6 +3,7 @@
  * sent through the real delivery code with the service's public origin replaced by a loopback one.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import net from "node:net";
 import { silentLogger } from "../../src/core/log";
 import { type DbHandle, openDatabase } from "../../src/db";
 import { parseChannelUrl } from "../../src/notify/channels/index";
@@ -200,6 +201,41 @@ describe("channel payloads", () => {
     expect(JSON.parse(rs[1]!.body).chat_id).toBe("-1001234567890");
   });
 
+  test("a public service's error text explains the failure; a self-hosted target's answer is never shown", async () => {
+    const answer = `{"ok":false,"error_code":400,"description":"Bad Request: chat not found"}`;
+    receiver.respond = () => new Response(answer, { status: 400 });
+    try {
+      const fail = async (url: string) => {
+        const { type, values } = parseChannelUrl(url);
+        return deliveries().sendNow({ channelId: null, channelName: "test", type, values }, notice);
+      };
+      const telegram = await fail("telegram://123456789:AAEabcdefghijklmnopqrstuvwxyz123@telegram?chats=@alerts");
+      expect(telegram.error).toContain("HTTP 400 Bad Request: {");
+      expect(telegram.error).toContain("chat not found");
+      const ntfy = await fail(`ntfy://${receiver.host}/alerts?scheme=http`);
+      expect(ntfy.error).toBe(`${receiver.host}: HTTP 400 Bad Request`);
+    } finally {
+      receiver.respond = () => Response.json({ ok: true });
+    }
+  });
+
+  test("Telegram: an over-long notice is shortened before escaping, so no tag or entity is cut in half", async () => {
+    // Defect: the escaped HTML was cut at 4096 characters, through "&#60;" or "<b>", which Telegram refuses
+    // ("can't parse entities"): the alert was lost.
+    const long = {
+      ...notice,
+      message: "<&>".repeat(3000),
+      facts: Array.from({ length: 30 }, () => ({ label: "Error", value: "<b>".repeat(500) })),
+    };
+    const [r] = await send("telegram://123456789:AAEabcdefghijklmnopqrstuvwxyz123@telegram?chats=@alerts", long);
+    const { text } = JSON.parse(r!.body) as { text: string };
+    expect(text.replace(/&#\d+;/g, "").includes("&")).toBe(false);
+    expect(text.match(/<\/?b>/g)!.join("")).toMatch(/^(<b><\/b>)+$/);
+    const visible = text.replace(/<\/?b>/g, "").replace(/&#\d+;/g, "x");
+    expect(visible.length).toBeLessThanOrEqual(4096);
+    expect(visible).toContain("…");
+  });
+
   test("ntfy: JSON publish with title, priority and tags; basic auth", async () => {
     const [r] = await send(`ntfy://alice:s3cret@${receiver.host}/net-alerts?scheme=http`);
     expect(r!.path).toBe("/");
@@ -349,6 +385,56 @@ describe("email over SMTP (a real SMTP server in the test)", () => {
     expect(textPart(m.data)).toBe(
       `${notice.title}\n${notice.message}\nDownload: 150.2 Mbit/s\nThreshold: below 200 Mbit/s`,
     );
+  });
+
+  test("a sender name with commas, quotes or angle brackets stays one display name", async () => {
+    // Defect: the name went into From: bare, so "Ops, NOC" made two addresses (a header servers reject) and
+    // "Bank <ceo@bank.example>" showed another address.
+    const names: [string, string][] = [
+      ["Ops, NOC", '"Ops, NOC"'],
+      ['Say "hi" \\ bye', '"Say \\"hi\\" \\\\ bye"'],
+      ["Bank <ceo@bank.example>", '"Bank <ceo@bank.example>"'],
+      ["Plain Name", "Plain Name"],
+    ];
+    for (const [name, shown] of names) {
+      const { type, values } = parseChannelUrl(
+        `smtp://mailer:${encodeURIComponent(account.password)}@127.0.0.1:${sink.port}/?from=n@example.org&to=a@example.org&fromname=${encodeURIComponent(name)}`,
+      );
+      expect((await deliveries().sendNow({ channelId: null, channelName: "m", type, values }, notice)).ok).toBe(true);
+      expect(sink.messages.at(-1)!.data.split("\r\n")).toContain(`From: ${shown} <n@example.org>`);
+    }
+  });
+
+  test("a server that never stops talking is cut off at once, not read into memory", async () => {
+    // Defect: lines of a multi-line reply ("220-…") and replies sent ahead were kept without limit until the
+    // deadline: a hostile server grew the hub to 1.7 GB in the 10 s of one test.
+    const line = Buffer.from(`220-${"x".repeat(200)}\r\n`);
+    const flood = Buffer.concat(Array.from({ length: 256 }, () => line));
+    const ahead = Buffer.from("220 hello\r\n".repeat(5000));
+    for (const chunk of [flood, ahead]) {
+      const server = net.createServer((socket) => {
+        socket.on("error", () => undefined);
+        const pump = () => {
+          while (!socket.destroyed && socket.write(chunk));
+        };
+        socket.on("drain", pump);
+        pump();
+      });
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      try {
+        const port = (server.address() as net.AddressInfo).port;
+        const { type, values } = parseChannelUrl(
+          `smtp://127.0.0.1:${port}/?from=n@example.org&to=a@example.org&encryption=none`,
+        );
+        const started = Date.now();
+        const o = await deliveries().sendNow({ channelId: null, channelName: "m", type, values }, notice);
+        expect(o.ok).toBe(false);
+        expect(o.error).toMatch(/the server sent too much|EHLO: 220 hello/);
+        expect(Date.now() - started).toBeLessThan(1500);
+      } finally {
+        server.close();
+      }
+    }
   });
 
   test("a line starting with a dot survives (dot-stuffing), a non-ASCII subject is encoded", async () => {

@@ -5,7 +5,7 @@
 import { CommandNotFound, run } from "../../core/runner";
 import type { LiveSample, VnstatEntry, VnstatInterface } from "../../protocol/agent";
 
-export type VnstatProblem = "not_installed" | "no_database" | "unknown_interface" | "failed";
+export type VnstatProblem = "not_installed" | "no_database" | "unknown_interface" | "failed" | "busy";
 
 export class VnstatError extends Error {
   constructor(
@@ -62,8 +62,40 @@ function classify(output: string): VnstatError {
   return new VnstatError("failed", message);
 }
 
-/** Runs `vnstat --json <mode> [-i iface]` and returns the export normalised to JSON version 2. */
-export async function vnstatExport(mode: "a" | "m", iface?: string): Promise<VnstatExport> {
+/**
+ * vnStat exports that run at once. Each holds vnStat's whole output in memory, and a request is cheap to send: identical
+ * requests share one run, others wait their turn (at most MAX_WAITING_EXPORTS of them; beyond, "busy").
+ */
+export const VNSTAT_EXPORTS_AT_ONCE = 2;
+const MAX_WAITING_EXPORTS = 32;
+const exportsRunning = new Map<string, Promise<VnstatExport>>();
+const exportsWaiting: (() => void)[] = [];
+let exportSlots = VNSTAT_EXPORTS_AT_ONCE;
+
+/** `vnstat --json <mode> [-i iface]`, normalised to JSON version 2; concurrent identical calls share one run. */
+export function vnstatExport(mode: "a" | "m", iface?: string): Promise<VnstatExport> {
+  const key = `${mode} ${iface ?? ""}`;
+  const shared = exportsRunning.get(key);
+  if (shared) return shared;
+  if (exportSlots === 0 && exportsWaiting.length >= MAX_WAITING_EXPORTS)
+    return Promise.reject(new VnstatError("busy", "too many history requests at once; try again shortly"));
+  const exporting = (async () => {
+    if (exportSlots > 0) exportSlots--;
+    else await new Promise<void>((resolve) => exportsWaiting.push(resolve));
+    try {
+      return await runExport(mode, iface);
+    } finally {
+      // The slot passes straight to the next in line, so nothing can slip in between.
+      const next = exportsWaiting.shift();
+      if (next) next();
+      else exportSlots++;
+    }
+  })().finally(() => exportsRunning.delete(key));
+  exportsRunning.set(key, exporting);
+  return exporting;
+}
+
+async function runExport(mode: "a" | "m", iface?: string): Promise<VnstatExport> {
   const argv = ["vnstat", "--json", mode, ...(iface ? ["-i", iface] : [])];
   let result: Awaited<ReturnType<typeof run>>;
   try {

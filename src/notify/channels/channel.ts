@@ -13,6 +13,11 @@ export interface ChannelField {
   /** How a secret is shown, when something of it should stay visible (a bot's ID before its token). */
   mask?: (value: string, mask: string) => string;
   required?: boolean;
+  /**
+   * Where (or how) the channel's secrets travel: host, port, protocol. When it changes, stored secrets are not
+   * carried over from their masked form; they must be given again (else editing the host would collect them).
+   */
+  destination?: boolean;
   placeholder?: string;
   hint?: string;
   /** A fixed set of choices (rendered as a select); the first is the default. */
@@ -27,6 +32,11 @@ export interface HttpCall {
   url: string;
   headers: Record<string, string>;
   body?: string;
+  /**
+   * The target is a public service's own API at a fixed host (Discord, Slack, Telegram, Pushover): its error text
+   * says what is wrong with the channel and may be shown. Answers of hosts the user chose are never shown.
+   */
+  publicService?: boolean;
 }
 
 export interface MailMessage {
@@ -146,6 +156,12 @@ export const jsonCall = (url: string, body: unknown, headers: Record<string, str
   url,
   headers: { "content-type": "application/json", ...headers },
   body: JSON.stringify(body),
+});
+
+/** A JSON POST to a public service's own API (see HttpCall.publicService). */
+export const serviceCall = (url: string, body: unknown, headers: Record<string, string> = {}): HttpCall => ({
+  ...jsonCall(url, body, headers),
+  publicService: true,
 });
 
 /** Shortens text to a service's limit, marking the cut. */

@@ -4,7 +4,7 @@
  * "&" and a role ID, like [notifications] discord_mention_id) is pinged on alerts, never on recoveries.
  */
 import { type Notice, SEVERITY_COLOR } from "../notice";
-import { badUrl, type ChannelType, type ChannelValues, clip, enc, jsonCall, param, query, userOf } from "./channel";
+import { badUrl, type ChannelType, type ChannelValues, clip, enc, param, query, serviceCall, userOf } from "./channel";
 
 const HOSTS = /^(?:(?:canary|ptb)\.)?discord(?:app)?\.com$/;
 const MENTION = /^&?\d{5,25}$/;
@@ -59,7 +59,7 @@ export const discord = {
   async send(n, v, ctx) {
     const origin = ctx.origin("https://discord.com");
     const q = query({ wait: "true", thread_id: v.threadId });
-    await ctx.http(jsonCall(`${origin}/api/webhooks/${v.webhookId}/${enc(v.token ?? "")}${q}`, payload(n, v)));
+    await ctx.http(serviceCall(`${origin}/api/webhooks/${v.webhookId}/${enc(v.token ?? "")}${q}`, payload(n, v)));
   },
 } satisfies ChannelType;
 

@@ -29,6 +29,13 @@ function headerText(s: string): string {
   return /^[\x20-\x7e]*$/.test(clean) ? clean : `=?UTF-8?B?${Buffer.from(clean, "utf8").toString("base64")}?=`;
 }
 
+/** A display name: bare when it is plain words, quoted when it holds specials (",", "<", quotes…), encoded when not ASCII. */
+function displayName(s: string): string {
+  const clean = s.replace(/[\r\n]+/g, " ");
+  if (!/^[\x20-\x7e]*$/.test(clean)) return headerText(clean);
+  return /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~ ]*$/.test(clean) ? clean : `"${clean.replace(/["\\]/g, "\\$&")}"`;
+}
+
 function base64Lines(s: string): string {
   return (
     Buffer.from(s, "utf8")
@@ -59,7 +66,7 @@ export function mimeMessage(n: Notice, v: ChannelValues): string {
   const boundary = `netronome-${n.at.getTime().toString(36)}-${crypto.randomUUID()}`;
   const domain = p.from.split("@")[1] ?? "localhost";
   return [
-    `From: ${headerText(p.fromName)} <${p.from}>`,
+    `From: ${displayName(p.fromName)} <${p.from}>`,
     `To: ${p.to.join(", ")}`,
     `Subject: ${headerText(p.subject)}`,
     `Date: ${n.at.toUTCString().replace("GMT", "+0000")}`,
@@ -89,10 +96,11 @@ export const email = {
   example: "smtp://user:password@smtp.example.org:587/?from=netronome@example.org&to=me@example.org",
   schemes: ["smtp"],
   fields: [
-    { key: "host", label: "SMTP server", required: true, placeholder: "smtp.example.org" },
-    { key: "port", label: "Port", required: true, placeholder: "587" },
+    { key: "host", label: "SMTP server", required: true, destination: true, placeholder: "smtp.example.org" },
+    { key: "port", label: "Port", required: true, destination: true, placeholder: "587" },
     {
       key: "security",
+      destination: true,
       label: "Encryption",
       choices: ["auto", "starttls", "tls", "none"],
       hint: "auto: TLS on port 465, otherwise STARTTLS when offered.",

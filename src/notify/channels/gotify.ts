@@ -37,13 +37,14 @@ export const gotify = {
   fields: [
     {
       key: "host",
+      destination: true,
       label: "Server",
       required: true,
       placeholder: "gotify.example.com",
       hint: "host[:port], optionally with a path.",
     },
     { key: "token", label: "Application token", secret: true, required: true },
-    { key: "scheme", label: "Protocol", choices: ["https", "http"] },
+    { key: "scheme", label: "Protocol", choices: ["https", "http"], destination: true },
     { key: "priority", label: "Priority", placeholder: "0–10", hint: "Empty: by severity (4, 6 or 8)." },
   ],
   parse(url) {

@@ -114,11 +114,20 @@ export function maskedUrl(type: ChannelType, values: ChannelValues): string {
  */
 export function mergeSecrets(type: ChannelType, submitted: ChannelValues, stored: ChannelValues): ChannelValues {
   const out: ChannelValues = { ...submitted };
+  const normal = (f: ChannelField, v: string | undefined) => (v ?? "").trim() || (f.choices?.[0] ?? "");
+  const moved = type.fields.find((f) => f.destination && normal(f, submitted[f.key]) !== normal(f, stored[f.key]));
   for (const f of type.fields) {
     if (!f.secret) continue;
     const v = submitted[f.key] ?? "";
     const old = stored[f.key] ?? "";
-    if (v === "" || v === maskValue(f, old) || safeDecode(v) === maskValue(f, old)) out[f.key] = old;
+    if (!(v === "" || v === maskValue(f, old) || safeDecode(v) === maskValue(f, old))) continue;
+    if (moved && old !== "")
+      throw new BadInput(
+        `${f.key}: the ${moved.label.toLowerCase()} changed, so the stored ${f.label.toLowerCase()} is not sent ` +
+          "there; enter it again",
+        f.key,
+      );
+    out[f.key] = old;
   }
   return out;
 }

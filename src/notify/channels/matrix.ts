@@ -55,11 +55,11 @@ export const matrix = {
   example: "matrix://bot:password@matrix.example.org/?rooms=!abc123:example.org",
   schemes: ["matrix"],
   fields: [
-    { key: "host", label: "Homeserver", required: true, placeholder: "matrix.example.org" },
+    { key: "host", label: "Homeserver", required: true, destination: true, placeholder: "matrix.example.org" },
     { key: "user", label: "User", hint: "Leave empty to use an access token." },
     { key: "password", label: "Password or access token", secret: true, required: true },
     { key: "rooms", label: "Rooms", required: true, placeholder: "!abc123:example.org, #alerts:example.org" },
-    { key: "scheme", label: "Protocol", choices: ["https", "http"] },
+    { key: "scheme", label: "Protocol", choices: ["https", "http"], destination: true },
   ],
   parse: (url) => ({
     host: url.host,

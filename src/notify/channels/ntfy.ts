@@ -45,6 +45,7 @@ export const ntfy = {
   fields: [
     {
       key: "host",
+      destination: true,
       label: "Server",
       required: true,
       placeholder: "ntfy.sh",
@@ -53,7 +54,7 @@ export const ntfy = {
     { key: "topic", label: "Topic", secret: "partial", required: true, placeholder: "my-alerts" },
     { key: "username", label: "User name", hint: "Leave empty with an access token." },
     { key: "password", label: "Password or access token", secret: true },
-    { key: "scheme", label: "Protocol", choices: ["https", "http"] },
+    { key: "scheme", label: "Protocol", choices: ["https", "http"], destination: true },
     { key: "priority", label: "Priority", choices: ["", "1", "2", "3", "4", "5"], hint: "Empty: by severity." },
   ],
   parse(url) {

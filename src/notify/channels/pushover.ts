@@ -53,6 +53,7 @@ export const pushover = {
       url: `${ctx.origin("https://api.pushover.net")}/1/messages.json`,
       headers: { "content-type": "application/x-www-form-urlencoded" },
       body: new URLSearchParams(payload(n, v)).toString(),
+      publicService: true,
     });
   },
 } satisfies ChannelType;

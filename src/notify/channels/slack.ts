@@ -11,11 +11,11 @@ import {
   clip,
   DeliveryError,
   enc,
-  jsonCall,
   param,
   passwordOf,
   query,
   segments,
+  serviceCall,
   userOf,
 } from "./channel";
 
@@ -93,11 +93,11 @@ export const slack = {
   async send(n, v, ctx) {
     const token = v.token ?? "";
     if (!BOT.test(token)) {
-      await ctx.http(jsonCall(`${ctx.origin("https://hooks.slack.com")}/services/${token}`, payload(n, v)));
+      await ctx.http(serviceCall(`${ctx.origin("https://hooks.slack.com")}/services/${token}`, payload(n, v)));
       return;
     }
     const answer = (await ctx.http(
-      jsonCall(`${ctx.origin("https://slack.com")}/api/chat.postMessage`, payload(n, v), {
+      serviceCall(`${ctx.origin("https://slack.com")}/api/chat.postMessage`, payload(n, v), {
         authorization: `Bearer ${token}`,
       }),
     )) as { ok?: boolean; error?: string };

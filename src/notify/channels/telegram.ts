@@ -9,11 +9,11 @@ import {
   type ChannelValues,
   clip,
   enc,
-  jsonCall,
   list,
   param,
   passwordOf,
   query,
+  serviceCall,
   userOf,
 } from "./channel";
 
@@ -21,9 +21,24 @@ const TOKEN = /^\d{3,15}:[A-Za-z0-9_-]{20,100}$/;
 const CHAT = /^(?:@[A-Za-z][A-Za-z0-9_]{3,64}|-?\d{1,20})$/;
 const ICON = { info: "ℹ️", warning: "⚠️", critical: "🚨", resolved: "✅" } as const;
 
+/** Telegram's limit, counted on the text as shown (markup and entities excluded). */
+const MAX_TEXT = 4096;
+
+/** Shortened before escaping: cutting the HTML would split a tag or an entity, and Telegram refuses the message. */
 function text(n: Notice): string {
-  const facts = n.facts.map((f) => `\n<b>${escapeHtml(f.label)}:</b> ${escapeHtml(f.value)}`).join("");
-  return clip(`${ICON[n.severity]} <b>${escapeHtml(n.title)}</b>\n${escapeHtml(n.message)}${facts}`, 4096);
+  const title = clip(n.title, 256);
+  const facts: { label: string; value: string }[] = [];
+  let factsLength = 0;
+  for (const f of n.facts) {
+    const fact = { label: clip(f.label, 100), value: clip(f.value, 300) };
+    const length = fact.label.length + fact.value.length + 3;
+    if (factsLength + length > MAX_TEXT / 2) break;
+    facts.push(fact);
+    factsLength += length;
+  }
+  const message = clip(n.message, MAX_TEXT - 8 - title.length - factsLength);
+  const shown = facts.map((f) => `\n<b>${escapeHtml(f.label)}:</b> ${escapeHtml(f.value)}`).join("");
+  return `${ICON[n.severity]} <b>${escapeHtml(title)}</b>\n${escapeHtml(message)}${shown}`;
 }
 
 /** One message per chat. */
@@ -83,6 +98,6 @@ export const telegram = {
   payload,
   async send(n, v, ctx) {
     const origin = ctx.origin("https://api.telegram.org");
-    for (const message of payload(n, v)) await ctx.http(jsonCall(`${origin}/bot${v.token}/sendMessage`, message));
+    for (const message of payload(n, v)) await ctx.http(serviceCall(`${origin}/bot${v.token}/sendMessage`, message));
   },
 } satisfies ChannelType;

@@ -40,6 +40,14 @@ describe("SseParser", () => {
     expect(events(p.push("event: ping\nretry: 10\nfoo: bar\n\n"))).toEqual([]);
   });
 
+  test("an event that never ends (data lines, no blank line) cannot grow memory: an error past the limit", () => {
+    const p = new SseParser(1000);
+    for (let i = 0; i < 9; i++) p.push(`data: ${"x".repeat(100)}\n`);
+    expect(() => p.push(`data: ${"x".repeat(100)}\n`)).toThrow("an event stream event is longer than 1000");
+    const q = new SseParser(1000);
+    for (let i = 0; i < 50; i++) expect(q.push(`data: ${"x".repeat(100)}\n\n`)).toHaveLength(1);
+  });
+
   test("a line that never ends cannot grow memory: it is an error past the limit", () => {
     const p = new SseParser(1000);
     p.push("data: ".padEnd(900, "x"));
