@@ -105,7 +105,7 @@ export function authPlugin(
       .post(
         "/logout",
         async ({ request, identity }) => withCookies(redirect(`${base}/login`), [await signIns.end(request, identity)]),
-        { page: true },
+        { page: "account" },
       )
       // ---- JSON API
       .get("/api/auth/status", async () => ({
@@ -135,7 +135,7 @@ export function authPlugin(
         "/api/auth/logout",
         async ({ request, identity }) =>
           withCookies(Response.json({ message: "logged out" }), [await signIns.end(request, identity)]),
-        { api: true },
+        { api: "account" },
       )
       .get("/api/auth/verify", ({ identity }) => ({ message: "authenticated", type: identity.via }), { api: true })
       .get("/api/auth/user", ({ user }) => ({ user }), { api: true })

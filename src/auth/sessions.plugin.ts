@@ -22,7 +22,7 @@ const sessionJson = (s: SessionRow, currentId: number | undefined) => ({
 });
 
 function sessionOf(identity: Identity): number | undefined {
-  if (identity.via !== "session") throw new BadInput("no sessions to manage: signed in by whitelist");
+  if (identity.via === "whitelist") throw new BadInput("no sessions to manage: signed in by whitelist");
   return identity.sessionId;
 }
 
@@ -31,10 +31,10 @@ export function sessionsApi(
   deps: { sessions: SessionsService; signIns: SignIns; session: SessionPlugin },
 ) {
   const { sessions, signIns } = deps;
-  return new Elysia({ name: "auth.sessions", seed: ctx.instanceId }).use(deps.session).guard({ api: true }, (app) =>
+  return new Elysia({ name: "auth.sessions", seed: ctx.instanceId }).use(deps.session).guard({ api: "account" }, (app) =>
     app
       .get("/api/auth/sessions", async ({ identity }) => {
-        if (identity.via !== "session") return { sessions: [] };
+        if (identity.via === "whitelist") return { sessions: [] };
         const rows = await sessions.list(identity.user.id);
         return { sessions: rows.map((s) => sessionJson(s, identity.sessionId)) };
       })

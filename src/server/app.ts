@@ -14,6 +14,11 @@ import { scheduleSessionPruning } from "../auth/sessions.pruning";
 import { createSessionsRepository } from "../auth/sessions.repository";
 import { createSessionsService } from "../auth/sessions.service";
 import { createSignIns } from "../auth/sign-ins";
+import { tokensApi } from "../auth/tokens/tokens.plugin";
+import { createTokensRepository } from "../auth/tokens/tokens.repository";
+import { createTokensService } from "../auth/tokens/tokens.service";
+import { usersApi } from "../auth/users/users.plugin";
+import { createUsersService } from "../auth/users/users.service";
 import { Bus } from "../core/bus";
 import { parseDuration } from "../core/duration";
 import { htmlResponse } from "../core/html";
@@ -56,6 +61,10 @@ import { healthPlugin } from "./health.plugin";
 import { originGuard } from "./origin-guard";
 import { pageContextFactory } from "./page-context";
 
+/** Refused bearer tokens one client may send per window before it gets 429 without a lookup. */
+const BEARER_FAILURES = 30;
+const BEARER_WINDOW_MS = 15 * 60_000;
+
 export interface AppOptions {
   /** Delivery timing and service origins for notifications (tests point channels at local receivers). */
   delivery?: Partial<DeliveryOptions>;
@@ -79,11 +88,15 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
   });
 
   const sessionsRepo = createSessionsRepository(ctx.db);
+  const usersRepo = createAuthRepository(ctx.db);
   const auth = createAuthService({
-    users: createAuthRepository(ctx.db),
+    users: usersRepo,
     sessions: sessionsRepo,
     throttle: new LoginThrottle(),
+    passwordLogin: ctx.config.auth.password_login,
   });
+  const users = createUsersService({ auth, repo: usersRepo });
+  const tokens = createTokensService({ repo: createTokensRepository(ctx.db) });
   const speedtestRepo = createSpeedtestRepository(ctx.db);
   const speedtest = createSpeedtestService({
     repo: speedtestRepo,
@@ -146,10 +159,14 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
     log: ctx.log.child("sessions"),
   });
   const signIns = createSignIns({ base, sessions, clientOf });
+  const authLog = ctx.log.child("auth");
   const identify = identityResolver({
-    resolvers: [sessionCredentials(sessions)],
+    sessions: sessionCredentials(sessions),
+    apiTokens: ({ token }) => tokens.resolve(token),
     whitelist: parseRanges(ctx.config.auth.whitelist),
     clientOf,
+    bearerFailures: new LoginThrottle(BEARER_FAILURES, BEARER_WINDOW_MS),
+    onRefusedBearer: (client) => authLog.warn("bearer token refused", { source: client.address ?? undefined }),
   });
   const session = sessionPlugin(ctx, { identify, signIns, hasUsers: () => auth.hasUsers() });
   const page = pageContextFactory(ctx);
@@ -173,6 +190,8 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
     .use(authPlugin(ctx, { auth, signIns, session, page, signIn }))
     // Everything below requires a session: each route opts into the `page` or `api` guard.
     .use(sessionsApi(ctx, { sessions, signIns, session }))
+    .use(tokensApi(ctx, { tokens, session }))
+    .use(usersApi(ctx, { users, session }))
     .use(eventsPlugin(ctx, bus, session))
     .use(dashboardPlugin(ctx, speedtestRepo, session, page))
     .use(speedtestApi(ctx, speedtest, speedtestRepo, session))
@@ -187,7 +206,7 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
 
   return {
     app,
-    services: { auth, sessions, speedtest, schedules, scheduler, bus, geoip, monitors, notify },
+    services: { auth, sessions, tokens, users, speedtest, schedules, scheduler, bus, geoip, monitors, notify },
     /** Starts background work (schedules); separate from construction so tests decide when time starts. */
     async start() {
       const restored = await schedules.restore();

@@ -91,7 +91,7 @@ export function settingsPlugin(
           return render({ error: form, fieldErrors: fields }, e.status);
         }
       },
-      { page: true, body: changePasswordForm },
+      { page: "account", body: changePasswordForm },
     )
     .post(
       "/settings/sessions/:id/revoke",
@@ -109,7 +109,7 @@ export function settingsPlugin(
           revoked ? "The session was signed out." : "That session had already ended.",
         );
       },
-      { page: true, params: sessionParams },
+      { page: "account", params: sessionParams },
     )
     .post(
       "/settings/sessions/revoke-others",
@@ -118,6 +118,6 @@ export function settingsPlugin(
         const n = await sessions.revokeAll(identity.user.id, identity.sessionId);
         return sessionsChanged(request, identity, `${n} other session${n === 1 ? "" : "s"} signed out.`);
       },
-      { page: true },
+      { page: "account" },
     );
 }

@@ -15,6 +15,7 @@ import {
   monitorResults,
   monitorsPanel,
 } from "../../../views/diagnostics/monitors";
+import type { SessionUser } from "../../auth/identity";
 import type { SessionPlugin } from "../../auth/session.plugin";
 import { AppError, BadInput } from "../../core/errors";
 import { fragmentResponse } from "../../core/html";
@@ -98,7 +99,7 @@ export function monitorsPlugin(
 
   const panel = async (
     request: Request,
-    user: { id: number; username: string },
+    user: SessionUser,
     o: { form?: MonitorFormView; selected?: number; notice?: string; error?: string } = {},
     status = 200,
   ) =>
@@ -115,7 +116,7 @@ export function monitorsPlugin(
 
   const resultsFragment = async (
     request: Request,
-    user: { id: number; username: string },
+    user: SessionUser,
     id: number,
     pageNumber = 1,
   ) => {
@@ -127,7 +128,7 @@ export function monitorsPlugin(
   /** Runs a panel action; a domain error is shown in the panel instead of failing the swap. */
   const act = async (
     request: Request,
-    user: { id: number; username: string },
+    user: SessionUser,
     action: () => Promise<{ notice: string; selected?: number }>,
   ) => {
     try {
