@@ -35,7 +35,7 @@ function isCurrent(item: NavItem, path: string): boolean {
  * The document head. Interactive pages load htmx, its SSE extension, app.js, their own scripts and Alpine; plain
  * pages (`scripts: null`: sign-in, registration, errors before login) are forms and links that need only the theme.
  */
-function head(ctx: PageContext, title: string, scripts: readonly AssetName[] | null): SafeHtml {
+function head(ctx: PageContext, title: string, scripts: readonly AssetName[] | null, own?: AssetName): SafeHtml {
   return html`<head>
     <meta charset="utf-8" />
     <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -44,6 +44,7 @@ function head(ctx: PageContext, title: string, scripts: readonly AssetName[] | n
     <link rel="icon" href="${asset(ctx, "logo.svg")}" type="image/svg+xml" />
     <link rel="stylesheet" href="${asset(ctx, "app.css")}" />
     <script src="${asset(ctx, "theme.js")}"></script>
+    ${own ? html`<script defer src="${asset(ctx, own)}"></script>` : ""}
     ${
       scripts &&
       html`<meta name="htmx-config" content='{"noSwap":[204,304]}' />
@@ -106,10 +107,16 @@ export function layout(
   </html>`;
 }
 
-/** A centred single-card page without navigation (sign-in, first-run registration, errors before login). */
-export function bareLayout(ctx: PageContext, opts: { title: string; content: SafeHtml }): SafeHtml {
+/**
+ * A centred single-card page without navigation (sign-in, first-run registration, errors before login), with at
+ * most one small script of its own.
+ */
+export function bareLayout(
+  ctx: PageContext,
+  opts: { title: string; content: SafeHtml; script?: AssetName | undefined },
+): SafeHtml {
   return html`<html lang="en">
-    ${head(ctx, opts.title, null)}
+    ${head(ctx, opts.title, null, opts.script)}
     <body data-base="${ctx.base}">
       <main id="main" class="auth-page">
         <div class="theme-corner">${themeToggle}</div>

@@ -72,6 +72,11 @@ export function createAuthService(deps: {
       return knownToHaveUsers;
     },
 
+    /** Whether the first account is still to be made on the registration page (password sign-in on, no account). */
+    async registrationOpen(): Promise<boolean> {
+      return passwordLogin && !(await this.hasUsers());
+    },
+
     /** Single sign-on created an account. */
     noteUserCreated(): void {
       knownToHaveUsers = true;

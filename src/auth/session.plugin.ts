@@ -17,7 +17,7 @@ import type { SignIns } from "./sign-ins";
 
 export function sessionPlugin(
   ctx: AppContext,
-  deps: { identify: IdentityResolver; signIns: SignIns; hasUsers: () => Promise<boolean> },
+  deps: { identify: IdentityResolver; signIns: SignIns; registrationOpen: () => Promise<boolean> },
 ) {
   const base = ctx.config.server.base_url;
   const loginUrl = `${base}/login`;
@@ -52,7 +52,7 @@ export function sessionPlugin(
       const cookie = own ? nextCookie(scope, from.pathname + from.search) : null;
       throw new Redirect(loginUrl, { htmx: true, cookies: cookie ? [cookie] : [] });
     }
-    if (!(await deps.hasUsers())) throw new Redirect(`${base}/register`);
+    if (await deps.registrationOpen()) throw new Redirect(`${base}/register`);
     const { pathname, search } = new URL(request.url);
     // Only a page can be returned to; a form posted with an expired session is not repeated.
     const cookie = request.method === "GET" ? nextCookie(scope, pathname + search) : null;

@@ -194,10 +194,15 @@ export const configSchema = {
     ),
   },
   oidc: {
-    issuer: str("", "OIDC_ISSUER", "OpenID Connect issuer URL (`http://` only for a provider on this machine or a trusted network)", {
-      check: urlCheck,
-      bareEnv: "OIDC_ISSUER",
-    }),
+    issuer: str(
+      "",
+      "OIDC_ISSUER",
+      "OpenID Connect issuer URL (`http://` only for a provider on this machine or a trusted network)",
+      {
+        check: urlCheck,
+        bareEnv: "OIDC_ISSUER",
+      },
+    ),
     client_id: str("", "OIDC_CLIENT_ID", "OpenID Connect client ID", { bareEnv: "OIDC_CLIENT_ID" }),
     client_secret: str("", "OIDC_CLIENT_SECRET", "OpenID Connect client secret (empty: a public client, PKCE only)", {
       bareEnv: "OIDC_CLIENT_SECRET",
@@ -212,13 +217,21 @@ export const configSchema = {
       bareEnv: "OIDC_SCOPES",
       spaceSeparated: true,
     }),
-    provider_name: str("", "OIDC_PROVIDER_NAME", "Name on the sign-in button, \"Sign in with …\" (empty: the issuer's host name)"),
+    provider_name: str(
+      "",
+      "OIDC_PROVIDER_NAME",
+      'Name on the sign-in button, "Sign in with …" (empty: the issuer\'s host name)',
+    ),
     allowed_users: list(
       [],
       "OIDC_ALLOWED_USERS",
       "Only these usernames (or subjects) may sign in; with `allowed_groups`, members of either list may (empty: no limit)",
     ),
-    allowed_groups: list([], "OIDC_ALLOWED_GROUPS", "Only members of one of these groups may sign in (empty: no limit)"),
+    allowed_groups: list(
+      [],
+      "OIDC_ALLOWED_GROUPS",
+      "Only members of one of these groups may sign in (empty: no limit)",
+    ),
     groups_claim: str(
       "groups",
       "OIDC_GROUPS_CLAIM",

@@ -3,11 +3,14 @@
  * public. Services are wired here, once.
  */
 import { Elysia } from "elysia";
-import { authPlugin, signInPage } from "../auth/auth.plugin";
+import { authPlugin, signInOptions, signInPage } from "../auth/auth.plugin";
 import { createAuthRepository } from "../auth/auth.repository";
 import { createAuthService } from "../auth/auth.service";
 import { identityResolver, sessionCredentials } from "../auth/identity";
 import { LoginThrottle } from "../auth/login-throttle";
+import { createOidcDiscovery } from "../auth/oidc/oidc.discovery";
+import { oidcPlugin } from "../auth/oidc/oidc.plugin";
+import { createOidcService } from "../auth/oidc/oidc.service";
 import { sessionPlugin } from "../auth/session.plugin";
 import { sessionsApi } from "../auth/sessions.plugin";
 import { scheduleSessionPruning } from "../auth/sessions.pruning";
@@ -68,6 +71,10 @@ const BEARER_WINDOW_MS = 15 * 60_000;
 export interface AppOptions {
   /** Delivery timing and service origins for notifications (tests point channels at local receivers). */
   delivery?: Partial<DeliveryOptions>;
+  /** How soon single sign-on discovery retries (tests shorten it). */
+  oidcDiscovery?: { retry: { firstMs: number; lastMs: number } };
+  /** The clock ID tokens are checked against (tests move it). */
+  now?: () => number;
 }
 
 export async function createApp(ctx: AppContext, options: AppOptions = {}) {
@@ -149,9 +156,10 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
     parseRanges(ctx.config.server.trusted_proxies),
     (request) => app.server?.requestIP(request)?.address ?? null,
   );
+  const sessionSecret = await auth.sessionSecret(ctx.config.session.session_secret);
   const sessions = createSessionsService({
     repo: sessionsRepo,
-    secret: await auth.sessionSecret(ctx.config.session.session_secret),
+    secret: sessionSecret,
     timeouts: {
       idleMs: parseDuration(ctx.config.session.idle_timeout)!,
       absoluteMs: parseDuration(ctx.config.session.absolute_timeout)!,
@@ -168,16 +176,36 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
     bearerFailures: new LoginThrottle(BEARER_FAILURES, BEARER_WINDOW_MS),
     onRefusedBearer: (client) => authLog.warn("bearer token refused", { source: client.address ?? undefined }),
   });
-  const session = sessionPlugin(ctx, { identify, signIns, hasUsers: () => auth.hasUsers() });
+  const session = sessionPlugin(ctx, { identify, signIns, registrationOpen: () => auth.registrationOpen() });
   const page = pageContextFactory(ctx);
 
-  const signIn = signInPage(ctx, page);
+  // Single sign-on, when [oidc] is configured: its discovery starts with start(), in the background.
+  const discovery = ctx.config.oidc.issuer
+    ? createOidcDiscovery({
+        issuer: new URL(ctx.config.oidc.issuer),
+        log: ctx.log.child("oidc"),
+        ...options.oidcDiscovery,
+      })
+    : undefined;
+  const oidc = discovery
+    ? createOidcService({
+        config: ctx.config.oidc,
+        discovery,
+        users: usersRepo,
+        onUserCreated: () => auth.noteUserCreated(),
+        secret: sessionSecret,
+        log: ctx.log.child("oidc"),
+        now: options.now,
+      })
+    : undefined;
+
+  const signIn = signInPage(ctx, page, signInOptions(ctx, oidc));
   const app = new Elysia({
     prefix: base,
     serve: {
       // Once an account exists, Bun's router answers GET /login with the static sign-in page by itself. Before that
       // (first run), the Elysia route sends visitors to registration.
-      routes: (await auth.hasUsers()) ? { [`${base}/login`]: { GET: htmlResponse(signIn) } } : {},
+      routes: (await auth.registrationOpen()) ? {} : { [`${base}/login`]: { GET: htmlResponse(signIn) } },
       // No route takes more (server/body.ts); routes read their bodies themselves, within their own limits.
       maxRequestBodySize: MAX_BODY_BYTES,
     },
@@ -187,7 +215,10 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
     // Public: assets, health, sign-in and first-run registration (auth.routes marks its own protected API routes).
     .use(assetsPlugin)
     .use(healthPlugin(ctx))
-    .use(authPlugin(ctx, { auth, signIns, session, page, signIn }))
+    .use(authPlugin(ctx, { auth, signIns, session, page, signIn, oidc }))
+    .use(
+      oidc ? oidcPlugin(ctx, { oidc, signIns, clientOf }) : new Elysia({ name: "auth.oidc.off", seed: ctx.instanceId }),
+    )
     // Everything below requires a session: each route opts into the `page` or `api` guard.
     .use(sessionsApi(ctx, { sessions, signIns, session }))
     .use(tokensApi(ctx, { tokens, session }))
@@ -209,6 +240,7 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
     services: { auth, sessions, tokens, users, speedtest, schedules, scheduler, bus, geoip, monitors, notify },
     /** Starts background work (schedules); separate from construction so tests decide when time starts. */
     async start() {
+      discovery?.start();
       const restored = await schedules.restore();
       if (restored) ctx.log.info("schedules restored", { count: restored });
       const monitorsRestored = await monitors.restore();
@@ -223,6 +255,7 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
     },
     /** Stops background work: running scheduled tests are aborted. */
     async stop() {
+      discovery?.stop();
       speedtest.cancel();
       await scheduler.stop();
       stopNotify?.();

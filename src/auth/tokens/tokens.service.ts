@@ -38,8 +38,7 @@ export function createTokensService(opts: { repo: TokensRepository; now?: () => 
     ): Promise<{ token: string; row: TokenRow }> {
       const name = checkTokenName(input.name);
       const scope = input.scope ?? "read";
-      if (scope === "write" && user.role !== "admin")
-        throw new Forbidden("a viewer can create read-only tokens only");
+      if (scope === "write" && user.role !== "admin") throw new Forbidden("a viewer can create read-only tokens only");
       if ((await repo.countForUser(user.id)) >= MAX_TOKENS_PER_USER)
         throw new Conflict(`you have ${MAX_TOKENS_PER_USER} tokens already: revoke one you no longer use`);
       const token = TOKEN_PREFIX + Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");

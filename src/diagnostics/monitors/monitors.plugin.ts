@@ -114,12 +114,7 @@ export function monitorsPlugin(
       { status },
     );
 
-  const resultsFragment = async (
-    request: Request,
-    user: SessionUser,
-    id: number,
-    pageNumber = 1,
-  ) => {
+  const resultsFragment = async (request: Request, user: SessionUser, id: number, pageNumber = 1) => {
     const w = pageWindow({ page: pageNumber, limit: RESULTS_PER_PAGE }, historyPaging);
     const { rows, total } = await monitors.history(id, w.limit, w.offset);
     return monitorResults(page(request, user), { monitorId: id, rows, total, page: w.page, limit: w.limit });
