@@ -73,7 +73,7 @@ export function layout(
 ): SafeHtml {
   return html`<html lang="en">
     ${head(ctx, opts.title, opts.scripts ?? [])}
-    <body data-base="${ctx.base}">
+    <body data-base="${ctx.base}"${ctx.user ? html` data-role="${ctx.user.role}"` : ""}>
       <a class="skip-link" href="#main">Skip to content</a>
       <header class="topbar">
         <div class="topbar-inner">
@@ -89,7 +89,7 @@ export function layout(
             ${
               ctx.user
                 ? html`<span class="user-name" title="Signed in as ${ctx.user.username}">${ctx.user.username}</span>
-                  <form method="post" action="${ctx.base}/logout">
+                  <form method="post" action="${ctx.base}/logout" data-own>
                     <button class="btn btn-icon" type="submit" title="Sign out" aria-label="Sign out">${icons.logout}</button>
                   </form>`
                 : ""
@@ -97,7 +97,15 @@ export function layout(
           </div>
         </div>
       </header>
-      <main id="main" class="container">${opts.content}</main>
+      <main id="main" class="container">
+        ${
+          // Viewers never see controls that would change something (app.css hides them), and are told why.
+          ctx.user?.role === "viewer"
+            ? html`<p class="alert alert-info viewer-note">You are signed in as a viewer: you can look at everything, but only an admin can change it.</p>`
+            : ""
+        }
+        ${opts.content}
+      </main>
       ${
         // One event stream per page: named events reach Alpine (x-on:*.window) and htmx triggers (from:body).
         opts.live ? html`<div hx-sse:connect="${ctx.base}/events" hx-swap="none" hidden></div>` : ""

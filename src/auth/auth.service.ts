@@ -139,6 +139,11 @@ export function createAuthService(deps: {
       return { id, username, role };
     },
 
+    /** Whether an account has a password (accounts made by single sign-on have none). */
+    async hasPassword(userId: number): Promise<boolean> {
+      return Boolean((await repo.findById(userId))?.passwordHash);
+    },
+
     /** The CLI's change-password: also ends every session of that user. */
     async setPassword(rawUsername: string, rawPassword: string): Promise<void> {
       const user = await repo.findByUsername(rawUsername.trim());

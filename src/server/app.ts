@@ -47,6 +47,8 @@ import { createNotifyService } from "../notify/notify.service";
 import { Scheduler } from "../scheduler/scheduler";
 import { Semaphore } from "../scheduler/semaphore";
 import { settingsPlugin } from "../settings/settings.plugin";
+import { tokensPages } from "../settings/tokens.pages";
+import { usersPages } from "../settings/users.pages";
 import { schedulesPlugin } from "../speedtest/schedules.plugin";
 import { createSchedulesService } from "../speedtest/schedules.service";
 import { speedtestPages } from "../speedtest/speedtest.pages";
@@ -231,7 +233,9 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
     .use(diagnosticsPages(ctx, session, page))
     .use(monitorsPlugin(ctx, monitors, session, page))
     .use(traceroutePlugin(ctx, traceroute, geoip, session, page))
-    .use(settingsPlugin(ctx, { auth, sessions, signIns, session, page }))
+    .use(settingsPlugin(ctx, { auth, sessions, tokens, signIns, session, page }))
+    .use(tokensPages(ctx, { tokens, session, page }))
+    .use(usersPages(ctx, { users, session, page }))
     .use(notifyApi(ctx, notify, session))
     .use(notifyPages(ctx, notify, session, page));
 
