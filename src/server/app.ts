@@ -38,6 +38,7 @@ import { createHistoryRepository } from "../history/history.repository";
 import { retentionRules, scheduleRetention } from "../history/retention";
 import { createLocalExecutor } from "../measure/executor";
 import { createProviders } from "../measure/providers/registry";
+import { metricsPlugin } from "../metrics/metrics.plugin";
 import { createDeliveries, DEFAULT_DELIVERY, type DeliveryOptions } from "../notify/delivery";
 import { builtInNotifications } from "../notify/legacy";
 import { notifyPages } from "../notify/notify.pages";
@@ -236,6 +237,7 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
     .use(settingsPlugin(ctx, { auth, sessions, tokens, signIns, session, page }))
     .use(tokensPages(ctx, { tokens, session, page }))
     .use(usersPages(ctx, { users, session, page }))
+    .use(metricsPlugin(ctx, { bus, session }))
     .use(notifyApi(ctx, notify, session))
     .use(notifyPages(ctx, notify, session, page));
 
