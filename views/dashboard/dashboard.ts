@@ -56,7 +56,7 @@ export function dashboardPage(ctx: PageContext, v: DashboardView) {
               : html`No speed tests yet.`
           }</p>
         </div>
-        <a class="btn btn-primary" href="${ctx.base}/speedtest">Run a speed test</a>
+        <a class="btn btn-primary" data-change href="${ctx.base}/speedtest">Run a speed test</a>
       </div>
       <div class="grid grid-4" hx-get="${ctx.base}/" hx-trigger="speedtest-finished from:body" hx-select=".grid-4" hx-swap="outerHTML">
         ${statCard("Download", "downloadMbps", "Mbit/s", "--download", v)}
