@@ -26,6 +26,7 @@ import { Bus } from "../core/bus";
 import { parseDuration } from "../core/duration";
 import { htmlResponse } from "../core/html";
 import { parseRanges } from "../core/net";
+import { createSecretBox } from "../core/secret-box";
 import { dashboardPlugin } from "../dashboard/dashboard.plugin";
 import { diagnosticsPages } from "../diagnostics/diagnostics.pages";
 import { GeoIp } from "../diagnostics/geoip";
@@ -36,6 +37,13 @@ import { traceroutePlugin } from "../diagnostics/traceroute/traceroute.plugin";
 import { createTracerouteService } from "../diagnostics/traceroute/traceroute.service";
 import { createHistoryRepository } from "../history/history.repository";
 import { retentionRules, scheduleRetention } from "../history/retention";
+import { createAgentHistoryRepository } from "../hub/agent-history.repository";
+import { agentRetentionRules } from "../hub/agent-retention";
+import { AgentSupervisor } from "../hub/agent-supervisor";
+import { agentsPages } from "../hub/agents.pages";
+import { agentsApi } from "../hub/agents.plugin";
+import { createAgentsRepository } from "../hub/agents.repository";
+import { createAgentsService } from "../hub/agents.service";
 import { createLocalExecutor } from "../measure/executor";
 import { createProviders } from "../measure/providers/registry";
 import { metricsPlugin } from "../metrics/metrics.plugin";
@@ -152,6 +160,27 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
   });
   let stopNotify: (() => void) | undefined;
 
+  const secret = await auth.sessionSecret(ctx.config.session.session_secret);
+  // Agents' API keys are stored encrypted under a key derived from the session secret.
+  const agentSecrets = createSecretBox(secret, "agent api keys");
+  const agentsRepo = createAgentsRepository(ctx.db);
+  const agentHistory = createAgentHistoryRepository(ctx.db);
+  const supervisor = new AgentSupervisor({
+    repo: agentsRepo,
+    scheduler,
+    bus,
+    secrets: agentSecrets,
+    monitor: ctx.config.monitor,
+    log: ctx.log.child("agents"),
+  });
+  const agents = createAgentsService({
+    repo: agentsRepo,
+    history: agentHistory,
+    supervisor,
+    secrets: agentSecrets,
+    monitor: ctx.config.monitor,
+    retention: ctx.config.retention,
+  });
   const base = ctx.config.server.base_url;
   // The socket peer comes from the server the app listens on (app.server, set by listen), never from what Elysia
   // infers a handler wants: "the client" of a request is worked out here, once (client.ts).
@@ -159,10 +188,9 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
     parseRanges(ctx.config.server.trusted_proxies),
     (request) => app.server?.requestIP(request)?.address ?? null,
   );
-  const sessionSecret = await auth.sessionSecret(ctx.config.session.session_secret);
   const sessions = createSessionsService({
     repo: sessionsRepo,
-    secret: sessionSecret,
+    secret,
     timeouts: {
       idleMs: parseDuration(ctx.config.session.idle_timeout)!,
       absoluteMs: parseDuration(ctx.config.session.absolute_timeout)!,
@@ -196,7 +224,7 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
         discovery,
         users: usersRepo,
         onUserCreated: () => auth.noteUserCreated(),
-        secret: sessionSecret,
+        secret,
         log: ctx.log.child("oidc"),
         now: options.now,
       })
@@ -234,16 +262,18 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
     .use(diagnosticsPages(ctx, session, page))
     .use(monitorsPlugin(ctx, monitors, session, page))
     .use(traceroutePlugin(ctx, traceroute, geoip, session, page))
+    .use(agentsApi(ctx, agents, session))
+    .use(agentsPages(ctx, agents, session, page))
     .use(settingsPlugin(ctx, { auth, sessions, tokens, signIns, session, page }))
     .use(tokensPages(ctx, { tokens, session, page }))
     .use(usersPages(ctx, { users, session, page }))
-    .use(metricsPlugin(ctx, { bus, session }))
+    .use(metricsPlugin(ctx, { bus, session, agents }))
     .use(notifyApi(ctx, notify, session))
     .use(notifyPages(ctx, notify, session, page));
 
   return {
     app,
-    services: { auth, sessions, tokens, users, speedtest, schedules, scheduler, bus, geoip, monitors, notify },
+    services: { auth, sessions, tokens, users, speedtest, schedules, scheduler, bus, geoip, monitors, agents, notify },
     /** Starts background work (schedules); separate from construction so tests decide when time starts. */
     async start() {
       discovery?.start();
@@ -252,9 +282,14 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
       const monitorsRestored = await monitors.restore();
       if (monitorsRestored) ctx.log.info("monitors restored", { count: monitorsRestored });
       stopNotify = await notify.start((listener) => bus.on(listener));
+      const agentsRestored = await agents.restore();
+      if (agentsRestored) ctx.log.info("agents connecting", { count: agentsRestored });
       scheduleRetention(
         scheduler,
-        retentionRules(ctx.config.retention, historyRepo, notifyRepo),
+        [
+          ...retentionRules(ctx.config.retention, historyRepo, notifyRepo),
+          ...agentRetentionRules(ctx.config.retention, agentHistory),
+        ],
         ctx.log.child("retention"),
       );
       scheduleSessionPruning(scheduler, sessions);
@@ -263,6 +298,7 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
     async stop() {
       discovery?.stop();
       speedtest.cancel();
+      await supervisor.stopAll();
       await scheduler.stop();
       stopNotify?.();
       await deliveries.stop();

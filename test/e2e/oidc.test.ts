@@ -56,7 +56,13 @@ describeIf(hasChromium, "Chromium is not installed at /usr/bin/chromium", "singl
   test("once the provider is up, signing in with it works without a restart; the new account is a viewer", async () => {
     idp = await startIdp({
       port: idpPort,
-      clients: [{ client_id: "netronome", client_secret: "netronome-secret", redirect_uris: [`${server.url}/api/auth/oidc/callback`] }],
+      clients: [
+        {
+          client_id: "netronome",
+          client_secret: "netronome-secret",
+          redirect_uris: [`${server.url}/api/auth/oidc/callback`],
+        },
+      ],
       accounts: { "sub-alice": { preferred_username: "alice", name: "Alice Example" } },
     });
     for (const [width, scheme] of [
@@ -82,7 +88,9 @@ describeIf(hasChromium, "Chromium is not installed at /usr/bin/chromium", "singl
       expect(await page.getByText("signs in through single sign-on").count()).toBe(1);
       expect(await page.locator("#sessions-card .badge", { hasText: "single sign-on" }).count()).toBeGreaterThan(0);
       await screenshot(page, `settings-viewer-${width}-${scheme}`);
-      expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(
+        0,
+      );
       expect(errors).toEqual([]);
       await context.close();
     }

@@ -1,5 +1,6 @@
 /** Every metric source, in the order /metrics lists them: adding an area is one file and one line here. */
 import type { Bus } from "../../core/bus";
+import type { AgentsService } from "../../hub/agents.service";
 import type { AppContext } from "../../server/context";
 import type { AppEvent } from "../../server/events";
 import type { MetricsRepository } from "../metrics.repository";
@@ -13,11 +14,12 @@ export interface MetricDeps {
   ctx: AppContext;
   repo: MetricsRepository;
   bus: Bus<AppEvent>;
+  agents: AgentsService;
 }
 
 export const METRIC_SOURCES = {
   build: ({ ctx }) => buildMetrics(ctx),
   speedtest: ({ repo }) => speedtestMetrics(repo),
   monitors: ({ repo }) => monitorMetrics(repo),
-  agents: ({ bus }) => agentMetrics(bus),
+  agents: ({ agents, bus }) => agentMetrics(agents, bus),
 } satisfies Record<string, (deps: MetricDeps) => MetricSource>;
