@@ -31,7 +31,7 @@ function fail(line: number, message: string): never {
   throw new Error(`exposition line ${line}: ${message}`);
 }
 
-function unescape(text: string, allowed: string, line: number): string {
+function unescapeText(text: string, allowed: string, line: number): string {
   return text.replace(/\\(.)/g, (_, c: string) => {
     if (!allowed.includes(c)) fail(line, `bad escape \\${c}`);
     return c === "n" ? "\n" : c;
@@ -62,7 +62,7 @@ function parseSample(text: string, line: number): ParsedSample {
       if (!rest.startsWith('="')) fail(line, `label ${label} lacks ="`);
       const value = rest.slice(2).match(/^((?:[^"\\\n]|\\.)*)"/);
       if (!value) fail(line, `unterminated value of label ${label}`);
-      labels[label] = unescape(value[1]!, '\\"n', line);
+      labels[label] = unescapeText(value[1]!, '\\"n', line);
       rest = rest.slice(2 + value[0].length);
       if (rest.startsWith(",")) rest = rest.slice(1);
       else if (!rest.startsWith("}")) fail(line, `expected , or } after label ${label}`);
@@ -97,7 +97,7 @@ export function parseExposition(text: string): Map<string, ParsedFamily> {
         } else if (family !== current) fail(line, `family ${name} declared in two places`);
         if (kind === "HELP") {
           if (family.help) fail(line, `second HELP for ${name}`);
-          family.help = unescape(rest!, "\\n", line);
+          family.help = unescapeText(rest!, "\\n", line);
         } else {
           if (family.type) fail(line, `second TYPE for ${name}`);
           if (family.samples.length) fail(line, `TYPE of ${name} after its samples`);

@@ -31,7 +31,7 @@ describeEachDialect("agents in /metrics", (dialect) => {
     expect(res.status).toBe(200);
     return parseExposition(await res.text());
   };
-  const valueOf = (families: Awaited<ReturnType<typeof scrape>>, name: string) =>
+  const agentValue = (families: Awaited<ReturnType<typeof scrape>>, name: string) =>
     families.get(name)!.samples.find((s) => s.labels.agent === "lab <node>")?.value;
   async function until(what: string, probe: () => Promise<boolean>) {
     for (let i = 0; i < 150; i++) {
@@ -43,27 +43,27 @@ describeEachDialect("agents in /metrics", (dialect) => {
 
   test("online: up, with CPU, memory, disk and live rates; after kill -9: down, and no stale figures", async () => {
     await t.services.agents.create({ name: "lab <node>", url: agent.url, apiKey: TEST_API_KEY });
-    await until("figures", async () => valueOf(await scrape(), "netronome_agent_cpu_usage_ratio") !== undefined);
+    await until("figures", async () => agentValue(await scrape(), "netronome_agent_cpu_usage_ratio") !== undefined);
     const online = await scrape();
-    expect(valueOf(online, "netronome_agent_up")).toBe(1);
-    const cpu = valueOf(online, "netronome_agent_cpu_usage_ratio")!;
+    expect(agentValue(online, "netronome_agent_up")).toBe(1);
+    const cpu = agentValue(online, "netronome_agent_cpu_usage_ratio")!;
     expect(cpu).toBeGreaterThanOrEqual(0);
     expect(cpu).toBeLessThanOrEqual(1);
-    expect(valueOf(online, "netronome_agent_memory_used_ratio")).toBeGreaterThan(0);
-    expect(valueOf(online, "netronome_agent_disk_used_ratio")).toBeGreaterThan(0);
+    expect(agentValue(online, "netronome_agent_memory_used_ratio")).toBeGreaterThan(0);
+    expect(agentValue(online, "netronome_agent_disk_used_ratio")).toBeGreaterThan(0);
     await until(
       "live rates",
-      async () => valueOf(await scrape(), "netronome_agent_network_receive_bits_per_second") !== undefined,
+      async () => agentValue(await scrape(), "netronome_agent_network_receive_bits_per_second") !== undefined,
     );
-    expect(valueOf(await scrape(), "netronome_agent_last_seen_timestamp_seconds")).toBeGreaterThan(
+    expect(agentValue(await scrape(), "netronome_agent_last_seen_timestamp_seconds")).toBeGreaterThan(
       Date.now() / 1000 - 60,
     );
 
     await agent.stop("SIGKILL");
-    await until("down", async () => valueOf(await scrape(), "netronome_agent_up") === 0);
+    await until("down", async () => agentValue(await scrape(), "netronome_agent_up") === 0);
     const down = await scrape();
-    expect(valueOf(down, "netronome_agent_cpu_usage_ratio")).toBeUndefined();
-    expect(valueOf(down, "netronome_agent_network_receive_bits_per_second")).toBeUndefined();
+    expect(agentValue(down, "netronome_agent_cpu_usage_ratio")).toBeUndefined();
+    expect(agentValue(down, "netronome_agent_network_receive_bits_per_second")).toBeUndefined();
     expect(down.get("netronome_agent_state")!.samples.find((s) => s.labels.state === "offline")?.value).toBe(1);
   }, 60_000);
 });
