@@ -99,6 +99,8 @@ export function authPlugin(
         { parse: publicBody("form"), body: loginForm },
       )
       .get("/register", async ({ request }) => {
+        // Without password sign-in the first account comes from single sign-on, on the sign-in page.
+        if (!auth.passwordLogin) return redirect(`${base}/login`);
         if (!(await auth.registrationOpen()))
           return htmlResponse(registrationClosedPage(page(request, null)), { status: 403 });
         return htmlResponse(registerPage(page(request, null), { sso: options.sso }));

@@ -379,7 +379,7 @@ describe("password sign-in turned off", () => {
 
   test("before any account: no registration; the sign-in page offers single sign-on only", async () => {
     const c = new Client(t.app);
-    expect((await c.get("/register")).status).toBe(403);
+    expect((await c.get("/register")).headers.get("location")).toBe("/login");
     expect((await c.postJson("/api/auth/register", ADMIN)).status).toBe(403);
     const page = await c.get("/login");
     expect(page.status).toBe(200);

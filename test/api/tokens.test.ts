@@ -90,6 +90,15 @@ describeEachDialect("API tokens", (dialect) => {
     expect((await viewer.fetch(`/api/auth/tokens/${tokens[0].id}`, { method: "DELETE" })).status).toBe(404);
   });
 
+  test("a bearer request is not a CSRF risk: a foreign Origin does not stop it, while a cookie with one is refused", async () => {
+    const { token } = await (await admin.postJson("/api/auth/tokens", { name: "cross", scope: "write" })).json();
+    const foreign = { origin: "https://evil.example", "sec-fetch-site": "cross-site" };
+    const withToken = await bearer(token, "/api/speedtest/cancel", { method: "POST", headers: foreign });
+    expect(withToken.status).toBe(200);
+    const withCookie = await admin.fetch("/api/speedtest/cancel", { method: "POST", headers: foreign });
+    expect(withCookie.status).toBe(403);
+  });
+
   test("a token only works as a bearer header: in the session cookie it is nobody", async () => {
     const { token } = await (await admin.postJson("/api/auth/tokens", { name: "cookie-test" })).json();
     const c = new Client(t.app);
