@@ -33,6 +33,7 @@ import { GeoIp } from "../diagnostics/geoip";
 import { monitorsPlugin } from "../diagnostics/monitors/monitors.plugin";
 import { createMonitorsRepository } from "../diagnostics/monitors/monitors.repository";
 import { createMonitorsService } from "../diagnostics/monitors/monitors.service";
+import { monitorSnapshotSse } from "../diagnostics/monitors/monitors.sse";
 import { traceroutePlugin } from "../diagnostics/traceroute/traceroute.plugin";
 import { createTracerouteService } from "../diagnostics/traceroute/traceroute.service";
 import { createHistoryRepository } from "../history/history.repository";
@@ -58,12 +59,14 @@ import { Semaphore } from "../scheduler/semaphore";
 import { settingsPlugin } from "../settings/settings.plugin";
 import { tokensPages } from "../settings/tokens.pages";
 import { usersPages } from "../settings/users.pages";
+import { createIperfServersService } from "../speedtest/iperf-servers.service";
 import { schedulesPlugin } from "../speedtest/schedules.plugin";
 import { createSchedulesService } from "../speedtest/schedules.service";
 import { speedtestPages } from "../speedtest/speedtest.pages";
 import { speedtestApi } from "../speedtest/speedtest.plugin";
 import { createSpeedtestRepository } from "../speedtest/speedtest.repository";
 import { createSpeedtestService } from "../speedtest/speedtest.service";
+import { speedtestSnapshotSse } from "../speedtest/speedtest.sse";
 import { assetsPlugin } from "./assets";
 import { MAX_BODY_BYTES } from "./body";
 import { clientResolver } from "./client";
@@ -116,8 +119,10 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
   const users = createUsersService({ auth, repo: usersRepo });
   const tokens = createTokensService({ repo: createTokensRepository(ctx.db) });
   const speedtestRepo = createSpeedtestRepository(ctx.db);
+  const iperfServers = createIperfServersService(speedtestRepo);
   const speedtest = createSpeedtestService({
     repo: speedtestRepo,
+    iperfServers,
     executor,
     bus,
     // One test at a time on this machine: manual tests and schedules share the slot.
@@ -254,10 +259,15 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
     .use(sessionsApi(ctx, { sessions, signIns, session }))
     .use(tokensApi(ctx, { tokens, session }))
     .use(usersApi(ctx, { users, session }))
-    .use(eventsPlugin(ctx, bus, session))
-    .use(dashboardPlugin(ctx, speedtestRepo, session, page))
-    .use(speedtestApi(ctx, speedtest, speedtestRepo, session))
-    .use(speedtestPages(ctx, speedtest, speedtestRepo, schedules, session, page))
+    .use(
+      eventsPlugin(ctx, bus, session, async () => [
+        speedtestSnapshotSse(speedtest.snapshot()),
+        monitorSnapshotSse(await monitors.liveRuns()),
+      ]),
+    )
+    .use(dashboardPlugin(ctx, speedtestRepo, monitors, session, page))
+    .use(speedtestApi(ctx, speedtest, speedtestRepo, iperfServers, session))
+    .use(speedtestPages(ctx, speedtest, speedtestRepo, schedules, iperfServers, session, page))
     .use(schedulesPlugin(ctx, schedules, session, page))
     .use(diagnosticsPages(ctx, session, page))
     .use(monitorsPlugin(ctx, monitors, session, page))

@@ -2,7 +2,7 @@
 import type { TokenRow } from "../../src/auth/tokens/tokens.repository";
 import { html } from "../../src/core/html";
 import { alert, field } from "../components/form";
-import { localTime } from "../components/format";
+import { timeTag } from "../components/format";
 import type { PageContext } from "../layout";
 
 export interface TokensView {
@@ -52,7 +52,7 @@ export function tokensCard(ctx: PageContext, v: TokensView) {
             (k) => html`<li class="session-item">
               <div class="session-main">
                 <div><strong>${k.name}</strong> <span class="badge ${k.scope === "write" ? "badge-warn" : "badge-info"}">${SCOPE_LABEL[k.scope]}</span></div>
-                <div class="muted small">created ${localTime(k.createdAt)} · ${k.lastUsedAt ? html`last used ${localTime(k.lastUsedAt, "relative")}` : "never used"}</div>
+                <div class="muted small">created ${timeTag(ctx.timezone, k.createdAt)} · ${k.lastUsedAt ? html`last used ${timeTag(ctx.timezone, k.lastUsedAt, "relative")}` : "never used"}</div>
               </div>
               <form class="session-revoke" data-own ${action(`/settings/tokens/${k.id}/revoke`)} hx-confirm="Revoke the token “${k.name}”? Scripts using it stop working.">
                 <button class="btn btn-small btn-danger" type="submit" aria-label="Revoke ${k.name}">Revoke</button>

@@ -3,7 +3,7 @@ import { PASSWORD_MIN } from "../../src/auth/auth.schema";
 import type { UserSummary } from "../../src/auth/users/users.service";
 import { html } from "../../src/core/html";
 import { alert, field } from "../components/form";
-import { localTime } from "../components/format";
+import { timeTag } from "../components/format";
 import { layout, type PageContext } from "../layout";
 
 export interface UsersView {
@@ -38,7 +38,7 @@ export function usersFragment(ctx: PageContext, v: UsersView) {
                 <span class="badge ${u.role === "admin" ? "badge-warn" : "badge-info"}">${u.role}</span>
                 ${u.signIn === "sso" ? html`<span class="badge badge-info">single sign-on</span>` : ""}
                 ${u.id === v.currentId ? html`<span class="badge badge-ok">you</span>` : ""}</div>
-              <div class="muted small">since ${localTime(u.createdAt)}${lastAdmin ? " · the only admin" : ""}</div>
+              <div class="muted small">since ${timeTag(ctx.timezone, u.createdAt)}${lastAdmin ? " · the only admin" : ""}</div>
             </div>
             <div class="user-actions">
               <form ${action(`/${u.id}/role`)}>
