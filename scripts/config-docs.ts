@@ -18,7 +18,8 @@ export function configTable(): string {
   for (const [path, f] of fields()) {
     if (f.hidden) continue;
     const key = `\`[${path.slice(0, -1).join(".")}] ${path[path.length - 1]}\``;
-    rows.push(`| ${key} | ${f.env ? `\`NETRONOME__${f.env}\`` : ""} | ${show(f.default)} | ${f.doc} |`);
+    const env = f.env ? `\`NETRONOME__${f.env}\`${f.bareEnv ? ` or \`${f.bareEnv}\`` : ""}` : "";
+    rows.push(`| ${key} | ${env} | ${show(f.default)} | ${f.doc} |`);
   }
   return rows.join("\n");
 }

@@ -27,6 +27,10 @@ declare module "*/public/monitors.js" {
   const path: string;
   export default path;
 }
+declare module "*/public/sign-in.js" {
+  const path: string;
+  export default path;
+}
 declare module "*/public/speedtest.js" {
   const path: string;
   export default path;

@@ -39,7 +39,7 @@ function isCurrent(item: NavItem, path: string): boolean {
  * The document head. Interactive pages load htmx, its SSE extension, app.js, their own scripts and Alpine; plain
  * pages (`scripts: null`: sign-in, registration, errors before login) are forms and links that need only the theme.
  */
-function head(ctx: PageContext, title: string, scripts: readonly AssetName[] | null): SafeHtml {
+function head(ctx: PageContext, title: string, scripts: readonly AssetName[] | null, own?: AssetName): SafeHtml {
   return html`<head>
     <meta charset="utf-8" />
     <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -48,6 +48,7 @@ function head(ctx: PageContext, title: string, scripts: readonly AssetName[] | n
     <link rel="icon" href="${asset(ctx, "logo.svg")}" type="image/svg+xml" />
     <link rel="stylesheet" href="${asset(ctx, "app.css")}" />
     <script src="${asset(ctx, "theme.js")}"></script>
+    ${own ? html`<script defer src="${asset(ctx, own)}"></script>` : ""}
     ${
       scripts &&
       html`<meta name="htmx-config" content='{"noSwap":[204,304]}' />
@@ -78,7 +79,7 @@ export function layout(
   const renderedAt = Date.now();
   return html`<html lang="en">
     ${head(ctx, opts.title, opts.scripts ?? [])}
-    <body data-base="${ctx.base}" data-timezone="${ctx.timezone}" data-rendered-at="${renderedAt}">
+    <body data-base="${ctx.base}" data-timezone="${ctx.timezone}" data-rendered-at="${renderedAt}"${ctx.user ? html` data-role="${ctx.user.role}"` : ""}>
       <a class="skip-link" href="#main">Skip to content</a>
       <header class="topbar">
         <div class="topbar-inner">
@@ -94,7 +95,7 @@ export function layout(
             ${
               ctx.user
                 ? html`<span class="user-name" title="Signed in as ${ctx.user.username}">${ctx.user.username}</span>
-                  <form method="post" action="${ctx.base}/logout">
+                  <form method="post" action="${ctx.base}/logout" data-own>
                     <button class="btn btn-icon" type="submit" title="Sign out" aria-label="Sign out">${icons.logout}</button>
                   </form>`
                 : ""
@@ -102,7 +103,15 @@ export function layout(
           </div>
         </div>
       </header>
-      <main id="main" class="container">${opts.content}</main>
+      <main id="main" class="container">
+        ${
+          // Viewers never see controls that would change something (app.css hides them), and are told why.
+          ctx.user?.role === "viewer"
+            ? html`<p class="alert alert-info viewer-note">You are signed in as a viewer: you can look at everything, but only an admin can change it.</p>`
+            : ""
+        }
+        ${opts.content}
+      </main>
       ${
         // One event stream per page: named events reach Alpine (x-on:*.window) and htmx triggers (from:body).
         // `since`: the stream tells the page whether anything happened after it was rendered (app.js resyncs).
@@ -113,10 +122,16 @@ export function layout(
   </html>`;
 }
 
-/** A centred single-card page without navigation (sign-in, first-run registration, errors before login). */
-export function bareLayout(ctx: PageContext, opts: { title: string; content: SafeHtml }): SafeHtml {
+/**
+ * A centred single-card page without navigation (sign-in, first-run registration, errors before login), with at
+ * most one small script of its own.
+ */
+export function bareLayout(
+  ctx: PageContext,
+  opts: { title: string; content: SafeHtml; script?: AssetName | undefined },
+): SafeHtml {
   return html`<html lang="en">
-    ${head(ctx, opts.title, null)}
+    ${head(ctx, opts.title, null, opts.script)}
     <body data-base="${ctx.base}">
       <main id="main" class="auth-page">
         <div class="theme-corner">${themeToggle}</div>

@@ -1,6 +1,6 @@
 /** Sign-in, first-run registration and sign-out: the HTML pages and the JSON API (original paths and fields). */
 import { Elysia } from "elysia";
-import { loginPage } from "../../views/auth/login";
+import { loginPage, type SignInOptions } from "../../views/auth/login";
 import { registerPage, registrationClosedPage } from "../../views/auth/register";
 import { fieldErrors } from "../../views/components/form";
 import { AppError } from "../core/errors";
@@ -11,27 +11,43 @@ import type { AppContext } from "../server/context";
 import { type PageContextFactory, safeNext } from "../server/page-context";
 import { credentials, loginForm, registerForm } from "./auth.schema";
 import type { AuthService, SessionUser } from "./auth.service";
+import type { OidcService } from "./oidc/oidc.service";
 import type { SessionPlugin } from "./session.plugin";
 import { withCookies } from "./session-cookies";
 import type { SignIns } from "./sign-ins";
 
+/** What the sign-in page offers, from the configuration alone. */
+export const signInOptions = (ctx: AppContext, oidc: OidcService | undefined): SignInOptions => ({
+  password: ctx.config.auth.password_login,
+  sso: oidc?.providerName,
+});
+
 /**
  * The sign-in page is one static document: nothing in it depends on the request (where to go afterwards travels in
- * a cookie, see session-cookies.ts), so it is rendered once. It is the busiest public page: when an account exists
- * at start-up, Bun's router serves it without running any JavaScript (see app.ts); otherwise the route below does.
+ * a cookie, see session-cookies.ts; a single sign-on error is shown by its script), so it is rendered once. It is
+ * the busiest public page: once anyone can sign in at start-up, Bun's router serves it without running any
+ * JavaScript (see app.ts); otherwise the route below does.
  */
-export function signInPage(ctx: AppContext, page: PageContextFactory): PreparedPage {
+export function signInPage(ctx: AppContext, page: PageContextFactory, options: SignInOptions): PreparedPage {
   const base = ctx.config.server.base_url;
-  return new PreparedPage(loginPage(page(new Request(`http://localhost${base}/login`), null), {}));
+  return new PreparedPage(loginPage(page(new Request(`http://localhost${base}/login`), null), options));
 }
 
 const redirect = (location: string) => new Response(null, { status: 303, headers: { location } });
 
 export function authPlugin(
   ctx: AppContext,
-  deps: { auth: AuthService; signIns: SignIns; session: SessionPlugin; page: PageContextFactory; signIn: PreparedPage },
+  deps: {
+    auth: AuthService;
+    signIns: SignIns;
+    session: SessionPlugin;
+    page: PageContextFactory;
+    signIn: PreparedPage;
+    oidc: OidcService | undefined;
+  },
 ) {
-  const { auth, signIns, session, page } = deps;
+  const { auth, signIns, session, page, oidc } = deps;
+  const options = signInOptions(ctx, oidc);
   const base = ctx.config.server.base_url;
   const log: Logger = ctx.log.child("auth");
 
@@ -56,7 +72,12 @@ export function authPlugin(
     new Elysia({ name: "auth.routes", seed: ctx.instanceId })
       .use(session)
       // ---- HTML pages
-      .get("/login", async () => ((await auth.hasUsers()) ? htmlResponse(deps.signIn) : redirect(`${base}/register`)))
+      // Before the first account exists, to registration (keeping ?error= of a failed single sign-on).
+      .get("/login", async ({ request }) =>
+        (await auth.registrationOpen())
+          ? redirect(`${base}/register${new URL(request.url).search}`)
+          : htmlResponse(deps.signIn),
+      )
       .post(
         "/login",
         async ({ request, body }) => {
@@ -66,23 +87,32 @@ export function authPlugin(
             return withCookies(redirect(safeNext(base, body.next ?? remembered.next)), [cookie, remembered.cookie]);
           } catch (e) {
             if (!(e instanceof AppError)) throw e;
-            const view = loginPage(page(request, null), { username: body.username, error: e.message, next: body.next });
+            const view = loginPage(page(request, null), {
+              ...options,
+              username: body.username,
+              error: e.message,
+              next: body.next,
+            });
             return htmlResponse(view, { status: e.status });
           }
         },
         { parse: publicBody("form"), body: loginForm },
       )
       .get("/register", async ({ request }) => {
-        if (await auth.hasUsers()) return htmlResponse(registrationClosedPage(page(request, null)), { status: 403 });
-        return htmlResponse(registerPage(page(request, null), {}));
+        // Without password sign-in the first account comes from single sign-on, on the sign-in page.
+        if (!auth.passwordLogin) return redirect(`${base}/login`);
+        if (!(await auth.registrationOpen()))
+          return htmlResponse(registrationClosedPage(page(request, null)), { status: 403 });
+        return htmlResponse(registerPage(page(request, null), { sso: options.sso }));
       })
       .post(
         "/register",
         async ({ request, body }) => {
           const pageCtx = page(request, null);
-          if (await auth.hasUsers()) return htmlResponse(registrationClosedPage(pageCtx), { status: 403 });
+          if (!(await auth.registrationOpen())) return htmlResponse(registrationClosedPage(pageCtx), { status: 403 });
           if (body.password !== body.confirm) {
             const view = registerPage(pageCtx, {
+              sso: options.sso,
               username: body.username,
               fieldErrors: { confirm: "the passwords do not match" },
             });
@@ -96,7 +126,12 @@ export function authPlugin(
             if (!(e instanceof AppError)) throw e;
             if (e.status === 403) return htmlResponse(registrationClosedPage(pageCtx), { status: 403 });
             const { form, fields } = fieldErrors(e);
-            const view = registerPage(pageCtx, { username: body.username, error: form, fieldErrors: fields });
+            const view = registerPage(pageCtx, {
+              sso: options.sso,
+              username: body.username,
+              error: form,
+              fieldErrors: fields,
+            });
             return htmlResponse(view, { status: e.status });
           }
         },
@@ -105,13 +140,13 @@ export function authPlugin(
       .post(
         "/logout",
         async ({ request, identity }) => withCookies(redirect(`${base}/login`), [await signIns.end(request, identity)]),
-        { page: true },
+        { page: "account" },
       )
       // ---- JSON API
       .get("/api/auth/status", async () => ({
         hasUsers: await auth.hasUsers(),
-        oidcConfigured: false,
-        oidcReady: false,
+        oidcConfigured: oidc !== undefined,
+        oidcReady: oidc?.ready ?? false,
       }))
       .post(
         "/api/auth/register",
@@ -135,7 +170,7 @@ export function authPlugin(
         "/api/auth/logout",
         async ({ request, identity }) =>
           withCookies(Response.json({ message: "logged out" }), [await signIns.end(request, identity)]),
-        { api: true },
+        { api: "account" },
       )
       .get("/api/auth/verify", ({ identity }) => ({ message: "authenticated", type: identity.via }), { api: true })
       .get("/api/auth/user", ({ user }) => ({ user }), { api: true })

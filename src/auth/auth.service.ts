@@ -1,19 +1,20 @@
 /** Accounts and passwords. Knows nothing about HTTP; throws typed errors. */
 import { BadInput, Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized } from "../core/errors";
 import { Semaphore } from "../scheduler/semaphore";
+import type { Role } from "./access";
 import type { AuthRepository } from "./auth.repository";
 import { PASSWORD_MAX, PASSWORD_MIN, USERNAME_MAX } from "./auth.schema";
+import type { SessionUser } from "./identity";
 import type { LoginThrottle } from "./login-throttle";
 import type { SessionsRepository } from "./sessions.repository";
 
-export interface SessionUser {
-  id: number;
-  username: string;
-}
+export type { SessionUser } from "./identity";
 
 const HASH_OPTIONS = { algorithm: "argon2id", memoryCost: 19456, timeCost: 2 } as const;
 const USERNAME_PATTERN = /^[\p{L}\p{N}._@+-]+$/u;
 export const BAD_CREDENTIALS = "invalid username or password";
+export const PASSWORD_LOGIN_OFF = "signing in with a password is turned off here: use single sign-on";
+const NO_PASSWORD = "this account signs in through single sign-on and has no password here";
 
 /**
  * Password hashes computed at once, and callers allowed to wait for one: each argon2id run holds 19 MiB and most
@@ -43,8 +44,11 @@ export function createAuthService(deps: {
   users: AuthRepository;
   sessions: SessionsRepository;
   throttle: LoginThrottle;
+  /** `[auth] password_login`: whether passwords sign anyone in. */
+  passwordLogin?: boolean;
 }) {
   const { users: repo, sessions, throttle } = deps;
+  const passwordLogin = deps.passwordLogin ?? true;
   let knownToHaveUsers = false;
   const slots = new Semaphore(HASH_SLOTS);
   const busy = () => slots.active >= HASH_SLOTS && slots.queued >= HASH_QUEUE;
@@ -60,21 +64,34 @@ export function createAuthService(deps: {
   const dummyHash = Bun.password.hash(crypto.randomUUID(), HASH_OPTIONS);
 
   return {
-    /** Whether any account exists; once it does, answered without the database (accounts are never deleted). */
+    passwordLogin,
+
+    /** Whether any account exists; once it does, answered without the database (the last admin cannot be deleted). */
     async hasUsers(): Promise<boolean> {
       if (!knownToHaveUsers) knownToHaveUsers = (await repo.countUsers()) > 0;
       return knownToHaveUsers;
     },
 
-    /** Creates the first account; closed (403) once any user exists. */
+    /** Whether the first account is still to be made on the registration page (password sign-in on, no account). */
+    async registrationOpen(): Promise<boolean> {
+      return passwordLogin && !(await this.hasUsers());
+    },
+
+    /** Single sign-on created an account. */
+    noteUserCreated(): void {
+      knownToHaveUsers = true;
+    },
+
+    /** Creates the first account, an admin; closed (403) once any user exists or without password sign-in. */
     async register(rawUsername: string | undefined, rawPassword: string | undefined): Promise<SessionUser> {
+      if (!passwordLogin) throw new Forbidden(PASSWORD_LOGIN_OFF);
       if (await this.hasUsers()) throw new Forbidden("registration is closed: an account already exists");
       const username = checkUsername(rawUsername);
       const password = checkNewPassword(rawPassword);
       const created = await repo.insertFirstUser(username, await hash(password));
       knownToHaveUsers = true;
       if (!created) throw new Forbidden("registration is closed: an account already exists");
-      return { id: created.id, username };
+      return { id: created.id, username, role: "admin" };
     },
 
     /**
@@ -82,10 +99,13 @@ export function createAuthService(deps: {
      * before anything is looked up, and refused with 429 when that source has none left.
      */
     async login(rawUsername: string | undefined, password: string | undefined, source: string): Promise<SessionUser> {
+      if (!passwordLogin) throw new Forbidden(PASSWORD_LOGIN_OFF);
       const attempt = throttle.reserve([`source:${source}`]);
       const username = (rawUsername ?? "").trim();
       try {
-        const user = username ? await repo.findByUsername(username) : undefined;
+        const found = username ? await repo.findByUsername(username) : undefined;
+        // An account without a password (single sign-on) answers exactly like an unknown one.
+        const user = found?.passwordHash ? found : undefined;
         const ok = user
           ? await verify(password ?? "", user.passwordHash)
           : (await verify(password ?? "", await dummyHash)) && false;
@@ -94,7 +114,7 @@ export function createAuthService(deps: {
           throw new Unauthorized(BAD_CREDENTIALS);
         }
         attempt.succeeded();
-        return { id: user.id, username: user.username };
+        return { id: user.id, username: user.username, role: user.role };
       } catch (e) {
         // Refused before the check (busy, database down): the attempt proved nothing either way.
         if (!(e instanceof Unauthorized)) attempt.succeeded();
@@ -102,14 +122,26 @@ export function createAuthService(deps: {
       }
     },
 
-    /** The CLI's create-user: an administrator at the terminal may add accounts at any time. */
-    async createUser(rawUsername: string, rawPassword: string): Promise<SessionUser> {
+    /** An account with a password: the CLI's create-user, or an admin in Settings. */
+    async createUser(rawUsername: string, rawPassword: string, role: Role = "admin"): Promise<SessionUser> {
       const username = checkUsername(rawUsername);
       const password = checkNewPassword(rawPassword);
       if (await repo.findByUsername(username)) throw new Conflict(`user "${username}" already exists`);
-      const { id } = await repo.insertUser(username, await hash(password));
+      let id: number;
+      try {
+        ({ id } = await repo.insertUser(username, await hash(password), role));
+      } catch (e) {
+        // Created by someone else between the check and the insert.
+        if (await repo.findByUsername(username)) throw new Conflict(`user "${username}" already exists`);
+        throw e;
+      }
       knownToHaveUsers = true;
-      return { id, username };
+      return { id, username, role };
+    },
+
+    /** Whether an account has a password (accounts made by single sign-on have none). */
+    async hasPassword(userId: number): Promise<boolean> {
+      return Boolean((await repo.findById(userId))?.passwordHash);
     },
 
     /** The CLI's change-password: also ends every session of that user. */
@@ -132,6 +164,7 @@ export function createAuthService(deps: {
     ): Promise<void> {
       const user = await repo.findById(change.userId);
       if (!user) throw new Unauthorized();
+      if (!user.passwordHash) throw new BadInput(NO_PASSWORD);
       const attempt = throttle.reserve([`source:${source}`, `user:${user.id}`]);
       let ok: boolean;
       try {

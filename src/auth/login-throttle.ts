@@ -36,11 +36,24 @@ export class LoginThrottle {
   ) {}
 
   /**
-   * Reserves one attempt under every key (a client address, an account), or throws 429 and reserves none when
-   * any of them has used up its attempts for the current window.
+   * For checks cheap enough to run in parallel (API tokens), which count only failures, after the fact: throws 429
+   * when any key has used up its failures for the current window.
    */
-  reserve(keys: readonly string[]): Attempt {
+  refuseIfExhausted(keys: readonly string[]): void {
     const now = this.now();
+    for (const key of keys) {
+      const b = this.budgets.get(key);
+      if (b && b.resetAt > now && b.used >= this.maxAttempts)
+        throw new TooManyRequests("too many failed attempts; try again later", Math.ceil((b.resetAt - now) / 1000));
+    }
+  }
+
+  /** Counts one failure under every key (see refuseIfExhausted). */
+  countFailure(keys: readonly string[]): void {
+    for (const b of this.budgetsFor(keys, this.now())) b.used++;
+  }
+
+  private budgetsFor(keys: readonly string[], now: number): Budget[] {
     if (this.budgets.size > SWEEP_ABOVE)
       for (const [k, b] of this.budgets) if (b.resetAt <= now) this.budgets.delete(k);
     // A Map iterates in insertion order: the first keys are the oldest windows.
@@ -48,13 +61,22 @@ export class LoginThrottle {
       if (this.budgets.size < this.maxSources) break;
       this.budgets.delete(k);
     }
-    const budgets = keys.map((key) => {
+    return keys.map((key) => {
       const current = this.budgets.get(key);
       if (current && current.resetAt > now) return current;
       const fresh = { used: 0, resetAt: now + this.windowMs };
       this.budgets.set(key, fresh);
       return fresh;
     });
+  }
+
+  /**
+   * Reserves one attempt under every key (a client address, an account), or throws 429 and reserves none when
+   * any of them has used up its attempts for the current window.
+   */
+  reserve(keys: readonly string[]): Attempt {
+    const now = this.now();
+    const budgets = this.budgetsFor(keys, now);
     const exhausted = budgets.find((b) => b.used >= this.maxAttempts);
     if (exhausted)
       throw new TooManyRequests(

@@ -1,20 +1,23 @@
 /**
  * Route protection: every protected route opts into the `api` macro (JSON, 401 without a session) or the `page`
- * macro (HTML, sent to sign in). The identity is settled before the body is read: routes that take a body check it
- * in their first `parse` hook, which then reads the body within the route's limit (server/body.ts); routes without
- * a body check it in `transform`. Nothing here relies on Elysia providing more than the request.
+ * macro (HTML, sent to sign in), with `true` for an ordinary route or `"account"` / `"admin"` (see access.ts, which
+ * decides what each identity may do: 403 otherwise). The identity and its permission are settled before the body is
+ * read: routes that take a body check them in their first `parse` hook, which then reads the body within the
+ * route's limit (server/body.ts); routes without a body check them in `transform`. Nothing here relies on Elysia
+ * providing more than the request.
  */
 import { Elysia } from "elysia";
-import { Redirect, Unauthorized } from "../core/errors";
+import { Forbidden, Redirect, Unauthorized } from "../core/errors";
 import { type BodyKind, readBody } from "../server/body";
 import type { AppContext } from "../server/context";
+import { accessProblem, type RouteAccess } from "./access";
 import type { Identity, IdentityResolver } from "./identity";
 import { nextCookie } from "./session-cookies";
 import type { SignIns } from "./sign-ins";
 
 export function sessionPlugin(
   ctx: AppContext,
-  deps: { identify: IdentityResolver; signIns: SignIns; hasUsers: () => Promise<boolean> },
+  deps: { identify: IdentityResolver; signIns: SignIns; registrationOpen: () => Promise<boolean> },
 ) {
   const base = ctx.config.server.base_url;
   const loginUrl = `${base}/login`;
@@ -25,13 +28,21 @@ export function sessionPlugin(
     return { user: identity.user, identity };
   };
 
-  const requireApi = async (request: Request) => {
-    if (!(await identify(request))) throw new Unauthorized();
+  const permit = (identity: Identity, access: RouteAccess, request: Request) => {
+    const problem = accessProblem(identity, access, request.method);
+    if (problem) throw new Forbidden(problem);
+  };
+
+  const requireApi = async (request: Request, access: RouteAccess) => {
+    const identity = await identify(request);
+    if (!identity) throw new Unauthorized();
+    permit(identity, access, request);
   };
 
   /** Anonymous visitors of a page go to sign in (or, before the first account exists, to registration). */
-  const requirePage = async (request: Request) => {
-    if (await identify(request)) return;
+  const requirePage = async (request: Request, access: RouteAccess) => {
+    const identity = await identify(request);
+    if (identity) return permit(identity, access, request);
     const scope = signIns.cookieScope(request);
     // htmx follows HX-Redirect with a full navigation; its 204 is never swapped into the page. The page to come
     // back to is the one the request came from.
@@ -41,26 +52,27 @@ export function sessionPlugin(
       const cookie = own ? nextCookie(scope, from.pathname + from.search) : null;
       throw new Redirect(loginUrl, { htmx: true, cookies: cookie ? [cookie] : [] });
     }
-    if (!(await deps.hasUsers())) throw new Redirect(`${base}/register`);
+    if (await deps.registrationOpen()) throw new Redirect(`${base}/register`);
     const { pathname, search } = new URL(request.url);
     // Only a page can be returned to; a form posted with an expired session is not repeated.
     const cookie = request.method === "GET" ? nextCookie(scope, pathname + search) : null;
     throw new Redirect(loginUrl, { cookies: cookie ? [cookie] : [] });
   };
 
-  const guard = (require: (request: Request) => Promise<void>, body: BodyKind) => ({
-    parse: async ({ request }: { request: Request }) => {
-      await require(request);
-      return readBody(request, body);
-    },
-    transform: ({ request }: { request: Request }) => require(request),
-    resolve: ({ request }: { request: Request }) => resolved(request),
-  });
+  const guard =
+    (require: (request: Request, access: RouteAccess) => Promise<void>, body: BodyKind) => (access: RouteAccess) => ({
+      parse: async ({ request }: { request: Request }) => {
+        await require(request, access);
+        return readBody(request, body);
+      },
+      transform: ({ request }: { request: Request }) => require(request, access),
+      resolve: ({ request }: { request: Request }) => resolved(request),
+    });
 
   return new Elysia({ name: "auth.session", seed: ctx.instanceId }).macro({
-    /** JSON routes: 401 without a valid session; JSON bodies within BODY_KINDS.json. */
+    /** JSON routes: 401 without a valid session, 403 without the permission; JSON bodies within BODY_KINDS.json. */
     api: guard(requireApi, "json"),
-    /** HTML routes: the sign-in page (or first-run registration) instead of an error; form bodies. */
+    /** HTML routes: the sign-in page (or first-run registration) instead of a 401; form bodies. */
     page: guard(requirePage, "form"),
   });
 }

@@ -1,6 +1,7 @@
 /** Stored sessions, on both dialects. A session is found by the keyed fingerprint of its token, never the token. */
 import { and, desc, eq, inArray, lt, ne, or } from "drizzle-orm";
 import type { DbHandle } from "../db";
+import type { Role } from "./access";
 
 export type SignInMethod = "password" | "oidc";
 
@@ -56,10 +57,10 @@ export function createSessionsRepository({ db, t }: DbHandle) {
       return row!;
     },
 
-    /** The session behind a token fingerprint, with its user's name; one query per request. */
-    async findByTokenHash(tokenHash: string): Promise<(SessionRow & { username: string }) | undefined> {
+    /** The session behind a token fingerprint, with its user's name and role; one query per request. */
+    async findByTokenHash(tokenHash: string): Promise<(SessionRow & { username: string; role: Role }) | undefined> {
       const [row] = await db
-        .select({ ...columns, username: t.users.username })
+        .select({ ...columns, username: t.users.username, role: t.users.role })
         .from(s)
         .innerJoin(t.users, eq(t.users.id, s.userId))
         .where(eq(s.tokenHash, tokenHash))

@@ -5,11 +5,12 @@
  * user is deleted, after `idle_timeout` without use and `absolute_timeout` after sign-in, whichever comes first.
  */
 import type { Logger } from "../core/log";
+import type { SessionUser } from "./identity";
 import type { SessionRow, SessionsRepository, SignInMethod } from "./sessions.repository";
 
 export interface ActiveSession {
   id: number;
-  user: { id: number; username: string };
+  user: SessionUser;
   method: SignInMethod;
   expiresAt: Date;
 }
@@ -83,7 +84,7 @@ export function createSessionsService(opts: {
       if (at - row.lastSeenAt.getTime() >= TOUCH_INTERVAL_MS) await repo.touch(row.id, new Date(at), clientAddress);
       return {
         id: row.id,
-        user: { id: row.userId, username: row.username },
+        user: { id: row.userId, username: row.username, role: row.role },
         method: row.method,
         expiresAt: row.expiresAt,
       };

@@ -23,6 +23,7 @@ const VALUE_FLAGS = new Set([
   "disk-include",
   "disk-exclude",
   "log-level",
+  "role",
 ]);
 
 /** Short forms, as the Go version's `agent` command had them (-h stays --help). */

@@ -87,14 +87,20 @@ const commands: Record<string, Command> = {
     },
   },
   "create-user": {
-    usage: "netronome create-user <username>",
-    summary: "Create a user account",
-    details:
-      "Reads the password from the terminal without echo, or from stdin:\n  echo 'secret' | netronome create-user alice",
-    flags: [],
+    usage: "netronome create-user <username> [--role admin|viewer]",
+    summary: "Create a user account (an admin unless --role viewer)",
+    details: [
+      "Reads the password from the terminal without echo, or from stdin:",
+      "  echo 'secret' | netronome create-user alice",
+      "",
+      "  --role <role>   admin (default: may change anything) or viewer (may look, not change)",
+    ].join("\n"),
+    flags: ["role"],
     run: async (args) => {
+      const role = stringFlag(args, "role") ?? "admin";
+      if (role !== "admin" && role !== "viewer") throw new UsageError(`--role must be admin or viewer (got "${role}")`);
       const { createUser } = await import("./users");
-      console.log(await createUser(stringFlag(args, "config"), onePositional(args, "create-user", "username")));
+      console.log(await createUser(stringFlag(args, "config"), onePositional(args, "create-user", "username"), role));
       return 0;
     },
   },

@@ -19,7 +19,7 @@ export async function serve(configPath: string | undefined): Promise<number> {
     config: loaded.file ?? "(none: defaults and environment)",
   });
   if (config.oidc.issuer)
-    log.warn("OpenID Connect is configured but not supported by this version; built-in login is used");
+    log.info("single sign-on configured", { issuer: config.oidc.issuer, passwordLogin: config.auth.password_login });
 
   const db = await openDatabase(config.database);
   log.info("database ready", { type: db.dialect, ...(db.dialect === "sqlite" ? { path: config.database.path } : {}) });

@@ -1,5 +1,6 @@
 /** `netronome create-user NAME` and `netronome change-password NAME`. */
 
+import type { Role } from "../auth/access";
 import { createAuthRepository } from "../auth/auth.repository";
 import { createAuthService } from "../auth/auth.service";
 import { LoginThrottle } from "../auth/login-throttle";
@@ -24,10 +25,10 @@ async function withAuth<T>(
   }
 }
 
-export async function createUser(configPath: string | undefined, username: string): Promise<string> {
+export async function createUser(configPath: string | undefined, username: string, role: Role): Promise<string> {
   const password = await readNewPassword();
-  const user = await withAuth(configPath, (auth) => auth.createUser(username, password));
-  return `created user "${user.username}"`;
+  const user = await withAuth(configPath, (auth) => auth.createUser(username, password, role));
+  return `created user "${user.username}" (${user.role})`;
 }
 
 export async function changePassword(configPath: string | undefined, username: string): Promise<string> {

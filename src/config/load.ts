@@ -95,7 +95,7 @@ function coerce(f: Field<unknown>, value: unknown, fromEnv: boolean): { value: u
     case "list": {
       if (fromEnv && typeof v === "string")
         v = v
-          .split(",")
+          .split(f.spaceSeparated ? /[\s,]+/ : ",")
           .map((s) => s.trim())
           .filter(Boolean);
       if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) return bad;
@@ -171,12 +171,28 @@ function applyFile(
 function applyEnv(env: Record<string, string | undefined>, out: Record<string, unknown>, errors: string[]) {
   for (const [path, f] of fields()) {
     if (!f.env) continue;
-    const raw = env[ENV_PREFIX + f.env];
-    if (raw === undefined) continue;
-    const r = coerce(f, raw, true);
-    if ("problem" in r) errors.push(`environment variable ${ENV_PREFIX}${f.env}: ${r.problem}`);
+    const name = [ENV_PREFIX + f.env, f.bareEnv].find((n) => n !== undefined && env[n] !== undefined);
+    if (name === undefined) continue;
+    const r = coerce(f, env[name], true);
+    if ("problem" in r) errors.push(`environment variable ${name}: ${r.problem}`);
     else setPath(out, path, r.value);
   }
+}
+
+/** Keys that only make sense together: problems that stop the start, and warnings. */
+function crossCheck(out: Record<string, unknown>, errors: string[], warnings: string[]) {
+  const oidc = out.oidc as Config["oidc"];
+  const auth = out.auth as Config["auth"];
+  if (oidc.issuer && !oidc.client_id) errors.push("[oidc] client_id is required when [oidc] issuer is set");
+  if (!oidc.issuer && oidc.client_id) errors.push("[oidc] issuer is required when [oidc] client_id is set");
+  if (!auth.password_login && !oidc.issuer && auth.whitelist.length === 0)
+    errors.push(
+      "[auth] password_login = false leaves no way to sign in: configure [oidc] (or an [auth] whitelist), or allow password sign-in",
+    );
+  if (URL.parse(oidc.issuer)?.protocol === "http:")
+    warnings.push(
+      `[oidc] issuer ${oidc.issuer} uses plain http: the provider's answers are not protected in transit (use this only for a provider on this machine or a trusted network)`,
+    );
 }
 
 export function normaliseBaseUrl(base: string): string {
@@ -198,6 +214,7 @@ export function loadConfig(
   const errors: string[] = [];
   if (file) applyFile(file, parseToml(file), out, warnings, errors);
   applyEnv(opts.env ?? process.env, out, errors);
+  crossCheck(out, errors, warnings);
   if (errors.length) throw new ConfigError(errors.join("\n"));
   return finalise(out, file, file ? dirname(file) : resolve(opts.cwd ?? process.cwd()), warnings);
 }
@@ -206,9 +223,11 @@ export function loadConfig(
 export function configFrom(overrides: Record<string, Record<string, unknown>>, dir = process.cwd()): LoadedConfig {
   const out = defaultConfig() as unknown as Record<string, unknown>;
   const errors: string[] = [];
+  const warnings: string[] = [];
   applyFile("(overrides)", overrides, out, errors, errors);
+  crossCheck(out, errors, warnings);
   if (errors.length) throw new ConfigError(errors.join("\n"));
-  return finalise(out, null, dir, []);
+  return finalise(out, null, dir, warnings);
 }
 
 function finalise(out: Record<string, unknown>, file: string | null, dir: string, warnings: string[]): LoadedConfig {

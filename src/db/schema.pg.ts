@@ -21,12 +21,37 @@ const createdAt = () =>
     .notNull()
     .$defaultFn(() => new Date());
 
-export const users = pgTable("users", {
-  id: integer().primaryKey().generatedByDefaultAsIdentity(),
-  username: text().notNull().unique(),
-  passwordHash: text("password_hash").notNull(),
-  createdAt: createdAt(),
-});
+export const users = pgTable(
+  "users",
+  {
+    id: integer().primaryKey().generatedByDefaultAsIdentity(),
+    username: text().notNull().unique(),
+    passwordHash: text("password_hash").notNull(),
+    role: text({ enum: ["admin", "viewer"] })
+      .notNull()
+      .default("admin"),
+    oidcIssuer: text("oidc_issuer"),
+    oidcSubject: text("oidc_subject"),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("users_oidc_subject_idx").on(t.oidcIssuer, t.oidcSubject)],
+);
+
+export const apiTokens = pgTable(
+  "api_tokens",
+  {
+    id: integer().primaryKey().generatedByDefaultAsIdentity(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    name: text().notNull(),
+    tokenHash: text("token_hash").notNull().unique(),
+    scope: text({ enum: ["read", "write"] }).notNull(),
+    createdAt: createdAt(),
+    lastUsedAt: timestamp("last_used_at", { mode: "date", withTimezone: true }),
+  },
+  (t) => [index("api_tokens_user_idx").on(t.userId)],
+);
 
 export const sessions = pgTable(
   "sessions",

@@ -8,12 +8,46 @@ const createdAt = () =>
     .notNull()
     .$defaultFn(() => new Date());
 
-export const users = sqliteTable("users", {
-  id: integer().primaryKey({ autoIncrement: true }),
-  username: text().notNull().unique(),
-  passwordHash: text("password_hash").notNull(),
-  createdAt: createdAt(),
-});
+/**
+ * Accounts. `role`: an admin may change anything, a viewer only look (and manage their own sign-ins). An account
+ * created by single sign-on is bound to its provider's subject (`oidc_issuer`, `oidc_subject`), never matched by
+ * name, and has no password (`password_hash` empty).
+ */
+export const users = sqliteTable(
+  "users",
+  {
+    id: integer().primaryKey({ autoIncrement: true }),
+    username: text().notNull().unique(),
+    passwordHash: text("password_hash").notNull(),
+    role: text({ enum: ["admin", "viewer"] })
+      .notNull()
+      .default("admin"),
+    oidcIssuer: text("oidc_issuer"),
+    oidcSubject: text("oidc_subject"),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("users_oidc_subject_idx").on(t.oidcIssuer, t.oidcSubject)],
+);
+
+/**
+ * Tokens for scripts (`Authorization: Bearer`). Only the SHA-256 of a token is kept; `scope` read or write, further
+ * limited by the owner's role. `last_used_at` is written at most once a minute.
+ */
+export const apiTokens = sqliteTable(
+  "api_tokens",
+  {
+    id: integer().primaryKey({ autoIncrement: true }),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    name: text().notNull(),
+    tokenHash: text("token_hash").notNull().unique(),
+    scope: text({ enum: ["read", "write"] }).notNull(),
+    createdAt: createdAt(),
+    lastUsedAt: integer("last_used_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [index("api_tokens_user_idx").on(t.userId)],
+);
 
 /**
  * Signed-in browsers and scripts. The token itself is never stored, only its keyed fingerprint; `method` says how

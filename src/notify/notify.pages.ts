@@ -8,6 +8,7 @@ import {
   notificationsPage,
   notifyFragment,
 } from "../../views/settings/notifications";
+import type { SessionUser } from "../auth/identity";
 import type { SessionPlugin } from "../auth/session.plugin";
 import { AppError } from "../core/errors";
 import { fragmentResponse, htmlResponse } from "../core/html";
@@ -39,7 +40,7 @@ const pageQuery = t.Object({
   edit_rule: t.Optional(rowId("edit_rule")),
 });
 
-type User = { id: number; username: string };
+type User = SessionUser;
 
 export function notifyPages(ctx: AppContext, notify: NotifyService, session: SessionPlugin, page: PageContextFactory) {
   async function view(

@@ -3,17 +3,25 @@
  * public. Services are wired here, once.
  */
 import { Elysia } from "elysia";
-import { authPlugin, signInPage } from "../auth/auth.plugin";
+import { authPlugin, signInOptions, signInPage } from "../auth/auth.plugin";
 import { createAuthRepository } from "../auth/auth.repository";
 import { createAuthService } from "../auth/auth.service";
 import { identityResolver, sessionCredentials } from "../auth/identity";
 import { LoginThrottle } from "../auth/login-throttle";
+import { createOidcDiscovery } from "../auth/oidc/oidc.discovery";
+import { oidcPlugin } from "../auth/oidc/oidc.plugin";
+import { createOidcService } from "../auth/oidc/oidc.service";
 import { sessionPlugin } from "../auth/session.plugin";
 import { sessionsApi } from "../auth/sessions.plugin";
 import { scheduleSessionPruning } from "../auth/sessions.pruning";
 import { createSessionsRepository } from "../auth/sessions.repository";
 import { createSessionsService } from "../auth/sessions.service";
 import { createSignIns } from "../auth/sign-ins";
+import { tokensApi } from "../auth/tokens/tokens.plugin";
+import { createTokensRepository } from "../auth/tokens/tokens.repository";
+import { createTokensService } from "../auth/tokens/tokens.service";
+import { usersApi } from "../auth/users/users.plugin";
+import { createUsersService } from "../auth/users/users.service";
 import { Bus } from "../core/bus";
 import { parseDuration } from "../core/duration";
 import { htmlResponse } from "../core/html";
@@ -39,6 +47,7 @@ import { createAgentsRepository } from "../hub/agents.repository";
 import { createAgentsService } from "../hub/agents.service";
 import { createLocalExecutor } from "../measure/executor";
 import { createProviders } from "../measure/providers/registry";
+import { metricsPlugin } from "../metrics/metrics.plugin";
 import { createDeliveries, DEFAULT_DELIVERY, type DeliveryOptions } from "../notify/delivery";
 import { builtInNotifications } from "../notify/legacy";
 import { notifyPages } from "../notify/notify.pages";
@@ -48,6 +57,8 @@ import { createNotifyService } from "../notify/notify.service";
 import { Scheduler } from "../scheduler/scheduler";
 import { Semaphore } from "../scheduler/semaphore";
 import { settingsPlugin } from "../settings/settings.plugin";
+import { tokensPages } from "../settings/tokens.pages";
+import { usersPages } from "../settings/users.pages";
 import { createIperfServersService } from "../speedtest/iperf-servers.service";
 import { schedulesPlugin } from "../speedtest/schedules.plugin";
 import { createSchedulesService } from "../speedtest/schedules.service";
@@ -67,11 +78,19 @@ import { healthPlugin } from "./health.plugin";
 import { originGuard } from "./origin-guard";
 import { pageContextFactory } from "./page-context";
 
+/** Refused bearer tokens one client may send per window before it gets 429 without a lookup. */
+const BEARER_FAILURES = 30;
+const BEARER_WINDOW_MS = 15 * 60_000;
+
 export interface AppOptions {
   /** Delivery timing and service origins for notifications (tests point channels at local receivers). */
   delivery?: Partial<DeliveryOptions>;
   /** How often an open /events stream checks that its session still exists (tests shorten it). */
   eventsSessionCheckMs?: number;
+  /** How soon single sign-on discovery retries (tests shorten it). */
+  oidcDiscovery?: { retry: { firstMs: number; lastMs: number } };
+  /** The clock ID tokens are checked against (tests move it). */
+  now?: () => number;
 }
 
 export async function createApp(ctx: AppContext, options: AppOptions = {}) {
@@ -92,11 +111,15 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
   });
 
   const sessionsRepo = createSessionsRepository(ctx.db);
+  const usersRepo = createAuthRepository(ctx.db);
   const auth = createAuthService({
-    users: createAuthRepository(ctx.db),
+    users: usersRepo,
     sessions: sessionsRepo,
     throttle: new LoginThrottle(),
+    passwordLogin: ctx.config.auth.password_login,
   });
+  const users = createUsersService({ auth, repo: usersRepo });
+  const tokens = createTokensService({ repo: createTokensRepository(ctx.db) });
   const speedtestRepo = createSpeedtestRepository(ctx.db);
   const iperfServers = createIperfServersService(speedtestRepo);
   const speedtest = createSpeedtestService({
@@ -182,21 +205,45 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
     log: ctx.log.child("sessions"),
   });
   const signIns = createSignIns({ base, sessions, clientOf });
+  const authLog = ctx.log.child("auth");
   const identify = identityResolver({
-    resolvers: [sessionCredentials(sessions)],
+    sessions: sessionCredentials(sessions),
+    apiTokens: ({ token }) => tokens.resolve(token),
     whitelist: parseRanges(ctx.config.auth.whitelist),
     clientOf,
+    bearerFailures: new LoginThrottle(BEARER_FAILURES, BEARER_WINDOW_MS),
+    onRefusedBearer: (client) => authLog.warn("bearer token refused", { source: client.address ?? undefined }),
   });
-  const session = sessionPlugin(ctx, { identify, signIns, hasUsers: () => auth.hasUsers() });
+  const session = sessionPlugin(ctx, { identify, signIns, registrationOpen: () => auth.registrationOpen() });
   const page = pageContextFactory(ctx);
 
-  const signIn = signInPage(ctx, page);
+  // Single sign-on, when [oidc] is configured: its discovery starts with start(), in the background.
+  const discovery = ctx.config.oidc.issuer
+    ? createOidcDiscovery({
+        issuer: new URL(ctx.config.oidc.issuer),
+        log: ctx.log.child("oidc"),
+        ...options.oidcDiscovery,
+      })
+    : undefined;
+  const oidc = discovery
+    ? createOidcService({
+        config: ctx.config.oidc,
+        discovery,
+        users: usersRepo,
+        onUserCreated: () => auth.noteUserCreated(),
+        secret,
+        log: ctx.log.child("oidc"),
+        now: options.now,
+      })
+    : undefined;
+
+  const signIn = signInPage(ctx, page, signInOptions(ctx, oidc));
   const app = new Elysia({
     prefix: base,
     serve: {
       // Once an account exists, Bun's router answers GET /login with the static sign-in page by itself. Before that
       // (first run), the Elysia route sends visitors to registration.
-      routes: (await auth.hasUsers()) ? { [`${base}/login`]: { GET: htmlResponse(signIn) } } : {},
+      routes: (await auth.registrationOpen()) ? {} : { [`${base}/login`]: { GET: htmlResponse(signIn) } },
       // No route takes more (server/body.ts); routes read their bodies themselves, within their own limits.
       maxRequestBodySize: MAX_BODY_BYTES,
     },
@@ -206,9 +253,14 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
     // Public: assets, health, sign-in and first-run registration (auth.routes marks its own protected API routes).
     .use(assetsPlugin)
     .use(healthPlugin(ctx))
-    .use(authPlugin(ctx, { auth, signIns, session, page, signIn }))
+    .use(authPlugin(ctx, { auth, signIns, session, page, signIn, oidc }))
+    .use(
+      oidc ? oidcPlugin(ctx, { oidc, signIns, clientOf }) : new Elysia({ name: "auth.oidc.off", seed: ctx.instanceId }),
+    )
     // Everything below requires a session: each route opts into the `page` or `api` guard.
     .use(sessionsApi(ctx, { sessions, signIns, session }))
+    .use(tokensApi(ctx, { tokens, session }))
+    .use(usersApi(ctx, { users, session }))
     .use(
       eventsPlugin(
         ctx,
@@ -227,15 +279,19 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
     .use(traceroutePlugin(ctx, traceroute, geoip, session, page))
     .use(agentsApi(ctx, agents, session))
     .use(agentsPages(ctx, agents, session, page))
-    .use(settingsPlugin(ctx, { auth, sessions, signIns, session, page }))
+    .use(settingsPlugin(ctx, { auth, sessions, tokens, signIns, session, page }))
+    .use(tokensPages(ctx, { tokens, session, page }))
+    .use(usersPages(ctx, { users, session, page }))
+    .use(metricsPlugin(ctx, { bus, session, agents }))
     .use(notifyApi(ctx, notify, session))
     .use(notifyPages(ctx, notify, session, page));
 
   return {
     app,
-    services: { auth, sessions, speedtest, schedules, scheduler, bus, geoip, monitors, agents, notify },
+    services: { auth, sessions, tokens, users, speedtest, schedules, scheduler, bus, geoip, monitors, agents, notify },
     /** Starts background work (schedules); separate from construction so tests decide when time starts. */
     async start() {
+      discovery?.start();
       const restored = await schedules.restore();
       if (restored) ctx.log.info("schedules restored", { count: restored });
       const monitorsRestored = await monitors.restore();
@@ -255,6 +311,7 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
     },
     /** Stops background work: running scheduled tests are aborted. */
     async stop() {
+      discovery?.stop();
       speedtest.cancel();
       await supervisor.stopAll();
       await scheduler.stop();

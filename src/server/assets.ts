@@ -17,6 +17,7 @@ import appJs from "../../public/app.js" with { type: "file" };
 import dashboardJs from "../../public/dashboard.js" with { type: "file" };
 import logo from "../../public/icons/logo.svg" with { type: "file" };
 import monitorsJs from "../../public/monitors.js" with { type: "file" };
+import signInJs from "../../public/sign-in.js" with { type: "file" };
 import speedtestJs from "../../public/speedtest.js" with { type: "file" };
 import themeJs from "../../public/theme.js" with { type: "file" };
 import tracerouteJs from "../../public/traceroute.js" with { type: "file" };
@@ -42,6 +43,7 @@ const sources = {
   "monitors.js": monitorsJs,
   "agents.js": agentsJs,
   "theme.js": themeJs,
+  "sign-in.js": signInJs,
   "units.js": unitsJs,
   "logo.svg": logo,
 } as const;

@@ -10,8 +10,12 @@
  *   the https scheme. The base URL is a path and plays no part in an origin.
  * - A request with none of the three did not come from a browser (browsers send Origin with every POST): a script
  *   or curl, which holds its credentials itself and cannot be tricked into using someone else's. It passes.
+ * - A request carrying `Authorization: Bearer` passes too: a browser never adds that header by itself (another site
+ *   would need our CORS consent, which is never given), and such a request is judged by its token alone, never by a
+ *   cookie or the whitelist (auth/identity.ts).
  */
 import { Elysia } from "elysia";
+import { bearerToken } from "../auth/identity";
 import { Forbidden } from "../core/errors";
 import type { Client } from "./client";
 import type { AppContext } from "./context";
@@ -41,7 +45,7 @@ export function crossSiteProblem(request: Request, client: Client): string | nul
 export function originGuard(ctx: AppContext, clientOf: (request: Request) => Client) {
   const log = ctx.log.child("http");
   return new Elysia({ name: "origin-guard", seed: ctx.instanceId }).onRequest(({ request }) => {
-    if (SAFE_METHODS.has(request.method)) return;
+    if (SAFE_METHODS.has(request.method) || bearerToken(request) !== undefined) return;
     const client = clientOf(request);
     const problem = crossSiteProblem(request, client);
     if (!problem) return;

@@ -9,22 +9,25 @@ import type { Identity } from "../auth/identity";
 import type { SessionPlugin } from "../auth/session.plugin";
 import type { SessionsService } from "../auth/sessions.service";
 import type { SignIns } from "../auth/sign-ins";
+import type { TokensService } from "../auth/tokens/tokens.service";
 import { AppError, BadInput, Redirect } from "../core/errors";
 import { fragmentResponse, html, htmlResponse } from "../core/html";
 import type { AppContext } from "../server/context";
 import type { PageContextFactory } from "../server/page-context";
+import { tokensView } from "./tokens.pages";
 
 export function settingsPlugin(
   ctx: AppContext,
   deps: {
     auth: AuthService;
     sessions: SessionsService;
+    tokens: TokensService;
     signIns: SignIns;
     session: SessionPlugin;
     page: PageContextFactory;
   },
 ) {
-  const { auth, sessions, signIns, page } = deps;
+  const { auth, sessions, tokens, signIns, page } = deps;
   const base = ctx.config.server.base_url;
   const database =
     ctx.db.dialect === "sqlite"
@@ -40,9 +43,12 @@ export function settingsPlugin(
     configFile: ctx.loaded.file,
     timezone: ctx.config.server.timezone,
     whitelisted: identity.via === "whitelist",
+    hasPassword: identity.via !== "whitelist" && (await auth.hasPassword(identity.user.id)),
+    isAdmin: identity.user.role === "admin",
     passwordForm: forms.passwordForm ?? {},
+    tokens: await tokensView(tokens, identity),
     sessions:
-      identity.via === "session"
+      identity.via !== "whitelist"
         ? {
             sessions: await sessions.list(identity.user.id),
             currentId: identity.sessionId,
@@ -91,7 +97,7 @@ export function settingsPlugin(
           return render({ error: form, fieldErrors: fields }, e.status);
         }
       },
-      { page: true, body: changePasswordForm },
+      { page: "account", body: changePasswordForm },
     )
     .post(
       "/settings/sessions/:id/revoke",
@@ -109,7 +115,7 @@ export function settingsPlugin(
           revoked ? "The session was signed out." : "That session had already ended.",
         );
       },
-      { page: true, params: sessionParams },
+      { page: "account", params: sessionParams },
     )
     .post(
       "/settings/sessions/revoke-others",
@@ -118,6 +124,6 @@ export function settingsPlugin(
         const n = await sessions.revokeAll(identity.user.id, identity.sessionId);
         return sessionsChanged(request, identity, `${n} other session${n === 1 ? "" : "s"} signed out.`);
       },
-      { page: true },
+      { page: "account" },
     );
 }

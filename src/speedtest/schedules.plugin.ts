@@ -1,6 +1,7 @@
 /** Schedule routes: the JSON API (/api/schedules, the original's paths and fields) and the page's schedule card. */
 import { Elysia } from "elysia";
 import { schedulesCard } from "../../views/speedtest/schedules";
+import type { SessionUser } from "../auth/identity";
 import type { SessionPlugin } from "../auth/session.plugin";
 import { AppError } from "../core/errors";
 import { fragmentResponse } from "../core/html";
@@ -34,7 +35,7 @@ export function schedulesPlugin(
   const timezone = ctx.config.server.timezone;
   const card = async (
     request: Request,
-    user: { id: number; username: string },
+    user: SessionUser,
     extra: { error?: string; notice?: string; interval?: string } = {},
     status = 200,
   ) =>

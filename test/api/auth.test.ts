@@ -95,7 +95,7 @@ describeEachDialect("first-run registration, login and logout", (dialect) => {
     const login = await c.postJson("/api/auth/login", { username: "alice", password: "correct horse" });
     expect(login.status).toBe(200);
     const body = await login.json();
-    expect(body.user).toEqual({ id: expect.any(Number), username: "alice" });
+    expect(body.user).toEqual({ id: expect.any(Number), username: "alice", role: "admin" });
     expect(body.token_type).toBe("Bearer");
     expect(body.expires_in).toBeGreaterThan(0);
     expect(await (await c.get("/api/auth/verify")).json()).toEqual({ message: "authenticated", type: "session" });

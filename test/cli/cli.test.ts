@@ -81,8 +81,12 @@ describe("netronome CLI", () => {
     writeFileSync(config, '[database]\npath = "data/netronome.db"\n');
     const created = cli(["--config", config, "create-user", "alice"], { stdin: "password123\n" });
     expect([created.code, created.stderr]).toEqual([0, ""]);
-    expect(created.stdout).toContain('created user "alice"');
+    expect(created.stdout).toContain('created user "alice" (admin)');
     expect(existsSync(join(dir, "data/netronome.db"))).toBe(true);
+    const viewer = cli(["--config", config, "create-user", "victor", "--role", "viewer"], { stdin: "password123\n" });
+    expect([viewer.code, viewer.stdout.trim()]).toEqual([0, 'created user "victor" (viewer)']);
+    const badRole = cli(["--config", config, "create-user", "eve", "--role", "root"], { stdin: "password123\n" });
+    expect([badRole.code, badRole.stderr]).toEqual([2, expect.stringContaining("--role must be admin or viewer")]);
     const dup = cli(["--config", config, "create-user", "alice"], { stdin: "password123\n" });
     expect(dup.code).toBe(1);
     expect(dup.stderr).toContain("already exists");

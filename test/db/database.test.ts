@@ -29,7 +29,7 @@ describeEachDialect("database", (dialect) => {
   test("timestamps round-trip as Date in UTC and numbers stay numbers", async () => {
     const repo = createAuthRepository(opened.handle);
     const before = Date.now();
-    const { id } = await repo.insertUser("timer", "hash");
+    const { id } = await repo.insertUser("timer", "hash", "admin");
     const [row] = await opened.handle.db
       .select()
       .from(opened.handle.t.users)

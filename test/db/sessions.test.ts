@@ -35,7 +35,7 @@ describeEachDialect("session expiry, last seen and pruning", (dialect) => {
     return { sessions, clock, writes };
   }
 
-  const newUser = async (name: string) => createAuthRepository(opened.handle).insertUser(name, "hash");
+  const newUser = async (name: string) => createAuthRepository(opened.handle).insertUser(name, "hash", "admin");
 
   test("a session unused for idle_timeout is over, and its row is gone", async () => {
     const { sessions, clock } = setUp();

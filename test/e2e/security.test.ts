@@ -122,6 +122,32 @@ describe("sign-in and sessions in the binary", () => {
     expect(sessions[0]).toMatchObject({ current: true, clientAddress: "127.0.0.1" });
   });
 
+  test("roles and API tokens hold in the binary: a read token and a viewer change nothing, a write token does", async () => {
+    const admin = cookieOf(await json(s.url, "/api/auth/login", ADMIN));
+    const post = (path: string, body: unknown, headers: Record<string, string>) =>
+      fetch(`${s.url}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: JSON.stringify(body),
+      });
+    const token = async (scope: string) =>
+      (await (await post("/api/auth/tokens", { name: scope, scope }, { cookie: admin })).json()).token as string;
+    const [read, write] = [await token("read"), await token("write")];
+    const schedule = { serverIds: [], interval: "1h", enabled: false, options: { useIperf: false } };
+    expect((await post("/api/schedules", schedule, { authorization: `Bearer ${read}` })).status).toBe(403);
+    expect((await post("/api/schedules", schedule, { authorization: `Bearer ${write}` })).status).toBe(201);
+    expect((await post("/api/auth/tokens", { name: "more" }, { authorization: `Bearer ${write}` })).status).toBe(403);
+    expect(
+      (await post("/api/users", { username: "vic", password: "vic-password", role: "viewer" }, { cookie: admin }))
+        .status,
+    ).toBe(201);
+    const viewer = cookieOf(await json(s.url, "/api/auth/login", { username: "vic", password: "vic-password" }));
+    expect((await post("/api/schedules", schedule, { cookie: viewer })).status).toBe(403);
+    const metrics = await fetch(`${s.url}/metrics`, { headers: { authorization: `Bearer ${read}` } });
+    expect(metrics.status).toBe(200);
+    expect(metrics.headers.get("content-type")).toContain("version=0.0.4");
+  });
+
   test("parallel wrong passwords: at most 10 are answered as wrong, the rest 429", async () => {
     const answers = await Promise.all(
       Array.from({ length: 60 }, (_, i) => json(s.url, "/api/auth/login", { username: "admin", password: `x${i}` })),

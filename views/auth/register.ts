@@ -2,16 +2,20 @@ import { PASSWORD_MIN } from "../../src/auth/auth.schema";
 import { html } from "../../src/core/html";
 import { alert, field } from "../components/form";
 import { bareLayout, type PageContext } from "../layout";
+import { ssoBlock } from "./login";
 
 export function registerPage(
   ctx: PageContext,
-  o: { username?: string; error?: string; fieldErrors?: Record<string, string> },
+  o: { username?: string; error?: string; fieldErrors?: Record<string, string>; sso?: string | undefined },
 ) {
   const errors = o.fieldErrors ?? {};
   return bareLayout(ctx, {
     title: "Create your account",
+    script: o.sso ? "sign-in.js" : undefined,
     content: html`<h1>Welcome to Netronome</h1>
       <p class="lead">This is the first start. Create the administrator account; registration closes once it exists.</p>
+      ${o.sso ? html`<p class="muted small">Or sign in with single sign-on: the first account to sign in becomes the administrator.</p>` : ""}
+      ${ssoBlock(ctx, { password: true, sso: o.sso })}
       <form class="form" method="post" action="${ctx.base}/register">
         ${alert("error", o.error)}
         ${field({ name: "username", label: "Username", value: o.username, autocomplete: "username", required: true, autofocus: true, error: errors.username })}

@@ -100,7 +100,7 @@ export function dashboardPage(ctx: PageContext, v: DashboardView) {
           <h1>Dashboard</h1>
           <p>Your latest speed tests and monitors. Times in ${ctx.timezone}.</p>
         </div>
-        <a class="btn btn-primary" href="${ctx.base}/speedtest">Run a speed test</a>
+        <a class="btn btn-primary" data-change href="${ctx.base}/speedtest">Run a speed test</a>
       </div>
       ${runningBanner(ctx)}
       ${dashboardSummary(ctx, v)}

@@ -79,7 +79,7 @@ export function monitorList(ctx: PageContext, monitors: readonly MonitorView[], 
                     ? html`<button class="btn btn-small" type="button" hx-post="${ctx.base}/monitors/${m.id}/stop" hx-target="#monitors-panel" hx-swap="outerHTML">${icons.stop} Stop</button>`
                     : html`<button class="btn btn-small" type="button" hx-post="${ctx.base}/monitors/${m.id}/start" hx-target="#monitors-panel" hx-swap="outerHTML">${icons.play} Start</button>`
                 }
-                <button class="btn btn-small" type="button" hx-get="${ctx.base}/monitors/${m.id}/edit" hx-target="#monitor-form" hx-swap="outerHTML show:top" aria-label="Edit ${m.name}">${icons.edit} Edit</button>
+                <button class="btn btn-small" data-change type="button" hx-get="${ctx.base}/monitors/${m.id}/edit" hx-target="#monitor-form" hx-swap="outerHTML show:top" aria-label="Edit ${m.name}">${icons.edit} Edit</button>
                 <button class="btn btn-small btn-danger" type="button" hx-delete="${ctx.base}/monitors/${m.id}" hx-confirm="Delete the monitor ${m.name} and its history?" hx-target="#monitors-panel" hx-swap="outerHTML" aria-label="Delete ${m.name}">${icons.trash}</button>
               </div>
             </li>`,

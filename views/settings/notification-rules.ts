@@ -107,7 +107,7 @@ export function rulesCard(ctx: PageContext, v: RulesView): SafeHtml {
               <td><div class="actions">${
                 r.id === null
                   ? ""
-                  : html`<a class="btn btn-small" href="${ctx.base}/settings/notifications?edit_rule=${r.id}#rule-form">Edit</a>
+                  : html`<a class="btn btn-small" data-change href="${ctx.base}/settings/notifications?edit_rule=${r.id}#rule-form">Edit</a>
                   <form ${action(ctx, `/rules/${r.id}/delete`)}><button class="btn btn-small btn-danger" type="submit">Delete</button></form>`
               }</div></td>
             </tr>`,

@@ -109,7 +109,7 @@ function channelsCard(ctx: PageContext, v: NotificationsView): SafeHtml {
                 ${
                   c.fromConfig
                     ? ""
-                    : html`<a class="btn btn-small" href="${ctx.base}/settings/notifications?edit_channel=${c.id}#channel-form">Edit</a>
+                    : html`<a class="btn btn-small" data-change href="${ctx.base}/settings/notifications?edit_channel=${c.id}#channel-form">Edit</a>
                   <form ${action(ctx, `/channels/${c.id}/delete`)} hx-confirm="Delete “${c.name}” and its rules?"><button class="btn btn-small btn-danger" type="submit">Delete</button></form>`
                 }
               </div></td>

@@ -47,7 +47,7 @@ export function sessionsCard(ctx: PageContext, v: SessionsView) {
       <h2 id="sessions-title">Sessions</h2>
       ${
         others > 0
-          ? html`<form method="post" action="${ctx.base}/settings/sessions/revoke-others" hx-post="${ctx.base}/settings/sessions/revoke-others" hx-target="#sessions-card" hx-swap="outerHTML" hx-confirm="Sign out every other session?">
+          ? html`<form method="post" data-own action="${ctx.base}/settings/sessions/revoke-others" hx-post="${ctx.base}/settings/sessions/revoke-others" hx-target="#sessions-card" hx-swap="outerHTML" hx-confirm="Sign out every other session?">
             <button class="btn btn-small" type="submit">Sign out everywhere else</button>
           </form>`
           : ""
@@ -67,7 +67,7 @@ export function sessionsCard(ctx: PageContext, v: SessionsView) {
               signed in ${timeTag(ctx.timezone, s.createdAt)} · last active ${timeTag(ctx.timezone, s.lastSeenAt, "relative")}
             </div>
           </div>
-          <form class="session-revoke" method="post" action="${ctx.base}/settings/sessions/${s.id}/revoke" hx-post="${ctx.base}/settings/sessions/${s.id}/revoke" hx-target="#sessions-card" hx-swap="outerHTML">
+          <form class="session-revoke" data-own method="post" action="${ctx.base}/settings/sessions/${s.id}/revoke" hx-post="${ctx.base}/settings/sessions/${s.id}/revoke" hx-target="#sessions-card" hx-swap="outerHTML">
             <button class="btn btn-small${s.id === v.currentId ? "" : " btn-danger"}" type="submit" aria-label="Sign out ${describeUserAgent(s.userAgent)}${s.id === v.currentId ? " (this session)" : ""}">Sign out</button>
           </form>
         </li>`,

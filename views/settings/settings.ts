@@ -4,6 +4,7 @@ import { html } from "../../src/core/html";
 import { alert, field } from "../components/form";
 import { layout, type PageContext } from "../layout";
 import { type SessionsView, sessionsCard } from "./sessions";
+import { type TokensView, tokensCard } from "./tokens";
 
 export interface SettingsView {
   build: BuildInfo;
@@ -11,9 +12,15 @@ export interface SettingsView {
   configFile: string | null;
   timezone: string;
   whitelisted: boolean;
+  /** False for accounts made by single sign-on. */
+  hasPassword: boolean;
+  /** Admins see the way to user management. */
+  isAdmin: boolean;
   passwordForm: { error?: string; notice?: string; fieldErrors?: Record<string, string> };
   /** Absent for whitelisted visitors, who have no session. */
   sessions?: SessionsView;
+  /** Absent for whitelisted visitors, who have no account. */
+  tokens?: TokensView;
 }
 
 export function passwordCard(ctx: PageContext, v: SettingsView) {
@@ -23,7 +30,9 @@ export function passwordCard(ctx: PageContext, v: SettingsView) {
     ${
       v.whitelisted
         ? html`<p class="muted">You reached Netronome from a whitelisted address, without signing in, so there is no account to change here.</p>`
-        : html`<form class="form" method="post" action="${ctx.base}/settings/password" hx-post="${ctx.base}/settings/password" hx-target="#password-card" hx-swap="outerHTML">
+        : !v.hasPassword
+          ? html`<p class="muted">Your account signs in through single sign-on and has no password here: change it at your identity provider.</p>`
+          : html`<form class="form" data-own method="post" action="${ctx.base}/settings/password" hx-post="${ctx.base}/settings/password" hx-target="#password-card" hx-swap="outerHTML">
           ${alert("error", v.passwordForm.error)} ${alert("ok", v.passwordForm.notice)}
           ${field({ name: "current", label: "Current password", type: "password", autocomplete: "current-password", required: true, error: errors.current })}
           ${field({ name: "password", label: "New password", type: "password", autocomplete: "new-password", required: true, hint: `At least ${PASSWORD_MIN} characters. Other signed-in browsers are signed out.`, error: errors.password })}
@@ -42,6 +51,7 @@ export function settingsPage(ctx: PageContext, v: SettingsView) {
         <div class="stack">
           ${passwordCard(ctx, v)}
           ${v.sessions ? sessionsCard(ctx, v.sessions) : ""}
+          ${v.tokens ? tokensCard(ctx, v.tokens) : ""}
         </div>
         <div class="stack">
           <section class="card" aria-labelledby="theme-title">
@@ -53,6 +63,15 @@ export function settingsPage(ctx: PageContext, v: SettingsView) {
               <button type="button" data-theme-set="dark">Dark</button>
             </div>
           </section>
+          ${
+            v.isAdmin
+              ? html`<section class="card" aria-labelledby="users-title">
+            <h2 id="users-title">Users</h2>
+            <p class="muted small">Accounts that may sign in: admins change anything, viewers only look.</p>
+            <a class="btn" href="${ctx.base}/settings/users">Manage users</a>
+          </section>`
+              : ""
+          }
           <section class="card" aria-labelledby="notify-title">
             <h2 id="notify-title">Notifications</h2>
             <p class="muted small">Alerts to Discord, Slack, Telegram, ntfy, Gotify, Pushover, Teams, Matrix, email or any webhook, when tests, monitors or agents cross your thresholds.</p>

@@ -123,7 +123,7 @@ export function speedtestPage(ctx: PageContext, v: SpeedtestPageView) {
     scripts: ["apexcharts.js", "speedtest.js"],
     content: html`<div class="page-head"><div><h1>Speed Test</h1><p>${listOf(TEST_TYPES.map((id) => PROVIDERS[id].label))}, with live progress.</p></div></div>
       <div class="grid grid-2" x-data="speedTest(${jsonAttr(initial)})">
-        <section class="card" aria-labelledby="run-title">
+        <section class="card" data-change aria-labelledby="run-title">
           <h2 id="run-title">Run a test</h2>
           <form class="form" hx-post="${ctx.base}/speedtest/run" hx-target="#run-message" hx-swap="innerHTML">
             ${providerTabs()}

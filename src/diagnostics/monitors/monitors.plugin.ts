@@ -17,6 +17,7 @@ import {
   monitorsPanel,
   type PanelView,
 } from "../../../views/diagnostics/monitors";
+import type { SessionUser } from "../../auth/identity";
 import type { SessionPlugin } from "../../auth/session.plugin";
 import { AppError, BadInput } from "../../core/errors";
 import { fragmentResponse, htmlResponse } from "../../core/html";
@@ -110,14 +111,14 @@ export function monitorsPlugin(
 
   const panel = async (
     request: Request,
-    user: { id: number; username: string },
+    user: SessionUser,
     o: { form?: MonitorFormView; selected?: number; notice?: string; error?: string } = {},
     status = 200,
   ) => fragmentResponse(monitorsPanel(page(request, user), await panelView(o)), { status });
 
   const resultsFragment = async (
     request: Request,
-    user: { id: number; username: string },
+    user: SessionUser,
     monitor: Pick<MonitorView, "id" | "status" | "nextRun">,
     pageNumber = 1,
   ) => {
@@ -134,7 +135,7 @@ export function monitorsPlugin(
     });
   };
 
-  const detail = async (request: Request, user: { id: number; username: string }, id: number) => {
+  const detail = async (request: Request, user: SessionUser, id: number) => {
     const monitor = await monitors.get(id);
     return monitorDetail(page(request, user), { monitor, results: await resultsFragment(request, user, monitor) });
   };
@@ -142,7 +143,7 @@ export function monitorsPlugin(
   /** Runs a panel action; a domain error is shown in the panel instead of failing the swap. */
   const act = async (
     request: Request,
-    user: { id: number; username: string },
+    user: SessionUser,
     action: () => Promise<{ notice: string; selected?: number }>,
   ) => {
     try {
