@@ -62,6 +62,7 @@ export function createLocalExecutor(deps: { providers: Providers; host?: ProbeHo
         serverId: request.serverId,
         host: request.host,
         udp: request.udp,
+        libreSpeedServer: request.libreSpeedServer,
         enableDownload: request.enableDownload,
         enableUpload: request.enableUpload,
         signal,
