@@ -22,7 +22,7 @@ function object(body: unknown): Fields {
 }
 
 function bool(f: Fields, key: string, fallback?: boolean): boolean {
-  const value = f[key] ?? fallback;
+  const value = f[key] === undefined ? fallback : f[key];
   if (typeof value !== "boolean") throw new BadInput(`${key}: must be true or false`, key);
   return value;
 }
