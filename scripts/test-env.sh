@@ -3,9 +3,11 @@
 # (as root or with passwordless sudo), starts PostgreSQL and exports TEST_PG_URL for a throw-away test role.
 # Sourced by scripts/test.sh and .ci/run.
 
-APT_PACKAGES=(iperf3 mtr-tiny traceroute iputils-ping vnstat postgresql chromium iproute2 iptables)
+APT_PACKAGES=(iperf3 mtr-tiny traceroute iputils-ping vnstat postgresql chromium iproute2 iptables shellcheck systemd
+  bsdutils util-linux openssl curl)
 declare -A PROVIDES=([iperf3]=iperf3 [mtr]=mtr-tiny [traceroute]=traceroute [ping]=iputils-ping [vnstat]=vnstat
-  [pg_ctlcluster]=postgresql [chromium]=chromium [ip]=iproute2 [iptables]=iptables)
+  [pg_ctlcluster]=postgresql [chromium]=chromium [ip]=iproute2 [iptables]=iptables [shellcheck]=shellcheck
+  [systemd-analyze]=systemd [script]=bsdutils [setpriv]=util-linux [openssl]=openssl [curl]=curl)
 
 as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"; elif sudo -n true 2>/dev/null; then sudo "$@"; else return 1; fi
@@ -28,7 +30,7 @@ fi
 if [ -z "${TEST_PG_URL:-}" ] && command -v pg_lsclusters >/dev/null 2>&1; then
   cluster=$(pg_lsclusters --no-header 2>/dev/null | awk 'NR==1 {print $1" "$2" "$3" "$4}')
   if [ -z "$cluster" ]; then
-    version=$(ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -1)
+    version=$(find /usr/lib/postgresql -mindepth 1 -maxdepth 1 -printf '%f\n' 2>/dev/null | sort -n | tail -1)
     [ -n "$version" ] && as_root pg_createcluster "$version" main >/dev/null 2>&1
     cluster=$(pg_lsclusters --no-header 2>/dev/null | awk 'NR==1 {print $1" "$2" "$3" "$4}')
   fi

@@ -40,3 +40,6 @@ declare module "*/public/traceroute.js" {
 declare const NETRONOME_VERSION: string | undefined;
 declare const NETRONOME_COMMIT: string | undefined;
 declare const NETRONOME_BUILD_DATE: string | undefined;
+declare const NETRONOME_PLATFORM: string | undefined;
+declare const NETRONOME_REPOSITORY: string | undefined;
+declare const NETRONOME_UPDATE_KEY: string | undefined;

@@ -115,6 +115,38 @@ const commands: Record<string, Command> = {
       return 0;
     },
   },
+  update: {
+    usage: "netronome update [--check] [--rollback] [--restart[=<unit>]]",
+    summary: "Update this executable to the latest release",
+    details: [
+      "Asks the GitHub releases API ([update] api_url, [update] repository) for the latest release, downloads the",
+      "archive for this platform, verifies its SHA-256 against the release's checksums file and that file's Ed25519",
+      "signature (a build with a signing key refuses unsigned releases), runs the new executable's `version`, then",
+      "replaces this executable atomically and keeps the old one beside it as <executable>.previous.",
+      "",
+      "  --check            only report whether a newer release exists",
+      "  --rollback         swap back to the executable the last update replaced",
+      "  --restart          afterwards restart the systemd services that run this executable",
+      "  --restart=<unit>   afterwards restart that systemd unit if it runs (launchd label on macOS)",
+      "",
+      "Exit status 0 when updated or already up to date; 1 when anything failed (the executable is then untouched).",
+    ].join("\n"),
+    flags: ["check", "rollback", "restart"],
+    run: async (args) => {
+      noPositionals(args, "update");
+      const bool = (name: string) => {
+        const v = args.flags.get(name);
+        if (v !== undefined && v !== true) throw new UsageError(`option --${name} takes no value`);
+        return v === true;
+      };
+      const { update } = await import("./update");
+      return update(stringFlag(args, "config"), {
+        check: bool("check"),
+        rollback: bool("rollback"),
+        restart: args.flags.get("restart") ?? false,
+      });
+    },
+  },
   version: {
     usage: "netronome version",
     summary: "Print version, commit, build date, Bun version and os/arch",

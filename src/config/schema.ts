@@ -87,6 +87,8 @@ function choice<const C extends readonly string[]>(
 }
 
 const DURATION = /^\d+(ms|s|m|h)$/;
+/** A GitHub owner/name: letters, digits and dashes for the owner; no "." or ".." for the name. */
+export const REPOSITORY = /^[A-Za-z0-9-]{1,39}\/(?!\.\.?$)[A-Za-z0-9_.-]{1,100}$/;
 const durationCheck = (v: string) => (DURATION.test(v) ? null : 'must be a duration such as "30s", "5m" or "1h"');
 const timezoneCheck = (v: string) => {
   if (v === "") return null;
@@ -347,6 +349,17 @@ export const configSchema = {
     reconnect_interval: str("30s", "MONITOR_RECONNECT_INTERVAL", "Longest wait between agent reconnection attempts", {
       check: durationCheck,
     }),
+  },
+  update: {
+    api_url: str("https://api.github.com", "UPDATE_API_URL", "GitHub API that `netronome update` asks for releases", {
+      check: urlCheck,
+    }),
+    repository: str(
+      "",
+      "UPDATE_REPOSITORY",
+      "GitHub repository (owner/name) to update from (empty: the one this build was released from)",
+      { check: (v) => (v === "" || REPOSITORY.test(v) ? null : 'must be "owner/name"') },
+    ),
   },
 } as const;
 

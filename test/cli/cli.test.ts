@@ -28,16 +28,18 @@ function cli(args: string[], opts: { cwd?: string; stdin?: string; env?: Record<
 }
 
 describe("netronome CLI", () => {
-  test("version prints version, commit, build date, Bun version and os/arch", () => {
+  test("version prints version, commit, build date, Bun version, os/arch and where the build comes from", () => {
     const r = cli(["version"]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^netronome \S+\ncommit: +\S+\nbuilt: +\S+\nbun: +1\.\d+\.\d+\nos\/arch: +\w+\/\w+\n$/);
+    expect(r.stdout).toMatch(
+      /^netronome \S+\ncommit: +\S+\nbuilt: +\S+\nbun: +1\.\d+\.\d+\nos\/arch: +\w+\/\w+\nrelease: +from source\n$/,
+    );
   });
 
   test("--help lists the commands; each command has its own --help", () => {
     const r = cli(["--help"]);
     expect(r.code).toBe(0);
-    for (const c of ["serve", "generate-config", "create-user", "change-password", "version"])
+    for (const c of ["serve", "generate-config", "create-user", "change-password", "update", "version"])
       expect(r.stdout).toContain(c);
     const sub = cli(["create-user", "--help"]);
     expect(sub.code).toBe(0);
