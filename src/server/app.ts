@@ -31,6 +31,7 @@ import { createNotifyService } from "../notify/notify.service";
 import { Scheduler } from "../scheduler/scheduler";
 import { Semaphore } from "../scheduler/semaphore";
 import { settingsPlugin } from "../settings/settings.plugin";
+import { hubLibreSpeedRoutes } from "../speedtest/librespeed-endpoint";
 import { schedulesPlugin } from "../speedtest/schedules.plugin";
 import { createSchedulesService } from "../speedtest/schedules.service";
 import { speedtestPages } from "../speedtest/speedtest.pages";
@@ -124,7 +125,11 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
     // Once an account exists, Bun's router answers GET /login with the static sign-in page by itself. Before that
     // (first run), the Elysia route sends visitors to registration.
     serve: {
-      routes: (await auth.hasUsers()) ? { [`${base}/login`]: { GET: htmlResponse(signIn) } } : {},
+      routes: {
+        ...((await auth.hasUsers()) ? { [`${base}/login`]: { GET: htmlResponse(signIn) } } : {}),
+        // LibreSpeed clients (agents included) test against the hub here, with its token in the path.
+        ...hubLibreSpeedRoutes(ctx.config.librespeed_server, base),
+      },
     },
   })
     .use(errorsPlugin(ctx, page))
