@@ -8,9 +8,7 @@ import type { Logger } from "../core/log";
 import { releaseExecutablePages } from "../core/memory";
 import { createCollectors, SYSTEM_COLLECTORS } from "../measure/collectors";
 import { HOST_PATHS } from "../measure/collectors/collector";
-import { createLocalExecutor } from "../measure/executor";
 import { createLibreSpeedBackend, LIBRESPEED_ENDPOINTS } from "../measure/librespeed-backend";
-import { createProviders } from "../measure/providers/registry";
 import { type AgentServerDeps, createFetchHandler } from "./agent.server";
 import { createAgentService, type SystemCollectors } from "./agent.service";
 import { createKeyCheck } from "./auth";
@@ -26,10 +24,10 @@ const RELEASE_PAGES_EVERY_MS = 5 * 60_000;
 const SHUTDOWN_GRACE_MS = 5_000;
 
 function createAgentMeasurements(options: AgentOptions, log: Logger): MeasureService {
-  const { speedtest, configDir, maxProbes, maxTraceroutes } = options.measure;
-  const executor = createLocalExecutor({ providers: createProviders({ speedtest, dir: configDir }) });
+  const { maxProbes, maxTraceroutes } = options.measure;
   return createMeasureService({
-    executor,
+    load: async () => (await import("./measure.runtime")).createMeasureRuntime(options.measure),
+    root: process.getuid?.() === 0,
     limits: { speedtest: 1, probe: maxProbes, traceroute: maxTraceroutes },
     log,
   });

@@ -6,10 +6,7 @@
  */
 import { BadInput } from "../core/errors";
 import { type SseMessage, sseResponse } from "../core/sse";
-import { toFailure } from "../measure/failure";
-import { isProviderId } from "../measure/providers/registry";
 import { MEASURE_EVENTS, MEASURE_PATHS } from "../protocol/agent";
-import type { MeasurementFailure } from "../protocol/measurements";
 import type { Route, RouteContext } from "./agent.server";
 import { errorBody, json } from "./http";
 import type { MeasurementKind, MeasureService } from "./measure.service";
@@ -69,50 +66,34 @@ function frames(run: (push: (m: SseMessage) => void) => Promise<SseMessage | nul
   };
 }
 
-function runStream(ctx: RouteContext, service: MeasureService, kind: MeasurementKind, stopping: AbortSignal) {
-  return readJson(ctx.request).then((body) => {
-    const prepared = service.prepare(kind, body);
-    // A speed test or a long probe outlasts the idle timeout between progress events; heartbeats keep it open.
-    ctx.server.timeout(ctx.request, 0);
-    return sseResponse(
-      ctx.request,
-      (signal) =>
-        frames(async (push) => {
-          try {
-            const outcome = await prepared.run({
-              signal,
-              onProgress: (p) => push({ event: MEASURE_EVENTS.progress, data: JSON.stringify(p) }),
-            });
-            return { event: MEASURE_EVENTS.outcome, data: JSON.stringify(outcome) };
-          } catch (e) {
-            if (signal.aborted) return null;
-            const failure: MeasurementFailure = toFailure(e, kind) ?? {
-              kind: "failed",
-              measurement: kind,
-              message: "the agent could not run the measurement; see its log",
-            };
-            if (!toFailure(e, kind)) ctx.log.error("measurement failed unexpectedly", { kind, error: e as Error });
-            return { event: MEASURE_EVENTS.failure, data: JSON.stringify(failure) };
-          }
-        }),
-      { stop: stopping },
-    );
-  });
+async function runStream(ctx: RouteContext, service: MeasureService, kind: MeasurementKind, stopping: AbortSignal) {
+  const prepared = await service.prepare(kind, await readJson(ctx.request));
+  // A speed test or a long probe outlasts the idle timeout between progress events; heartbeats keep it open.
+  ctx.server.timeout(ctx.request, 0);
+  return sseResponse(
+    ctx.request,
+    (signal) =>
+      frames(async (push) => {
+        try {
+          const outcome = await prepared.run({
+            signal,
+            onProgress: (p) => push({ event: MEASURE_EVENTS.progress, data: JSON.stringify(p) }),
+          });
+          return { event: MEASURE_EVENTS.outcome, data: JSON.stringify(outcome) };
+        } catch (e) {
+          const failure = prepared.failure(e, signal.aborted);
+          return failure && { event: MEASURE_EVENTS.failure, data: JSON.stringify(failure) };
+        }
+      }),
+    { stop: stopping },
+  );
 }
 
-async function servers({ url, log }: RouteContext, service: MeasureService) {
-  const provider = url.searchParams.get("provider") ?? "";
-  if (!isProviderId(provider)) throw new BadInput(`provider: no provider "${provider}" here`, "provider");
-  try {
-    return json(await service.listServers(provider, AbortSignal.timeout(60_000)));
-  } catch (e) {
-    const failure = toFailure(e, "speedtest");
-    if (!failure) {
-      log.error("server list failed unexpectedly", { provider, error: e as Error });
-      throw e;
-    }
-    return json(errorBody(failure.kind, failure.message, { failure }), 502);
-  }
+/** The provider's servers as JSON, or 502 with the failure as data. */
+async function servers({ url }: RouteContext, service: MeasureService) {
+  const listed = await service.listServers(url.searchParams.get("provider") ?? "", AbortSignal.timeout(60_000));
+  if ("servers" in listed) return json(listed.servers);
+  return json(errorBody(listed.failure.kind, listed.failure.message, { failure: listed.failure }), 502);
 }
 
 /** The routes of the measurement endpoints. */
