@@ -81,7 +81,11 @@
       el.title = timeFormats.datetime.format(date);
     }
   }
-  document.addEventListener("DOMContentLoaded", () => localiseTimes());
+  document.addEventListener("DOMContentLoaded", () => {
+    localiseTimes();
+    // On a narrow screen the navigation scrolls sideways: keep the current page's entry in view.
+    document.querySelector(".nav [aria-current]")?.scrollIntoView({ block: "nearest", inline: "nearest" });
+  });
   document.addEventListener("htmx:after:swap", () => localiseTimes());
   setInterval(() => {
     for (const el of document.querySelectorAll('time[data-local="relative"]')) localiseTimes(el.parentElement);

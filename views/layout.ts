@@ -22,6 +22,7 @@ const NAV: readonly NavItem[] = [
   { href: "/", label: "Dashboard" },
   { href: "/speedtest", label: "Speed Test" },
   { href: "/traceroute", label: "Traceroute" },
+  { href: "/agents", label: "Agents" },
   { href: "/settings", label: "Settings" },
 ];
 

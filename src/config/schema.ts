@@ -86,10 +86,17 @@ function choice<const C extends readonly string[]>(
   return { kind: "field", type: "choice", default: def, env, doc, choices };
 }
 
-const DURATION = /^\d+(ms|s|m|h)$/;
+const DURATION = /^(\d+)(ms|s|m|h)$/;
+const DURATION_UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
 /** A GitHub owner/name: letters, digits and dashes for the owner; no "." or ".." for the name. */
 export const REPOSITORY = /^[A-Za-z0-9-]{1,39}\/(?!\.\.?$)[A-Za-z0-9_.-]{1,100}$/;
 const durationCheck = (v: string) => (DURATION.test(v) ? null : 'must be a duration such as "30s", "5m" or "1h"');
+/** A duration key's value ("30s", "500ms", "5m", "1h") in milliseconds; keys are checked at load, so it parses. */
+export function durationMs(value: string): number {
+  const match = DURATION.exec(value);
+  if (!match) throw new Error(`not a duration: ${value}`);
+  return Number(match[1]) * DURATION_UNIT_MS[match[2] as keyof typeof DURATION_UNIT_MS];
+}
 const timezoneCheck = (v: string) => {
   if (v === "") return null;
   try {
@@ -268,6 +275,27 @@ export const configSchema = {
     minute_days: int(30, "RETENTION_MINUTE_DAYS", "Days 1-minute packet-loss rollups are kept", 1, 3650),
     hour_days: int(0, "RETENTION_HOUR_DAYS", "Days hourly packet-loss rollups are kept (0: forever)", 0, 36500),
     speedtest_days: int(0, "RETENTION_SPEEDTEST_DAYS", "Days speed-test results are kept (0: forever)", 0, 36500),
+    agent_raw_days: int(
+      1,
+      "RETENTION_AGENT_RAW_DAYS",
+      "Days each agent's raw resource samples (one per poll) are kept before only rollups remain",
+      1,
+      3650,
+    ),
+    agent_minute_days: int(
+      3,
+      "RETENTION_AGENT_MINUTE_DAYS",
+      "Days 1-minute rollups of agent resources and bandwidth are kept (charts up to 3 days read them)",
+      1,
+      3650,
+    ),
+    agent_hour_days: int(
+      0,
+      "RETENTION_AGENT_HOUR_DAYS",
+      "Days hourly rollups of agent resources and bandwidth are kept (0: forever)",
+      0,
+      36500,
+    ),
     notification_days: int(
       90,
       "RETENTION_NOTIFICATION_DAYS",
@@ -346,9 +374,24 @@ export const configSchema = {
   },
   monitor: {
     enabled: bool(true, "MONITOR_ENABLED", "Connect to configured agents"),
-    reconnect_interval: str("30s", "MONITOR_RECONNECT_INTERVAL", "Longest wait between agent reconnection attempts", {
-      check: durationCheck,
-    }),
+    reconnect_interval: str(
+      "30s",
+      "MONITOR_RECONNECT_INTERVAL",
+      "Longest wait between agent reconnection attempts (they back off from 1 s, with jitter)",
+      { check: durationCheck },
+    ),
+    poll_interval: str(
+      "30s",
+      "MONITOR_POLL_INTERVAL",
+      "How often system information, hardware figures and peaks are read from each connected agent",
+      { check: durationCheck },
+    ),
+    stale_after: str(
+      "20s",
+      "MONITOR_STALE_AFTER",
+      "An agent stream that sends neither data nor a heartbeat for this long counts as lost",
+      { check: durationCheck },
+    ),
   },
   update: {
     api_url: str("https://api.github.com", "UPDATE_API_URL", "GitHub API that `netronome update` asks for releases", {

@@ -10,6 +10,7 @@ import { LoginThrottle } from "../auth/login-throttle";
 import { sessionPlugin } from "../auth/session.plugin";
 import { Bus } from "../core/bus";
 import { htmlResponse } from "../core/html";
+import { createSecretBox } from "../core/secret-box";
 import { dashboardPlugin } from "../dashboard/dashboard.plugin";
 import { diagnosticsPages } from "../diagnostics/diagnostics.pages";
 import { GeoIp } from "../diagnostics/geoip";
@@ -20,6 +21,13 @@ import { traceroutePlugin } from "../diagnostics/traceroute/traceroute.plugin";
 import { createTracerouteService } from "../diagnostics/traceroute/traceroute.service";
 import { createHistoryRepository } from "../history/history.repository";
 import { retentionRules, scheduleRetention } from "../history/retention";
+import { createAgentHistoryRepository } from "../hub/agent-history.repository";
+import { agentRetentionRules } from "../hub/agent-retention";
+import { AgentSupervisor } from "../hub/agent-supervisor";
+import { agentsPages } from "../hub/agents.pages";
+import { agentsApi } from "../hub/agents.plugin";
+import { createAgentsRepository } from "../hub/agents.repository";
+import { createAgentsService } from "../hub/agents.service";
 import { createLocalExecutor } from "../measure/executor";
 import { createProviders } from "../measure/providers/registry";
 import { createDeliveries, DEFAULT_DELIVERY, type DeliveryOptions } from "../notify/delivery";
@@ -115,6 +123,26 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
   let stopNotify: (() => void) | undefined;
 
   const secret = await auth.sessionSecret(ctx.config.session.session_secret);
+  // Agents' API keys are stored encrypted under a key derived from the session secret.
+  const agentSecrets = createSecretBox(secret, "agent api keys");
+  const agentsRepo = createAgentsRepository(ctx.db);
+  const agentHistory = createAgentHistoryRepository(ctx.db);
+  const supervisor = new AgentSupervisor({
+    repo: agentsRepo,
+    scheduler,
+    bus,
+    secrets: agentSecrets,
+    monitor: ctx.config.monitor,
+    log: ctx.log.child("agents"),
+  });
+  const agents = createAgentsService({
+    repo: agentsRepo,
+    history: agentHistory,
+    supervisor,
+    secrets: agentSecrets,
+    monitor: ctx.config.monitor,
+    retention: ctx.config.retention,
+  });
   const session = sessionPlugin(ctx, auth, secret);
   const page = pageContextFactory(ctx);
 
@@ -146,13 +174,15 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
     .use(diagnosticsPages(ctx, session, page))
     .use(monitorsPlugin(ctx, monitors, session, page))
     .use(traceroutePlugin(ctx, traceroute, geoip, session, page))
+    .use(agentsApi(ctx, agents, session))
+    .use(agentsPages(ctx, agents, session, page))
     .use(settingsPlugin(ctx, auth, session, page))
     .use(notifyApi(ctx, notify, session))
     .use(notifyPages(ctx, notify, session, page));
 
   return {
     app,
-    services: { auth, speedtest, schedules, scheduler, bus, geoip, monitors, notify },
+    services: { auth, speedtest, schedules, scheduler, bus, geoip, monitors, agents, notify },
     /** Starts background work (schedules); separate from construction so tests decide when time starts. */
     async start() {
       const restored = await schedules.restore();
@@ -160,15 +190,21 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
       const monitorsRestored = await monitors.restore();
       if (monitorsRestored) ctx.log.info("monitors restored", { count: monitorsRestored });
       stopNotify = await notify.start((listener) => bus.on(listener));
+      const agentsRestored = await agents.restore();
+      if (agentsRestored) ctx.log.info("agents connecting", { count: agentsRestored });
       scheduleRetention(
         scheduler,
-        retentionRules(ctx.config.retention, historyRepo, notifyRepo),
+        [
+          ...retentionRules(ctx.config.retention, historyRepo, notifyRepo),
+          ...agentRetentionRules(ctx.config.retention, agentHistory),
+        ],
         ctx.log.child("retention"),
       );
     },
     /** Stops background work: running scheduled tests are aborted. */
     async stop() {
       speedtest.cancel();
+      await supervisor.stopAll();
       await scheduler.stop();
       stopNotify?.();
       await deliveries.stop();

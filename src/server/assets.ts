@@ -10,6 +10,7 @@ import apexcharts from "apexcharts/dist/apexcharts.min.js" with { type: "file" }
 import { Elysia } from "elysia";
 import htmxSse from "htmx.org/dist/ext/hx-sse.min.js" with { type: "file" };
 import htmx from "htmx.org/dist/htmx.min.js" with { type: "file" };
+import agentsJs from "../../public/agents.js" with { type: "file" };
 import appCss from "../../public/app.css" with { type: "file" };
 import appJs from "../../public/app.js" with { type: "file" };
 import dashboardJs from "../../public/dashboard.js" with { type: "file" };
@@ -30,6 +31,7 @@ const sources = {
   "speedtest.js": speedtestJs,
   "traceroute.js": tracerouteJs,
   "monitors.js": monitorsJs,
+  "agents.js": agentsJs,
   "theme.js": themeJs,
   "logo.svg": logo,
 } as const;

@@ -4,6 +4,7 @@ import type { SessionPlugin } from "../auth/session.plugin";
 import type { Bus } from "../core/bus";
 import { type SseMessage, sseResponse } from "../core/sse";
 import { isMonitorEvent, monitorSse } from "../diagnostics/monitors/monitors.sse";
+import { agentSse, isAgentEvent } from "../hub/agents.sse";
 import type { SpeedtestEvent } from "../speedtest/speedtest.events";
 import { speedtestSse } from "../speedtest/speedtest.sse";
 import type { AppContext } from "./context";
@@ -14,6 +15,7 @@ const isSpeedtestEvent = (event: AppEvent): event is SpeedtestEvent => event.typ
 function toSse(event: AppEvent): SseMessage | null {
   if (isMonitorEvent(event)) return monitorSse(event);
   if (isSpeedtestEvent(event)) return speedtestSse(event);
+  if (isAgentEvent(event)) return agentSse(event);
   return null;
 }
 
