@@ -50,13 +50,21 @@ export interface StartAgentOptions {
   key?: string | null;
   /** The port to listen on (to restart an agent where a hub expects it); default: a free one. */
   port?: number;
+  /** Run inside this network namespace (`ip netns exec`), listening on `host` there. */
+  netns?: string;
+  /** The address to listen on; default 127.0.0.1. */
+  host?: string;
 }
 
 export async function startAgent(opts: StartAgentOptions = {}): Promise<AgentProcess> {
   const home = opts.home ?? mkdtempSync(join(tmpdir(), "netronome-agent-"));
   const port = opts.port ?? freePort();
   const key = opts.key === undefined ? TEST_API_KEY : opts.key;
-  const command = opts.binary ? [opts.binary] : [process.execPath, MAIN];
+  const host = opts.host ?? "127.0.0.1";
+  const command = [
+    ...(opts.netns ? ["ip", "netns", "exec", opts.netns] : []),
+    ...(opts.binary ? [opts.binary] : [process.execPath, MAIN]),
+  ];
   const logPath = join(home, `agent-${port}.log`);
   const logFd = openSync(logPath, "a");
   let proc: Subprocess;
@@ -66,7 +74,7 @@ export async function startAgent(opts: StartAgentOptions = {}): Promise<AgentPro
         ...command,
         "agent",
         "--host",
-        "127.0.0.1",
+        host,
         "--port",
         String(port),
         ...(key ? ["--api-key", key] : []),
@@ -83,7 +91,7 @@ export async function startAgent(opts: StartAgentOptions = {}): Promise<AgentPro
   } finally {
     closeSync(logFd);
   }
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://${host}:${port}`;
   const log = () => readFileSync(logPath, "utf8");
   const deadline = Date.now() + 20_000;
   for (;;) {
