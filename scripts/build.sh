@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Builds the single executable dist/netronome (or $1) with every asset and migration embedded.
-# Not --minify/--production: identifier minification breaks Elysia's parameter inference.
+# Not --minify/--production: identifier minification breaks Elysia's parameter inference. Not --minify-whitespace
+# either: Elysia reads a hook written as a method (`transform({ request }) {…}`) up to the first line break after
+# its parameters, and on one minified line it lost parameters (the whitelist saw no socket address and refused
+# every visitor). test/e2e/security.test.ts runs the sign-in paths against this build.
 # --compile-jit-policy raises the JIT's tier-up thresholds until `serve` is listening (it resets them): start-up code
 # runs once, and compiling it only cost time and kept several MB of compiled code and compiler pages resident.
 #
@@ -35,7 +38,7 @@ if [ -n "$target" ]; then platform="$(platform_of_target "$target")"; else platf
 mkdir -p "$(dirname "$out")"
 bun build --compile --bytecode --format=esm \
   --compile-jit-policy=100 \
-  --minify-syntax --minify-whitespace \
+  --minify-syntax \
   --define 'process.env.NODE_ENV="production"' \
   --define "NETRONOME_VERSION=\"$version\"" \
   --define "NETRONOME_COMMIT=\"$commit\"" \

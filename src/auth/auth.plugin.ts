@@ -5,15 +5,19 @@ import { registerPage, registrationClosedPage } from "../../views/auth/register"
 import { fieldErrors } from "../../views/components/form";
 import { AppError } from "../core/errors";
 import { htmlResponse, PreparedPage } from "../core/html";
+import type { Logger } from "../core/log";
+import { publicBody } from "../server/body";
 import type { AppContext } from "../server/context";
 import { type PageContextFactory, safeNext } from "../server/page-context";
 import { credentials, loginForm, registerForm } from "./auth.schema";
-import type { AuthService } from "./auth.service";
-import { SESSION_TTL_SECONDS, type SessionPlugin } from "./session.plugin";
+import type { AuthService, SessionUser } from "./auth.service";
+import type { SessionPlugin } from "./session.plugin";
+import { withCookies } from "./session-cookies";
+import type { SignIns } from "./sign-ins";
 
 /**
  * The sign-in page is one static document: nothing in it depends on the request (where to go afterwards travels in
- * a cookie, see session.plugin.ts), so it is rendered once. It is the busiest public page: when an account exists
+ * a cookie, see session-cookies.ts), so it is rendered once. It is the busiest public page: when an account exists
  * at start-up, Bun's router serves it without running any JavaScript (see app.ts); otherwise the route below does.
  */
 export function signInPage(ctx: AppContext, page: PageContextFactory): PreparedPage {
@@ -21,38 +25,52 @@ export function signInPage(ctx: AppContext, page: PageContextFactory): PreparedP
   return new PreparedPage(loginPage(page(new Request(`http://localhost${base}/login`), null), {}));
 }
 
-// Handlers destructure their context: Elysia infers what to provide from the parameter list.
+const redirect = (location: string) => new Response(null, { status: 303, headers: { location } });
+
 export function authPlugin(
   ctx: AppContext,
-  auth: AuthService,
-  session: SessionPlugin,
-  page: PageContextFactory,
-  signIn: PreparedPage,
+  deps: { auth: AuthService; signIns: SignIns; session: SessionPlugin; page: PageContextFactory; signIn: PreparedPage },
 ) {
+  const { auth, signIns, session, page } = deps;
   const base = ctx.config.server.base_url;
-  const redirect = (location: string) => new Response(null, { status: 303, headers: { location } });
+  const log: Logger = ctx.log.child("auth");
+
+  /** Checks the password and starts a session; failures are logged with the client address (for fail2ban). */
+  const passwordSignIn = async (request: Request, username: string | undefined, password: string | undefined) => {
+    let user: SessionUser;
+    try {
+      user = await auth.login(username, password, signIns.source(request));
+    } catch (e) {
+      if (e instanceof AppError && (e.status === 401 || e.status === 429))
+        log.warn("sign-in refused", {
+          username: username?.slice(0, 64),
+          source: signIns.source(request),
+          status: e.status,
+        });
+      throw e;
+    }
+    return { user, ...(await signIns.start(request, user, "password")) };
+  };
 
   return (
     new Elysia({ name: "auth.routes", seed: ctx.instanceId })
       .use(session)
       // ---- HTML pages
-      .get("/login", async () => ((await auth.hasUsers()) ? htmlResponse(signIn) : redirect(`${base}/register`)))
+      .get("/login", async () => ((await auth.hasUsers()) ? htmlResponse(deps.signIn) : redirect(`${base}/register`)))
       .post(
         "/login",
-        async ({ jwt, cookie, headers, request, server, body, sessions }) => {
-          const io = { jwt, cookie, headers, request, server };
+        async ({ request, body }) => {
           try {
-            const user = await auth.login(body.username, body.password, sessions.clientKey(io));
-            await sessions.issue(io, user, user.sessionVersion);
-            const remembered = sessions.takeNext(cookie);
-            return redirect(safeNext(base, body.next ?? remembered));
+            const { cookie } = await passwordSignIn(request, body.username, body.password);
+            const remembered = signIns.takeNext(request);
+            return withCookies(redirect(safeNext(base, body.next ?? remembered.next)), [cookie, remembered.cookie]);
           } catch (e) {
             if (!(e instanceof AppError)) throw e;
             const view = loginPage(page(request, null), { username: body.username, error: e.message, next: body.next });
             return htmlResponse(view, { status: e.status });
           }
         },
-        { body: loginForm },
+        { parse: publicBody("form"), body: loginForm },
       )
       .get("/register", async ({ request }) => {
         if (await auth.hasUsers()) return htmlResponse(registrationClosedPage(page(request, null)), { status: 403 });
@@ -60,7 +78,7 @@ export function authPlugin(
       })
       .post(
         "/register",
-        async ({ jwt, cookie, headers, request, server, body, sessions }) => {
+        async ({ request, body }) => {
           const pageCtx = page(request, null);
           if (await auth.hasUsers()) return htmlResponse(registrationClosedPage(pageCtx), { status: 403 });
           if (body.password !== body.confirm) {
@@ -72,8 +90,8 @@ export function authPlugin(
           }
           try {
             const user = await auth.register(body.username, body.password);
-            await sessions.issue({ jwt, cookie, headers, request, server }, user, 1);
-            return redirect(`${base}/`);
+            const { cookie } = await signIns.start(request, user, "password");
+            return withCookies(redirect(`${base}/`), [cookie]);
           } catch (e) {
             if (!(e instanceof AppError)) throw e;
             if (e.status === 403) return htmlResponse(registrationClosedPage(pageCtx), { status: 403 });
@@ -82,12 +100,13 @@ export function authPlugin(
             return htmlResponse(view, { status: e.status });
           }
         },
-        { body: registerForm },
+        { parse: publicBody("form"), body: registerForm },
       )
-      .post("/logout", ({ cookie, sessions }) => {
-        sessions.clear(cookie);
-        return redirect(`${base}/login`);
-      })
+      .post(
+        "/logout",
+        async ({ request, identity }) => withCookies(redirect(`${base}/login`), [await signIns.end(request, identity)]),
+        { page: true },
+      )
       // ---- JSON API
       .get("/api/auth/status", async () => ({
         hasUsers: await auth.hasUsers(),
@@ -96,34 +115,26 @@ export function authPlugin(
       }))
       .post(
         "/api/auth/register",
-        async ({ jwt, cookie, headers, request, server, body, sessions, status }) => {
+        async ({ request, body }) => {
           const user = await auth.register(body.username, body.password);
-          await sessions.issue({ jwt, cookie, headers, request, server }, user, 1);
-          return status(201, { message: "registration successful", user });
+          const { cookie } = await signIns.start(request, user, "password");
+          return withCookies(Response.json({ message: "registration successful", user }, { status: 201 }), [cookie]);
         },
-        { body: credentials },
+        { parse: publicBody("credentials"), body: credentials },
       )
       .post(
         "/api/auth/login",
-        async ({ jwt, cookie, headers, request, server, body, sessions }) => {
-          const io = { jwt, cookie, headers, request, server };
-          const user = await auth.login(body.username, body.password, sessions.clientKey(io));
-          const token = await sessions.issue(io, user, user.sessionVersion);
-          return {
-            access_token: token,
-            token_type: "Bearer",
-            expires_in: SESSION_TTL_SECONDS,
-            user: { id: user.id, username: user.username },
-          };
+        async ({ request, body }) => {
+          const { user, token, expiresIn, cookie } = await passwordSignIn(request, body.username, body.password);
+          const json = { access_token: token, token_type: "Bearer", expires_in: expiresIn, user };
+          return withCookies(Response.json(json), [cookie]);
         },
-        { body: credentials },
+        { parse: publicBody("credentials"), body: credentials },
       )
       .post(
         "/api/auth/logout",
-        ({ cookie, sessions }) => {
-          sessions.clear(cookie);
-          return { message: "logged out" };
-        },
+        async ({ request, identity }) =>
+          withCookies(Response.json({ message: "logged out" }), [await signIns.end(request, identity)]),
         { api: true },
       )
       .get("/api/auth/verify", ({ identity }) => ({ message: "authenticated", type: identity.via }), { api: true })

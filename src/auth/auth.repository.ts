@@ -6,7 +6,6 @@ export interface UserRow {
   id: number;
   username: string;
   passwordHash: string;
-  sessionVersion: number;
 }
 
 export function createAuthRepository({ db, t, rows }: DbHandle) {
@@ -14,7 +13,6 @@ export function createAuthRepository({ db, t, rows }: DbHandle) {
     id: t.users.id,
     username: t.users.username,
     passwordHash: t.users.passwordHash,
-    sessionVersion: t.users.sessionVersion,
   };
   return {
     async countUsers(): Promise<number> {
@@ -38,8 +36,8 @@ export function createAuthRepository({ db, t, rows }: DbHandle) {
      */
     async insertFirstUser(username: string, passwordHash: string): Promise<{ id: number } | undefined> {
       const [row] = await rows<{ id: number }>(sql`
-        insert into ${t.users} (${sql.identifier("username")}, ${sql.identifier("password_hash")}, ${sql.identifier("session_version")}, ${sql.identifier("created_at")})
-        select ${username}, ${passwordHash}, 1, ${param(new Date(), t.users.createdAt)}
+        insert into ${t.users} (${sql.identifier("username")}, ${sql.identifier("password_hash")}, ${sql.identifier("created_at")})
+        select ${username}, ${passwordHash}, ${param(new Date(), t.users.createdAt)}
         where not exists (select 1 from ${t.users})
         returning ${sql.identifier("id")}`);
       return row ? { id: Number(row.id) } : undefined;
@@ -50,12 +48,8 @@ export function createAuthRepository({ db, t, rows }: DbHandle) {
       return row!;
     },
 
-    /** Replaces the hash and bumps the session version, which signs out every existing session. */
     async updatePassword(id: number, passwordHash: string): Promise<void> {
-      await db
-        .update(t.users)
-        .set({ passwordHash, sessionVersion: sql`${t.users.sessionVersion} + 1` })
-        .where(eq(t.users.id, id));
+      await db.update(t.users).set({ passwordHash }).where(eq(t.users.id, id));
     },
 
     async getSetting(key: string): Promise<string | undefined> {

@@ -1,5 +1,6 @@
 /** Request shapes for the auth routes, shared by the JSON API and the HTML forms. */
 import { t } from "elysia";
+import { rowId } from "../server/validation";
 
 export const USERNAME_MAX = 64;
 export const PASSWORD_MIN = 8;
@@ -36,4 +37,9 @@ export const changePasswordForm = t.Object({
   current: t.Optional(t.String({ maxLength: PASSWORD_MAX })),
   password: t.Optional(t.String({ maxLength: PASSWORD_MAX })),
   confirm: t.Optional(t.String({ maxLength: PASSWORD_MAX })),
+});
+
+/** A session's number, as listed in Settings and by GET /api/auth/sessions. */
+export const sessionParams = t.Object({
+  id: rowId("id"),
 });

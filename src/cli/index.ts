@@ -3,7 +3,6 @@
  * Each command's code is imported when it runs, so `agent` never loads the hub (web app, database, views).
  */
 import { allowFlags, type ParsedArgs, parseArgs, stringFlag, UsageError } from "./args";
-import { versionText } from "./version";
 
 interface Command {
   usage: string;
@@ -154,6 +153,7 @@ const commands: Record<string, Command> = {
     flags: [],
     run: async (args) => {
       noPositionals(args, "version");
+      const { versionText } = await import("./version");
       console.log(versionText());
       return 0;
     },
@@ -190,6 +190,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       return 0;
     }
     if (args.flags.get("version") === true && !args.command) {
+      const { versionText } = await import("./version");
       console.log(versionText());
       return 0;
     }

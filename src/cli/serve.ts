@@ -36,10 +36,18 @@ export async function serve(configPath: string | undefined): Promise<number> {
   };
   const { app, start, stop } = await createApp(ctx);
   try {
-    app.listen({ hostname: config.server.host, port: config.server.port });
+    // Exclusively: Elysia asks for SO_REUSEPORT by default, with which a second instance would silently share
+    // this port (and its visitors) with the first instead of failing.
+    app.listen({ hostname: config.server.host, port: config.server.port, reusePort: false });
   } catch (e) {
+    await stop();
     await db.close();
-    throw new Error(`cannot listen on ${config.server.host}:${config.server.port}: ${(e as Error).message}`);
+    const inUse = (e as { code?: string }).code === "EADDRINUSE" || /in use/i.test((e as Error).message);
+    throw new Error(
+      inUse
+        ? `cannot listen on ${config.server.host}:${config.server.port}: the port is already in use (is another Netronome running?)`
+        : `cannot listen on ${config.server.host}:${config.server.port}: ${(e as Error).message}`,
+    );
   }
   await start();
   // The executable starts with JIT tier-up thresholds raised (scripts/build.sh), so run-once start-up code is not

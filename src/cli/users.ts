@@ -3,6 +3,7 @@
 import { createAuthRepository } from "../auth/auth.repository";
 import { createAuthService } from "../auth/auth.service";
 import { LoginThrottle } from "../auth/login-throttle";
+import { createSessionsRepository } from "../auth/sessions.repository";
 import { loadConfig } from "../config/load";
 import { openDatabase } from "../db";
 import { readNewPassword } from "./password-input";
@@ -14,7 +15,10 @@ async function withAuth<T>(
   const { config } = loadConfig({ path: configPath });
   const db = await openDatabase(config.database);
   try {
-    return await fn(createAuthService(createAuthRepository(db), new LoginThrottle()));
+    const users = createAuthRepository(db);
+    return await fn(
+      createAuthService({ users, sessions: createSessionsRepository(db), throttle: new LoginThrottle() }),
+    );
   } finally {
     await db.close();
   }

@@ -3,7 +3,7 @@
  * declared once. Loading, validation, `generate-config` and the README's table
  * all derive from this file.
  */
-
+import { parseDuration } from "../core/duration";
 import { hostProblem } from "../core/host";
 import { LOG_LEVELS } from "../core/log";
 import { interfaceNameProblem, parseCidr } from "../core/net";
@@ -86,16 +86,25 @@ function choice<const C extends readonly string[]>(
   return { kind: "field", type: "choice", default: def, env, doc, choices };
 }
 
-const DURATION = /^(\d+)(ms|s|m|h)$/;
-const DURATION_UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
 /** A GitHub owner/name: letters, digits and dashes for the owner; no "." or ".." for the name. */
 export const REPOSITORY = /^[A-Za-z0-9-]{1,39}\/(?!\.\.?$)[A-Za-z0-9_.-]{1,100}$/;
-const durationCheck = (v: string) => (DURATION.test(v) ? null : 'must be a duration such as "30s", "5m" or "1h"');
-/** A duration key's value ("30s", "500ms", "5m", "1h") in milliseconds; keys are checked at load, so it parses. */
+const durationCheck = (v: string) =>
+  parseDuration(v) === null ? 'must be a duration such as "30s", "5m", "1h" or "7d"' : null;
+/** A duration between `min` and `max` (both written as durations). */
+const durationBetween = (min: string, max: string) => (v: string) => {
+  const ms = parseDuration(v);
+  if (ms === null) return durationCheck(v);
+  return ms < parseDuration(min)! || ms > parseDuration(max)! ? `must be between ${min} and ${max}` : null;
+};
+const cidrListCheck = (ranges: readonly string[]) => {
+  const bad = ranges.filter((r) => parseCidr(r) === null);
+  return bad.length ? `has malformed CIDR ranges: ${bad.join(", ")}` : null;
+};
+/** A duration key's value in milliseconds (keys are checked at load, so it parses). */
 export function durationMs(value: string): number {
-  const match = DURATION.exec(value);
-  if (!match) throw new Error(`not a duration: ${value}`);
-  return Number(match[1]) * DURATION_UNIT_MS[match[2] as keyof typeof DURATION_UNIT_MS];
+  const ms = parseDuration(value);
+  if (ms === null) throw new Error(`not a duration: ${value}`);
+  return ms;
 }
 const timezoneCheck = (v: string) => {
   if (v === "") return null;
@@ -147,6 +156,12 @@ export const configSchema = {
     timezone: str("", "TIMEZONE", "IANA timezone for exact-time and cron schedules (empty: the system's)", {
       check: timezoneCheck,
     }),
+    trusted_proxies: list(
+      [],
+      "TRUSTED_PROXIES",
+      "CIDR ranges of reverse proxies whose `X-Forwarded-For`, `Forwarded`, `X-Forwarded-Proto` and `X-Forwarded-Host` are believed; from any other peer they are ignored",
+      { check: cidrListCheck },
+    ),
     gin_mode: str("release", "GIN_MODE", "Accepted for compatibility with the Go version; has no effect", {
       hidden: true,
     }),
@@ -158,16 +173,22 @@ export const configSchema = {
     session_secret: str(
       "",
       "SESSION_SECRET",
-      "Secret that signs session cookies (empty: generated and kept in the database)",
+      "Secret that keys the stored session fingerprints; changing it signs everyone out (empty: generated and kept in the database)",
     ),
+    idle_timeout: str("7d", "SESSION_IDLE_TIMEOUT", "A session unused this long is signed out (`30m`, `12h`, `7d`)", {
+      check: durationBetween("5m", "365d"),
+    }),
+    absolute_timeout: str("30d", "SESSION_ABSOLUTE_TIMEOUT", "A session ends this long after sign-in, however active", {
+      check: durationBetween("5m", "365d"),
+    }),
   },
   auth: {
-    whitelist: list([], "AUTH_WHITELIST", "CIDR ranges that skip login, matched against the socket address only", {
-      check: (ranges) => {
-        const bad = ranges.filter((r) => parseCidr(r) === null);
-        return bad.length ? `has malformed CIDR ranges: ${bad.join(", ")}` : null;
-      },
-    }),
+    whitelist: list(
+      [],
+      "AUTH_WHITELIST",
+      "CIDR ranges that skip login, matched against the client address (the socket peer, or the forwarded client when the peer is in `trusted_proxies`)",
+      { check: cidrListCheck },
+    ),
   },
   oidc: {
     issuer: str("", "OIDC_ISSUER", "OpenID Connect issuer URL", { check: urlCheck }),

@@ -43,6 +43,13 @@ export class Conflict extends AppError {
   }
 }
 
+/** Something this server depends on (a speed-test service's server list, say) failed or could not be reached. */
+export class BadGateway extends AppError {
+  constructor(message: string) {
+    super(502, "bad_gateway", message);
+  }
+}
+
 export class TooManyRequests extends AppError {
   constructor(
     message: string,
@@ -52,11 +59,14 @@ export class TooManyRequests extends AppError {
   }
 }
 
-/** Sends the client elsewhere: a 303, or for htmx a 204 with HX-Redirect (htmx then navigates the whole page). */
+/**
+ * Sends the client elsewhere: a 303, or for htmx a 204 with HX-Redirect (htmx then navigates the whole page),
+ * setting any `cookies` (Set-Cookie values) on the way.
+ */
 export class Redirect extends AppError {
   constructor(
     readonly location: string,
-    readonly options: { htmx?: boolean } = {},
+    readonly options: { htmx?: boolean; cookies?: readonly string[] } = {},
   ) {
     super(options.htmx ? 204 : 303, "redirect", `see ${location}`);
   }

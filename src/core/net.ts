@@ -54,6 +54,29 @@ export function ipInRanges(ip: string, ranges: readonly Cidr[]): boolean {
   });
 }
 
+/** Parses a list of ranges already validated by the config schema. */
+export function parseRanges(texts: readonly string[]): Cidr[] {
+  return texts.map(parseCidr).filter((c): c is Cidr => c !== null);
+}
+
+/** An address in one canonical spelling: IPv4-mapped IPv6 as IPv4, IPv6 lower-case without a zone. */
+export function canonicalAddress(ip: string): string {
+  const mapped = ip.match(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i);
+  if (mapped) return mapped[1]!;
+  return isIPv6(ip) ? ip.toLowerCase().replace(/%.*$/, "") : ip;
+}
+
+/**
+ * What counts as one source when limiting attempts: an IPv4 address, or the /64 an IPv6 address belongs to
+ * (one subscriber usually holds a whole /64, so single IPv6 addresses cost an attacker nothing).
+ */
+export function sourceKey(ip: string): string {
+  const addr = canonicalAddress(ip);
+  if (!isIPv6(addr)) return addr;
+  const prefix = (ipv6ToBigInt(addr) >> 64n).toString(16).padStart(16, "0");
+  return `${prefix.match(/.{4}/g)!.join(":")}::/64`;
+}
+
 /** Longest Linux interface name (IFNAMSIZ − 1). */
 export const MAX_INTERFACE_NAME = 15;
 const INTERFACE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.:-]*$/;

@@ -25,9 +25,26 @@ export const users = pgTable("users", {
   id: integer().primaryKey().generatedByDefaultAsIdentity(),
   username: text().notNull().unique(),
   passwordHash: text("password_hash").notNull(),
-  sessionVersion: integer("session_version").notNull().default(1),
   createdAt: createdAt(),
 });
+
+export const sessions = pgTable(
+  "sessions",
+  {
+    id: integer().primaryKey().generatedByDefaultAsIdentity(),
+    tokenHash: text("token_hash").notNull().unique(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    method: text({ enum: ["password", "oidc"] }).notNull(),
+    createdAt: createdAt(),
+    lastSeenAt: timestamp("last_seen_at", { mode: "date", withTimezone: true }).notNull(),
+    expiresAt: timestamp("expires_at", { mode: "date", withTimezone: true }).notNull(),
+    clientAddress: text("client_address"),
+    userAgent: text("user_agent"),
+  },
+  (t) => [index("sessions_user_idx").on(t.userId), index("sessions_expires_at_idx").on(t.expiresAt)],
+);
 
 export const appSettings = pgTable("app_settings", {
   key: text().primaryKey(),

@@ -12,10 +12,30 @@ export const users = sqliteTable("users", {
   id: integer().primaryKey({ autoIncrement: true }),
   username: text().notNull().unique(),
   passwordHash: text("password_hash").notNull(),
-  /** Bumped on password change so that older sessions stop working. */
-  sessionVersion: integer("session_version").notNull().default(1),
   createdAt: createdAt(),
 });
+
+/**
+ * Signed-in browsers and scripts. The token itself is never stored, only its keyed fingerprint; `method` says how
+ * the session was signed in. Revoking a session deletes its row; expired rows are pruned hourly.
+ */
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    id: integer().primaryKey({ autoIncrement: true }),
+    tokenHash: text("token_hash").notNull().unique(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    method: text({ enum: ["password", "oidc"] }).notNull(),
+    createdAt: createdAt(),
+    lastSeenAt: integer("last_seen_at", { mode: "timestamp_ms" }).notNull(),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+    clientAddress: text("client_address"),
+    userAgent: text("user_agent"),
+  },
+  (t) => [index("sessions_user_idx").on(t.userId), index("sessions_expires_at_idx").on(t.expiresAt)],
+);
 
 export const appSettings = sqliteTable("app_settings", {
   key: text().primaryKey(),

@@ -16,6 +16,9 @@ const MiB = 1024 * 1024;
 const DEFAULT_CHUNKS = 4;
 const MAX_CHUNKS = 1024;
 
+/** The largest upload LibreSpeed's clients send in one POST (its web page: 20 MiB), with room. */
+export const LIBRESPEED_MAX_UPLOAD_BYTES = 32 * MiB;
+
 export const LIBRESPEED_ENDPOINTS = { dlURL: "garbage", ulURL: "empty", pingURL: "empty", getIpURL: "getIP" } as const;
 
 const NO_STORE = {

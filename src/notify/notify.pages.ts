@@ -13,6 +13,7 @@ import { AppError } from "../core/errors";
 import { fragmentResponse, htmlResponse } from "../core/html";
 import type { AppContext } from "../server/context";
 import type { PageContextFactory } from "../server/page-context";
+import { rowId } from "../server/validation";
 import { eventById } from "./catalogue";
 import { CHANNEL_TYPES, channelType, checkValues, mergeSecrets, parseChannelUrl } from "./channels/index";
 import {
@@ -34,8 +35,8 @@ const HISTORY_ROWS = 50;
 const form = t.Record(t.String({ maxLength: 64 }), t.String({ maxLength: 2048 }));
 const fieldsQuery = t.Object({ type: t.Optional(t.String({ maxLength: 32 })) }, { additionalProperties: true });
 const pageQuery = t.Object({
-  edit_channel: t.Optional(t.Numeric({ minimum: 1, error: "edit_channel: a channel ID" })),
-  edit_rule: t.Optional(t.Numeric({ minimum: 1, error: "edit_rule: a rule ID" })),
+  edit_channel: t.Optional(rowId("edit_channel")),
+  edit_rule: t.Optional(rowId("edit_rule")),
 });
 
 type User = { id: number; username: string };

@@ -1,11 +1,11 @@
 /** Request shapes of the notifications API (the original's paths and snake_case fields) and the settings forms. */
 import { t } from "elysia";
-import { oneOf } from "../server/validation";
+import { MAX_ROW_ID, oneOf } from "../server/validation";
 import { CATEGORIES, OPERATORS } from "./catalogue";
 import { MAX_URL_LENGTH } from "./channels/index";
 
 const id = (field: string) =>
-  t.Numeric({ minimum: 0, maximum: 2_147_483_647, error: `${field}: must be a whole number ≥ 0` });
+  t.Integer({ minimum: 0, maximum: MAX_ROW_ID, error: `${field}: must be a whole number from 0 to ${MAX_ROW_ID}` });
 
 export const idParams = t.Object({ id: id("id") });
 
@@ -54,7 +54,7 @@ export const rulePatch = t.Object(ruleFields);
 export const rulesQuery = t.Object({ channel_id: t.Optional(id("channel_id")) });
 export const eventsQuery = t.Object({ category: t.Optional(oneOf(CATEGORIES, "category")) });
 export const historyQuery = t.Object({
-  limit: t.Optional(t.Numeric({ minimum: 1, maximum: 1000, error: "limit: a whole number from 1 to 1000" })),
+  limit: t.Optional(t.Integer({ minimum: 1, maximum: 1000, error: "limit: a whole number from 1 to 1000" })),
   channel_id: t.Optional(id("channel_id")),
 });
 

@@ -6,10 +6,18 @@ import { Elysia } from "elysia";
 import { authPlugin, signInPage } from "../auth/auth.plugin";
 import { createAuthRepository } from "../auth/auth.repository";
 import { createAuthService } from "../auth/auth.service";
+import { identityResolver, sessionCredentials } from "../auth/identity";
 import { LoginThrottle } from "../auth/login-throttle";
 import { sessionPlugin } from "../auth/session.plugin";
+import { sessionsApi } from "../auth/sessions.plugin";
+import { scheduleSessionPruning } from "../auth/sessions.pruning";
+import { createSessionsRepository } from "../auth/sessions.repository";
+import { createSessionsService } from "../auth/sessions.service";
+import { createSignIns } from "../auth/sign-ins";
 import { Bus } from "../core/bus";
+import { parseDuration } from "../core/duration";
 import { htmlResponse } from "../core/html";
+import { parseRanges } from "../core/net";
 import { createSecretBox } from "../core/secret-box";
 import { dashboardPlugin } from "../dashboard/dashboard.plugin";
 import { diagnosticsPages } from "../diagnostics/diagnostics.pages";
@@ -29,6 +37,7 @@ import { agentsApi } from "../hub/agents.plugin";
 import { createAgentsRepository } from "../hub/agents.repository";
 import { createAgentsService } from "../hub/agents.service";
 import { createLocalExecutor } from "../measure/executor";
+import { LIBRESPEED_MAX_UPLOAD_BYTES } from "../measure/librespeed-backend";
 import { createProviders } from "../measure/providers/registry";
 import { createDeliveries, DEFAULT_DELIVERY, type DeliveryOptions } from "../notify/delivery";
 import { builtInNotifications } from "../notify/legacy";
@@ -47,11 +56,14 @@ import { speedtestApi } from "../speedtest/speedtest.plugin";
 import { createSpeedtestRepository } from "../speedtest/speedtest.repository";
 import { createSpeedtestService } from "../speedtest/speedtest.service";
 import { assetsPlugin } from "./assets";
+import { MAX_BODY_BYTES } from "./body";
+import { clientResolver } from "./client";
 import type { AppContext } from "./context";
 import { errorsPlugin } from "./errors.plugin";
 import type { AppEvent } from "./events";
 import { eventsPlugin } from "./events.plugin";
 import { healthPlugin } from "./health.plugin";
+import { originGuard } from "./origin-guard";
 import { pageContextFactory } from "./page-context";
 
 export interface AppOptions {
@@ -76,7 +88,12 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
     log: ctx.log.child("traceroute"),
   });
 
-  const auth = createAuthService(createAuthRepository(ctx.db), new LoginThrottle());
+  const sessionsRepo = createSessionsRepository(ctx.db);
+  const auth = createAuthService({
+    users: createAuthRepository(ctx.db),
+    sessions: sessionsRepo,
+    throttle: new LoginThrottle(),
+  });
   const speedtestRepo = createSpeedtestRepository(ctx.db);
   const speedtest = createSpeedtestService({
     repo: speedtestRepo,
@@ -143,29 +160,58 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
     monitor: ctx.config.monitor,
     retention: ctx.config.retention,
   });
-  const session = sessionPlugin(ctx, auth, secret);
+  const base = ctx.config.server.base_url;
+  // The socket peer comes from the server the app listens on (app.server, set by listen), never from what Elysia
+  // infers a handler wants: "the client" of a request is worked out here, once (client.ts).
+  const clientOf = clientResolver(
+    parseRanges(ctx.config.server.trusted_proxies),
+    (request) => app.server?.requestIP(request)?.address ?? null,
+  );
+  const sessions = createSessionsService({
+    repo: sessionsRepo,
+    secret,
+    timeouts: {
+      idleMs: parseDuration(ctx.config.session.idle_timeout)!,
+      absoluteMs: parseDuration(ctx.config.session.absolute_timeout)!,
+    },
+    log: ctx.log.child("sessions"),
+  });
+  const signIns = createSignIns({ base, sessions, clientOf });
+  const identify = identityResolver({
+    resolvers: [sessionCredentials(sessions)],
+    whitelist: parseRanges(ctx.config.auth.whitelist),
+    clientOf,
+  });
+  const session = sessionPlugin(ctx, { identify, signIns, hasUsers: () => auth.hasUsers() });
   const page = pageContextFactory(ctx);
 
   const signIn = signInPage(ctx, page);
-  const base = ctx.config.server.base_url;
+  const libreSpeedRoutes = hubLibreSpeedRoutes(ctx.config.librespeed_server, base);
   const app = new Elysia({
     prefix: base,
-    // Once an account exists, Bun's router answers GET /login with the static sign-in page by itself. Before that
-    // (first run), the Elysia route sends visitors to registration.
     serve: {
+      // Once an account exists, Bun's router answers GET /login with the static sign-in page by itself. Before that
+      // (first run), the Elysia route sends visitors to registration. LibreSpeed clients (agents included) test
+      // against the hub on its own routes, with its token in the path.
       routes: {
         ...((await auth.hasUsers()) ? { [`${base}/login`]: { GET: htmlResponse(signIn) } } : {}),
-        // LibreSpeed clients (agents included) test against the hub here, with its token in the path.
-        ...hubLibreSpeedRoutes(ctx.config.librespeed_server, base),
+        ...libreSpeedRoutes,
       },
+      // No route takes more (server/body.ts); routes read their bodies themselves, within their own limits. The
+      // LibreSpeed endpoint, when on, takes uploads as large as LibreSpeed's clients send (and discards them).
+      maxRequestBodySize: Object.keys(libreSpeedRoutes).length
+        ? Math.max(MAX_BODY_BYTES, LIBRESPEED_MAX_UPLOAD_BYTES)
+        : MAX_BODY_BYTES,
     },
   })
-    .use(errorsPlugin(ctx, page))
+    .use(errorsPlugin(ctx, page, clientOf))
+    .use(originGuard(ctx, clientOf))
     // Public: assets, health, sign-in and first-run registration (auth.routes marks its own protected API routes).
     .use(assetsPlugin)
     .use(healthPlugin(ctx))
-    .use(authPlugin(ctx, auth, session, page, signIn))
+    .use(authPlugin(ctx, { auth, signIns, session, page, signIn }))
     // Everything below requires a session: each route opts into the `page` or `api` guard.
+    .use(sessionsApi(ctx, { sessions, signIns, session }))
     .use(eventsPlugin(ctx, bus, session))
     .use(dashboardPlugin(ctx, speedtestRepo, session, page))
     .use(speedtestApi(ctx, speedtest, speedtestRepo, session))
@@ -176,13 +222,13 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
     .use(traceroutePlugin(ctx, traceroute, geoip, session, page))
     .use(agentsApi(ctx, agents, session))
     .use(agentsPages(ctx, agents, session, page))
-    .use(settingsPlugin(ctx, auth, session, page))
+    .use(settingsPlugin(ctx, { auth, sessions, signIns, session, page }))
     .use(notifyApi(ctx, notify, session))
     .use(notifyPages(ctx, notify, session, page));
 
   return {
     app,
-    services: { auth, speedtest, schedules, scheduler, bus, geoip, monitors, agents, notify },
+    services: { auth, sessions, speedtest, schedules, scheduler, bus, geoip, monitors, agents, notify },
     /** Starts background work (schedules); separate from construction so tests decide when time starts. */
     async start() {
       const restored = await schedules.restore();
@@ -200,6 +246,7 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
         ],
         ctx.log.child("retention"),
       );
+      scheduleSessionPruning(scheduler, sessions);
     },
     /** Stops background work: running scheduled tests are aborted. */
     async stop() {

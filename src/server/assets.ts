@@ -52,8 +52,9 @@ const table = new Map<string, Asset>();
 function asset(name: string): Asset | undefined {
   const cached = table.get(name);
   if (cached) return cached;
+  // Own names only: "__proto__" or "constructor" must not reach the object's prototype.
+  if (!Object.hasOwn(sources, name)) return undefined;
   const path = sources[name as AssetName];
-  if (!path) return undefined;
   const body = new Uint8Array(readFileSync(path));
   const hash = new Bun.CryptoHasher("sha256").update(body).digest("hex").slice(0, 12);
   const type = Bun.file(path).type;

@@ -4,10 +4,11 @@
  * get a 404 page (JSON under /api), and anything unexpected is logged and
  * answered without internal details.
  */
-import { Elysia, ValidationError } from "elysia";
+import { Elysia, ParseError, ValidationError } from "elysia";
 import { errorPage, notFoundPage } from "../../views/errors/error-pages";
 import { AppError, Redirect, TooManyRequests } from "../core/errors";
 import { htmlResponse } from "../core/html";
+import type { Client } from "./client";
 import type { AppContext } from "./context";
 import type { PageContextFactory } from "./page-context";
 
@@ -38,11 +39,13 @@ function wantsJson(request: Request, path: string): boolean {
   return path.startsWith("/api/") || path === "/api" || !(request.headers.get("accept") ?? "").includes("text/html");
 }
 
-export function errorsPlugin(ctx: AppContext, page: PageContextFactory) {
+export function errorsPlugin(ctx: AppContext, page: PageContextFactory, clientOf: (request: Request) => Client) {
   const base = ctx.config.server.base_url;
   return new Elysia({ name: "errors", seed: ctx.instanceId }).onError(
     { as: "global" },
-    ({ code, error, request, set }) => {
+    ({ code, error: raised, request, set }) => {
+      // What a route's parse hook throws (no session, a body over its limit) arrives wrapped as a parse error.
+      const error = raised instanceof ParseError && raised.cause instanceof AppError ? raised.cause : raised;
       const path = new URL(request.url).pathname.slice(base.length) || "/";
       const json = wantsJson(request, path);
       const respond = (status: number, body: Record<string, unknown>) => {
@@ -57,7 +60,7 @@ export function errorsPlugin(ctx: AppContext, page: PageContextFactory) {
 
       if (code === "NOT_FOUND")
         return respond(404, { error: "not_found", message: `no route for ${request.method} ${path}` });
-      if (code === "PARSE")
+      if (error instanceof ParseError)
         return respond(400, {
           error: "bad_request",
           message: "the request body could not be parsed (malformed JSON or form data)",
@@ -71,8 +74,9 @@ export function errorsPlugin(ctx: AppContext, page: PageContextFactory) {
         });
       }
       if (error instanceof Redirect) {
-        const header = error.options.htmx ? "hx-redirect" : "location";
-        return new Response(null, { status: error.status, headers: { [header]: error.location } });
+        const headers = new Headers({ [error.options.htmx ? "hx-redirect" : "location"]: error.location });
+        for (const cookie of error.options.cookies ?? []) headers.append("set-cookie", cookie);
+        return new Response(null, { status: error.status, headers });
       }
       if (error instanceof AppError) {
         if (error instanceof TooManyRequests) set.headers["retry-after"] = String(error.retryAfterSeconds);
@@ -85,6 +89,7 @@ export function errorsPlugin(ctx: AppContext, page: PageContextFactory) {
       ctx.log.error("request failed", {
         method: request.method,
         path,
+        client: clientOf(request).address ?? undefined,
         error: error instanceof Error ? error.stack : String(error),
       });
       return respond(500, { error: "internal", message: "internal server error" });

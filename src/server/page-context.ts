@@ -15,8 +15,15 @@ export function pageContextFactory(ctx: AppContext): PageContextFactory {
   };
 }
 
-/** Only same-site paths under the base URL are followed after sign-in. */
+/**
+ * Only paths of this site under the base URL are followed after sign-in, percent-encoded so that any page name
+ * (`/日本`) makes a valid Location header.
+ */
 export function safeNext(base: string, next: string | undefined): string {
-  if (next?.startsWith(`${base}/`) && !next.startsWith("//") && !/[\\\s]/.test(next)) return next;
-  return `${base}/`;
+  const home = `${base}/`;
+  if (!next?.startsWith(home) || next.startsWith("//") || /[\\\s]/.test(next)) return home;
+  const url = URL.parse(next, "http://next.invalid");
+  if (url?.host !== "next.invalid") return home;
+  const path = url.pathname + url.search;
+  return path.startsWith(home) ? path : home;
 }

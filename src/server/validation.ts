@@ -13,3 +13,28 @@ export function oneOf<const V extends readonly [string, ...string[]]>(values: V,
   );
   return schema as unknown as ReturnType<typeof t.Literal<V[number]>>;
 }
+
+/** The largest row id: ids live in 32-bit integer columns, and a larger number must never reach a query. */
+export const MAX_ROW_ID = 2_147_483_647;
+
+/** A row id in a path or query: a whole number from 1 to MAX_ROW_ID. */
+export function rowId(field: string) {
+  return t.Integer({
+    minimum: 1,
+    maximum: MAX_ROW_ID,
+    error: `${field}: must be a whole number from 1 to ${MAX_ROW_ID}`,
+  });
+}
+
+/** Page numbers stop far beyond any history, so that an offset stays an exact number a database accepts. */
+export const pageNumber = t.Integer({
+  minimum: 1,
+  maximum: 1_000_000,
+  error: "page: must be a whole number from 1 to 1000000",
+});
+/** Page sizes above [pagination] max_page_size are capped by pageWindow(). */
+export const pageLimit = t.Integer({
+  minimum: 1,
+  maximum: 1_000_000,
+  error: "limit: must be a whole number from 1 to 1000000",
+});

@@ -1,7 +1,7 @@
 /** Request shapes of the speed-test API (the original's field names), validated with Elysia's t. */
 import { t } from "elysia";
 import { PROVIDER_IDS, type ProviderId } from "../measure/providers/registry";
-import { oneOf } from "../server/validation";
+import { oneOf, pageLimit, pageNumber, rowId } from "../server/validation";
 
 /** The test types are the provider registry's IDs. */
 export const TEST_TYPES = PROVIDER_IDS;
@@ -53,8 +53,8 @@ export const serversQuery = t.Object({
 
 export const historyQuery = t.Object({
   timeRange: t.Optional(oneOf(TIME_RANGES, "timeRange")),
-  page: t.Optional(t.Numeric({ minimum: 1, error: "page: must be a whole number ≥ 1" })),
-  limit: t.Optional(t.Numeric({ minimum: 1, error: "limit: must be a whole number ≥ 1" })),
+  page: t.Optional(pageNumber),
+  limit: t.Optional(pageLimit),
   testType: t.Optional(oneOf(TEST_TYPES, "testType")),
   serverId: t.Optional(t.String({ maxLength: 300, error: "serverId: at most 300 characters" })),
 });
@@ -82,7 +82,7 @@ export const iperfServerBody = t.Object({
   port: t.Optional(t.Numeric({ minimum: 1, maximum: 65535, error: "port: must be between 1 and 65535" })),
 });
 
-const id = t.Numeric({ minimum: 1, error: "id: must be a positive number" });
+const id = rowId("id");
 
 export const idParams = t.Object({ id });
 
@@ -108,8 +108,8 @@ export const runForm = t.Object({
 });
 
 export const resultsQuery = t.Object({
-  page: t.Optional(t.Numeric({ minimum: 1, error: "page: must be a whole number ≥ 1" })),
-  limit: t.Optional(t.Numeric({ minimum: 1, error: "limit: must be a whole number ≥ 1" })),
+  page: t.Optional(pageNumber),
+  limit: t.Optional(pageLimit),
 });
 
 /** The schedule form on the Speed Test page. */

@@ -5,10 +5,11 @@
  * result. Knows nothing about HTTP.
  */
 import type { Publisher } from "../core/bus";
-import { AppError, BadInput, Conflict, NotFound } from "../core/errors";
+import { AppError, BadGateway, BadInput, Conflict, NotFound } from "../core/errors";
 import { formatTarget, parseTarget } from "../core/host";
 import type { Logger } from "../core/log";
 import type { Executor } from "../measure/executor";
+import { ProviderError } from "../measure/providers/provider";
 import { PROVIDERS } from "../measure/providers/registry";
 import type { SpeedTestPhase as Phase, SpeedTestServer } from "../protocol/measurements";
 import type { Semaphore } from "../scheduler/semaphore";
@@ -210,10 +211,14 @@ export function createSpeedtestService(deps: {
       return { testType: target.testType, displayName: target.displayName };
     },
 
-    /** Servers for the picker: the provider's list, or the saved servers. */
+    /** Servers for the picker: the provider's list (502 when it cannot be had: no internet, service down), or the saved servers. */
     async listServers(testType: TestType, signal: AbortSignal): Promise<SpeedTestServer[]> {
       if (PROVIDERS[testType].savedServers) return (await repo.listIperfServers()).map(iperfServerInfo);
-      return executor.listServers(testType, signal);
+      try {
+        return await executor.listServers(testType, signal);
+      } catch (e) {
+        throw e instanceof ProviderError ? new BadGateway(e.message) : e;
+      }
     },
 
     /** The running test and its latest progress, for pages opened mid-test. */

@@ -207,7 +207,6 @@ describeEachDialect("route protection", (dialect) => {
     "POST /login",
     "GET /register",
     "POST /register",
-    "POST /logout",
     "GET /assets/:hash/:name",
     "GET /api/auth/status",
     "POST /api/auth/register",

@@ -28,8 +28,15 @@ describe("the hub's LibreSpeed endpoint", () => {
     const base = `${origin}/netronome/speed/${TOKEN}`;
     const garbage = await fetch(`${base}/garbage.php?ckSize=1`);
     expect([garbage.status, (await garbage.arrayBuffer()).byteLength]).toEqual([200, 1024 * 1024]);
-    const upload = await fetch(`${base}/empty`, { method: "POST", body: new Uint8Array(2 * 1024 * 1024) });
+    // LibreSpeed's web page uploads 20 MiB at a time: far more than any route of the app takes.
+    const upload = await fetch(`${base}/empty`, { method: "POST", body: new Uint8Array(20 * 1024 * 1024) });
     expect([upload.status, await upload.text()]).toEqual([200, ""]);
+    const api = await fetch(`${origin}/netronome/api/speedtest`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "content-length": String(20 * 1024 * 1024) },
+      body: new Uint8Array(20 * 1024 * 1024),
+    });
+    expect(api.status).not.toBe(200);
     expect(await (await fetch(`${base}/getIP?isp=true`)).json()).toEqual({
       processedString: "127.0.0.1 - localhost IPv4 access",
       rawIspInfo: "",

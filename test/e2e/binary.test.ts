@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
+import { BUILD_TIMEOUT_MS, compiledBinary } from "../helpers/binary";
 import { hasChromium, launchBrowser, screenshot, signIn, watchErrors } from "../helpers/browser";
 import { describeIf, hasCommand } from "../helpers/env";
 import { Iperf3Server } from "../helpers/iperf3-server";
@@ -10,15 +11,10 @@ import { type ServerProcess, startServer } from "../helpers/server-process";
 import { HttpReceiver } from "../servers/http-receiver";
 import { SmtpSink, textPart } from "../servers/smtp-sink";
 
-const ROOT = join(import.meta.dir, "../..");
-const buildDir = mkdtempSync(join(tmpdir(), "netronome-bin-"));
-const BIN = join(buildDir, "netronome");
-
-beforeAll(() => {
-  const r = Bun.spawnSync(["bash", "scripts/build.sh", BIN], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
-  if (r.exitCode !== 0) throw new Error(`build failed: ${r.stderr.toString()}`);
-}, 120_000);
-afterAll(() => rmSync(buildDir, { recursive: true, force: true }));
+let BIN: string;
+beforeAll(async () => {
+  BIN = await compiledBinary();
+}, BUILD_TIMEOUT_MS);
 
 test("the compiled binary runs from an empty folder with nothing beside it", async () => {
   const version = Bun.spawnSync([BIN, "version"], { cwd: tmpdir() });

@@ -1,7 +1,7 @@
 /** Builds a real app on a real database for API tests through app.handle, with a cookie-keeping client. */
 import { configFrom } from "../../src/config/load";
 import { buildInfo } from "../../src/core/build-info";
-import { silentLogger } from "../../src/core/log";
+import { type Logger, silentLogger } from "../../src/core/log";
 import { type DbHandle, openDatabase } from "../../src/db";
 import { type AppOptions, createApp } from "../../src/server/app";
 import type { AppContext } from "../../src/server/context";
@@ -18,10 +18,15 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+export interface TestAppOptions extends AppOptions {
+  /** Where the app logs (default: nowhere). */
+  log?: Logger;
+}
+
 export async function startTestApp(
   database: TestDatabase,
   overrides: Record<string, Record<string, unknown>> = {},
-  options: AppOptions = {},
+  { log, ...options }: TestAppOptions = {},
 ): Promise<TestApp> {
   const loaded = configFrom({ ...overrides, logging: { level: "error", ...overrides.logging } });
   const db = await openDatabase(database.options);
@@ -29,7 +34,7 @@ export async function startTestApp(
     config: loaded.config,
     loaded,
     db,
-    log: silentLogger,
+    log: log ?? silentLogger,
     build: buildInfo,
     startedAt: new Date(),
     stopping: new AbortController().signal,
@@ -50,11 +55,14 @@ export async function startTestApp(
 }
 
 /** startTestApp on a fresh SQLite database of its own, which close() deletes. */
-export async function startSqliteTestApp(overrides: Record<string, Record<string, unknown>> = {}): Promise<TestApp> {
+export async function startSqliteTestApp(
+  overrides: Record<string, Record<string, unknown>> = {},
+  opts: TestAppOptions = {},
+): Promise<TestApp> {
   const database = await createSqliteDatabase();
   let app: TestApp;
   try {
-    app = await startTestApp(database, overrides);
+    app = await startTestApp(database, overrides, opts);
   } catch (e) {
     await database.drop();
     throw e;

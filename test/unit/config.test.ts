@@ -100,6 +100,26 @@ describe("configuration", () => {
     expect((err as Error).message).toContain(message);
   });
 
+  test("security keys: trusted proxies and session timeouts, from the file or the environment, checked", () => {
+    const { config } = loadConfig({
+      path: configFile('[session]\nidle_timeout = "30m"\n'),
+      env: { NETRONOME__TRUSTED_PROXIES: "10.0.0.0/8, ::1", NETRONOME__SESSION_ABSOLUTE_TIMEOUT: "12h" },
+    });
+    expect(config.server.trusted_proxies).toEqual(["10.0.0.0/8", "::1"]);
+    expect(config.session.idle_timeout).toBe("30m");
+    expect(config.session.absolute_timeout).toBe("12h");
+    expect(defaultConfig().session).toMatchObject({ idle_timeout: "7d", absolute_timeout: "30d" });
+    expect(() => loadConfig({ path: configFile(""), env: { NETRONOME__TRUSTED_PROXIES: "10.0.0.0/33" } })).toThrow(
+      "has malformed CIDR ranges: 10.0.0.0/33",
+    );
+    expect(() => loadConfig({ path: configFile('[session]\nidle_timeout = "1m"\n'), env: {} })).toThrow(
+      "must be between 5m and 365d",
+    );
+    expect(() => loadConfig({ path: configFile('[session]\nabsolute_timeout = "forever"\n'), env: {} })).toThrow(
+      'must be a duration such as "30s", "5m", "1h" or "7d"',
+    );
+  });
+
   test("a bad environment value names the variable", () => {
     expect(() => loadConfig({ path: configFile(""), env: { NETRONOME__PORT: "eighty" } })).toThrow(
       'environment variable NETRONOME__PORT: must be an integer between 1 and 65535 (got "eighty")',

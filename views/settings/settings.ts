@@ -3,6 +3,7 @@ import type { BuildInfo } from "../../src/core/build-info";
 import { html } from "../../src/core/html";
 import { alert, field } from "../components/form";
 import { layout, type PageContext } from "../layout";
+import { type SessionsView, sessionsCard } from "./sessions";
 
 export interface SettingsView {
   build: BuildInfo;
@@ -11,6 +12,8 @@ export interface SettingsView {
   timezone: string;
   whitelisted: boolean;
   passwordForm: { error?: string; notice?: string; fieldErrors?: Record<string, string> };
+  /** Absent for whitelisted visitors, who have no session. */
+  sessions?: SessionsView;
 }
 
 export function passwordCard(ctx: PageContext, v: SettingsView) {
@@ -36,7 +39,10 @@ export function settingsPage(ctx: PageContext, v: SettingsView) {
     title: "Settings",
     content: html`<div class="page-head"><div><h1>Settings</h1><p>Your account, appearance and this installation.</p></div></div>
       <div class="grid grid-2">
-        ${passwordCard(ctx, v)}
+        <div class="stack">
+          ${passwordCard(ctx, v)}
+          ${v.sessions ? sessionsCard(ctx, v.sessions) : ""}
+        </div>
         <div class="stack">
           <section class="card" aria-labelledby="theme-title">
             <h2 id="theme-title">Appearance</h2>

@@ -1,7 +1,7 @@
 /** Request shapes of the packet-loss monitor API (the original's field names) and the page's forms. */
 import { t } from "elysia";
 import { CHART_RANGES } from "../../history/chart";
-import { oneOf } from "../../server/validation";
+import { oneOf, pageLimit, pageNumber, rowId } from "../../server/validation";
 
 const monitorFields = {
   host: t.String({
@@ -28,16 +28,16 @@ export const monitorBody = t.Object(monitorFields);
 /** PUT: every field optional; what is left out stays as it is. */
 export const monitorPatch = t.Object({ ...monitorFields, host: t.Optional(monitorFields.host) });
 
-export const monitorParams = t.Object({ id: t.Numeric({ minimum: 1, error: "id: must be a positive number" }) });
+export const monitorParams = t.Object({ id: rowId("id") });
 
 export const resultParams = t.Object({
-  id: t.Numeric({ minimum: 1, error: "id: must be a positive number" }),
-  resultId: t.Numeric({ minimum: 1, error: "resultId: must be a positive number" }),
+  id: rowId("id"),
+  resultId: rowId("resultId"),
 });
 
 export const historyQuery = t.Object({
-  page: t.Optional(t.Numeric({ minimum: 1, error: "page: must be a whole number ≥ 1" })),
-  limit: t.Optional(t.Numeric({ minimum: 1, error: "limit: must be a whole number ≥ 1" })),
+  page: t.Optional(pageNumber),
+  limit: t.Optional(pageLimit),
 });
 
 export const chartQuery = t.Object({
@@ -62,11 +62,11 @@ export const panelQuery = t.Object({
 
 /** The list fragment: which monitor to show as selected. */
 export const listQuery = t.Object({
-  selected: t.Optional(t.Numeric({ minimum: 1, error: "selected: must be a positive number" })),
+  selected: t.Optional(rowId("selected")),
 });
 
 export const detailQuery = t.Object({
-  page: t.Optional(t.Numeric({ minimum: 1, error: "page: must be a whole number ≥ 1" })),
+  page: t.Optional(pageNumber),
 });
 
 /** The form's hop-data note: the fields that decide the probe method, as the form sends them. */
