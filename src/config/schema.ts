@@ -153,7 +153,7 @@ export const configSchema = {
     base_url: str("", "BASE_URL", "Sub-path when served behind a reverse proxy, e.g. `/netronome`", {
       check: baseUrlCheck,
     }),
-    timezone: str("", "TIMEZONE", "IANA timezone for exact-time and cron schedules (empty: the system's)", {
+    timezone: str("", "TIMEZONE", "IANA timezone of schedules and of every time the pages show (empty: the system's)", {
       check: timezoneCheck,
     }),
     trusted_proxies: list(
@@ -256,7 +256,12 @@ export const configSchema = {
     default_page: int(1, "DEFAULT_PAGE", "Default page number", 1, 1_000_000),
     default_page_size: int(20, "DEFAULT_PAGE_SIZE", "Default page size", 1, 10_000),
     max_page_size: int(100, "MAX_PAGE_SIZE", "Largest page size a request may ask for", 1, 10_000),
-    default_time_range: choice(["1d", "3d", "1w", "1m", "all"], "1w", "DEFAULT_TIME_RANGE", "Default history range"),
+    default_time_range: choice(
+      ["1h", "6h", "1d", "3d", "1w", "1m", "all"],
+      "1w",
+      "DEFAULT_TIME_RANGE",
+      "Default history range",
+    ),
     default_limit: int(20, "DEFAULT_LIMIT", "Default number of rows in lists", 1, 10_000),
   },
   geoip: {

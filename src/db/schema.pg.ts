@@ -67,6 +67,8 @@ export const speedTests = pgTable(
     latencyMs: doublePrecision("latency_ms"),
     jitterMs: doublePrecision("jitter_ms"),
     packetLoss: doublePrecision("packet_loss"),
+    /** iperf3 in UDP mode: sent at a fixed target rate, so the rates are what arrived at that rate, not capacity. */
+    udp: boolean().notNull().default(false),
     isp: text(),
     bytesDownloaded: bigint("bytes_downloaded", { mode: "number" }).notNull().default(0),
     bytesUploaded: bigint("bytes_uploaded", { mode: "number" }).notNull().default(0),

@@ -59,6 +59,8 @@ export const speedTests = sqliteTable(
     latencyMs: real("latency_ms"),
     jitterMs: real("jitter_ms"),
     packetLoss: real("packet_loss"),
+    /** iperf3 in UDP mode: sent at a fixed target rate, so the rates are what arrived at that rate, not capacity. */
+    udp: integer({ mode: "boolean" }).notNull().default(false),
     /** The client's ISP as the test service saw it. */
     isp: text(),
     bytesDownloaded: integer("bytes_downloaded").notNull().default(0),

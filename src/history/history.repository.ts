@@ -1,7 +1,7 @@
 /** Reads of packet-loss rollups for charts, and the deletes of the retention job. Both dialects. */
 import { type AnyColumn, and, asc, eq, gte, inArray, lt, lte, type SQL, sql } from "drizzle-orm";
 import type { DbHandle, Dialect } from "../db";
-import type { ChartRow } from "./chart";
+import type { BucketHistogram, ChartRow } from "./chart";
 import type { Resolution } from "./rollups";
 
 /**
@@ -59,17 +59,13 @@ export function createHistoryRepository({ db, t, dialect }: DbHandle) {
         .orderBy(start);
     },
 
-    /** The same rows' histograms, for percentiles over the range. */
-    async histograms(
-      monitorId: number,
-      resolution: Resolution,
-      from: Date,
-      to: Date,
-    ): Promise<{ histogram: number[] }[]> {
+    /** The same rows' histograms with their buckets, for percentiles over the range and per chart step. */
+    async histograms(monitorId: number, resolution: Resolution, from: Date, to: Date): Promise<BucketHistogram[]> {
       return db
-        .select({ histogram: r.histogram })
+        .select({ bucketStart: r.bucketStart, histogram: r.histogram })
         .from(r)
-        .where(inRange(monitorId, resolution, from, to));
+        .where(inRange(monitorId, resolution, from, to))
+        .orderBy(asc(r.bucketStart));
     },
 
     /** The oldest hourly bucket of a monitor (the start of "all"), or null. */

@@ -25,6 +25,7 @@ import { GeoIp } from "../diagnostics/geoip";
 import { monitorsPlugin } from "../diagnostics/monitors/monitors.plugin";
 import { createMonitorsRepository } from "../diagnostics/monitors/monitors.repository";
 import { createMonitorsService } from "../diagnostics/monitors/monitors.service";
+import { monitorSnapshotSse } from "../diagnostics/monitors/monitors.sse";
 import { traceroutePlugin } from "../diagnostics/traceroute/traceroute.plugin";
 import { createTracerouteService } from "../diagnostics/traceroute/traceroute.service";
 import { createHistoryRepository } from "../history/history.repository";
@@ -48,6 +49,7 @@ import { createNotifyService } from "../notify/notify.service";
 import { Scheduler } from "../scheduler/scheduler";
 import { Semaphore } from "../scheduler/semaphore";
 import { settingsPlugin } from "../settings/settings.plugin";
+import { createIperfServersService } from "../speedtest/iperf-servers.service";
 import { hubLibreSpeedRoutes } from "../speedtest/librespeed-endpoint";
 import { schedulesPlugin } from "../speedtest/schedules.plugin";
 import { createSchedulesService } from "../speedtest/schedules.service";
@@ -55,6 +57,7 @@ import { speedtestPages } from "../speedtest/speedtest.pages";
 import { speedtestApi } from "../speedtest/speedtest.plugin";
 import { createSpeedtestRepository } from "../speedtest/speedtest.repository";
 import { createSpeedtestService } from "../speedtest/speedtest.service";
+import { speedtestSnapshotSse } from "../speedtest/speedtest.sse";
 import { assetsPlugin } from "./assets";
 import { MAX_BODY_BYTES } from "./body";
 import { clientResolver } from "./client";
@@ -95,8 +98,10 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
     throttle: new LoginThrottle(),
   });
   const speedtestRepo = createSpeedtestRepository(ctx.db);
+  const iperfServers = createIperfServersService(speedtestRepo);
   const speedtest = createSpeedtestService({
     repo: speedtestRepo,
+    iperfServers,
     executor,
     bus,
     // One test at a time on this machine: manual tests and schedules share the slot.
@@ -212,10 +217,15 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
     .use(authPlugin(ctx, { auth, signIns, session, page, signIn }))
     // Everything below requires a session: each route opts into the `page` or `api` guard.
     .use(sessionsApi(ctx, { sessions, signIns, session }))
-    .use(eventsPlugin(ctx, bus, session))
-    .use(dashboardPlugin(ctx, speedtestRepo, session, page))
-    .use(speedtestApi(ctx, speedtest, speedtestRepo, session))
-    .use(speedtestPages(ctx, speedtest, speedtestRepo, schedules, session, page))
+    .use(
+      eventsPlugin(ctx, bus, session, async () => [
+        speedtestSnapshotSse(speedtest.snapshot()),
+        monitorSnapshotSse(await monitors.liveRuns()),
+      ]),
+    )
+    .use(dashboardPlugin(ctx, speedtestRepo, monitors, session, page))
+    .use(speedtestApi(ctx, speedtest, speedtestRepo, iperfServers, session))
+    .use(speedtestPages(ctx, speedtest, speedtestRepo, schedules, iperfServers, session, page))
     .use(schedulesPlugin(ctx, schedules, session, page))
     .use(diagnosticsPages(ctx, session, page))
     .use(monitorsPlugin(ctx, monitors, session, page))
