@@ -5,6 +5,7 @@
  * Strings are cut to a sane length and lists capped.
  */
 import { isProbeMethod, PROBE_METHODS, type ProbeMethod } from "../measure/probes/registry";
+import type { AgentLibreSpeed } from "../protocol/agent";
 import type {
   MeasurementFailure,
   ProbeHop,
@@ -193,6 +194,30 @@ export function readTracerouteOutcome(v: unknown): TracerouteOutcome {
     terminatedEarly: o.terminatedEarly === true,
     timedOut: o.timedOut === true,
     durationMs: num(o, "durationMs"),
+  };
+}
+
+const ENDPOINT = /^[A-Za-z0-9._~-]{1,64}$/;
+
+/** The agent's LibreSpeed entry: a path under the agent and plain endpoint names, nothing that leaves the agent. */
+export function readLibreSpeedInfo(v: unknown): AgentLibreSpeed {
+  const o = obj(v, "LibreSpeed entry");
+  const path = text(o, "path", 512);
+  if (!/^\/[A-Za-z0-9._~/-]*\/$/.test(path) || path.includes("//"))
+    throw new PayloadInvalid("path is not a plain path");
+  const endpoint = (key: string) => {
+    const value = text(o, key, 64);
+    if (!ENDPOINT.test(value)) throw new PayloadInvalid(`${key} is not a plain name`);
+    return value;
+  };
+  const secret = o.secret === "token" ? "token" : "api_key";
+  return {
+    path,
+    dlURL: endpoint("dlURL"),
+    ulURL: endpoint("ulURL"),
+    pingURL: endpoint("pingURL"),
+    getIpURL: endpoint("getIpURL"),
+    secret,
   };
 }
 

@@ -4,14 +4,36 @@
  * probes (or fewer, when the agent says it allows fewer), so a busy agent never holds up the hub or another agent.
  * An agent's executor reads its address and key at each run, so an edit applies to the next run.
  */
+import type { MachineChoice } from "../../views/components/run-from";
 import { BadInput } from "../core/errors";
 import { type Executor, MachineUnavailable } from "../measure/executor";
 import type { MeasurementCapacity } from "../protocol/agent";
+import { type AgentLibreSpeed, LIBRESPEED_INFO_PATH } from "../protocol/agent";
+import type { LibreSpeedServerEntry, SpeedTestServer } from "../protocol/measurements";
 import { Semaphore } from "../scheduler/semaphore";
-import type { AgentTarget } from "./agent-client";
+import { type AgentTarget, getAgentJson } from "./agent-client";
 import { createAgentExecutor } from "./agent-executor";
+import { readLibreSpeedInfo } from "./agent-measurements";
 import type { AgentSupervisor } from "./agent-supervisor";
+import { agentBaseUrl } from "./agent-url";
 import type { AgentRow, AgentsRepository } from "./agents.repository";
+
+/** LibreSpeed server IDs of agents' endpoints. */
+export const LIBRESPEED_AGENT_PREFIX = "agent-";
+
+const AGENT_SERVER_BASE = {
+  distance: 0,
+  country: "",
+  sponsor: "Netronome agent",
+  url: "",
+  lat: 0,
+  lon: 0,
+  isIperf: false,
+  isLibrespeed: true,
+  isPublic: false,
+};
+
+const pickEndpoints = ({ dlURL, ulURL, pingURL, getIpURL }: AgentLibreSpeed) => ({ dlURL, ulURL, pingURL, getIpURL });
 
 /** How "this server" is named where a result says where it ran. */
 export const HERE = "this server";
@@ -112,6 +134,62 @@ export class Machines {
     } catch (e) {
       throw new MachineUnavailable("refused", `agent "${entry.row.name}": ${(e as Error).message}`);
     }
+  }
+
+  /** The agents a measurement may run from, for the forms' "Run from" choice (this server is always offered). */
+  async choices(): Promise<MachineChoice[]> {
+    return (await this.deps.repo.list()).map((row) => {
+      const view = row.enabled ? this.deps.supervisor.view(row.id) : undefined;
+      const note = !row.enabled
+        ? "disabled"
+        : view?.state !== "online"
+          ? "offline"
+          : view.root && !view.root.endpoints.measure_probe
+            ? "no measurements"
+            : undefined;
+      return { id: row.id, name: row.name, ready: note === undefined, ...(note ? { note } : {}) };
+    });
+  }
+
+  /** Agents serving a LibreSpeed endpoint, as LibreSpeed servers (IDs `agent-<id>`) for the server picker. */
+  async libreSpeedServers(except: number | null): Promise<SpeedTestServer[]> {
+    const servers: SpeedTestServer[] = [];
+    for (const row of await this.deps.repo.list()) {
+      const view = this.deps.supervisor.view(row.id);
+      if (row.id === except || !row.enabled || !view?.root?.endpoints.librespeed) continue;
+      servers.push({
+        ...AGENT_SERVER_BASE,
+        id: `${LIBRESPEED_AGENT_PREFIX}${row.id}`,
+        name: `Agent ${row.name}`,
+        host: new URL(agentBaseUrl(row.url)).host,
+      });
+    }
+    return servers;
+  }
+
+  /**
+   * The LibreSpeed entry of agent `id`, read from the agent itself. For a test run from another agent, the entry
+   * must carry a token of its own: an agent's API key is never handed to a third machine.
+   */
+  async libreSpeedEntry(id: number, o: { forAgent: boolean; signal: AbortSignal }): Promise<LibreSpeedServerEntry> {
+    const machine = await this.of(id);
+    let info: AgentLibreSpeed;
+    try {
+      info = readLibreSpeedInfo(await getAgentJson(this.targetOf(id), LIBRESPEED_INFO_PATH, { signal: o.signal }));
+    } catch (e) {
+      if (e instanceof MachineUnavailable) throw e;
+      throw new MachineUnavailable(
+        "unreachable",
+        `agent "${machine.name}" did not give its LibreSpeed endpoint: ${(e as Error).message}`,
+      );
+    }
+    if (o.forAgent && info.secret !== "token")
+      throw new BadInput(
+        `serverIds: agent "${machine.name}" has no LibreSpeed token ([librespeed_server] token), so only this server may test against it`,
+        "serverIds",
+      );
+    const base = agentBaseUrl(this.agents.get(id)!.row.url);
+    return { name: `Agent ${machine.name}`, server: `${base}${info.path}`, ...pickEndpoints(info) };
   }
 
   /** Forgets a removed agent (its runs in progress fail as unavailable). */

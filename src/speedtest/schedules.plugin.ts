@@ -4,6 +4,7 @@ import { schedulesCard } from "../../views/speedtest/schedules";
 import type { SessionPlugin } from "../auth/session.plugin";
 import { AppError } from "../core/errors";
 import { fragmentResponse } from "../core/html";
+import { agentIdOf } from "../hub/run-from";
 import { PROVIDERS } from "../measure/providers/registry";
 import type { AppContext } from "../server/context";
 import type { PageContextFactory } from "../server/page-context";
@@ -22,6 +23,8 @@ export function scheduleJson(s: ScheduleView) {
     enabled: s.enabled,
     options: { ...s.options, serverIds: s.serverIds },
     createdAt: s.createdAt.toISOString(),
+    /** Extension: the agent the schedule runs from; null: this server. */
+    agentId: s.options.agentId ?? null,
   };
 }
 
@@ -81,6 +84,7 @@ export function schedulesPlugin(
                   serverHost: PROVIDERS[body.provider].target === "host" ? body.serverHost : undefined,
                   enableDownload: body.enableDownload === "on",
                   enableUpload: body.enableUpload === "on",
+                  agentId: agentIdOf(body.runFrom),
                 },
               });
               return card(request, user, { notice: "Schedule added." });

@@ -91,7 +91,16 @@ describe("the page event stream on a real server", () => {
     expect(stream.closed).toBe(false);
     t.services.bus.publish({
       type: "speedtest.cancelled",
-      run: { id: "x", testType: "iperf3", serverName: "s", isScheduled: false, startedAt: Date.now(), phases: [] },
+      run: {
+        id: "x",
+        testType: "iperf3",
+        serverName: "s",
+        isScheduled: false,
+        startedAt: Date.now(),
+        phases: [],
+        agentId: null,
+        from: "this server",
+      },
     });
     expect((await stream.waitFor("speedtest-cancelled")).data).toMatchObject({ run: { id: "x" } });
     await stream.stop();

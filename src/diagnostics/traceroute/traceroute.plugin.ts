@@ -16,6 +16,7 @@ import type { SessionPlugin } from "../../auth/session.plugin";
 import { AppError } from "../../core/errors";
 import { fragmentResponse } from "../../core/html";
 import { type SseMessage, sseResponse } from "../../core/sse";
+import { agentIdOf, machineFilterOf } from "../../hub/run-from";
 import type { AppContext } from "../../server/context";
 import type { PageContextFactory } from "../../server/page-context";
 import type { GeoIp } from "../geoip";
@@ -53,7 +54,10 @@ async function* traceEvents(trace: PreparedTrace, signal: AbortSignal, ctx: AppC
       finished = true;
       wake?.();
     });
-  yield { event: "start", data: JSON.stringify({ destination: trace.destination, maxHops: trace.maxHops }) };
+  yield {
+    event: "start",
+    data: JSON.stringify({ destination: trace.destination, from: trace.from, maxHops: trace.maxHops }),
+  };
   while (pending.length > 0 || !finished) {
     const next = pending.shift();
     if (next) {
@@ -84,7 +88,11 @@ export function traceroutePlugin(
           "/api/traceroute",
           async ({ query, request }) =>
             tracerouteJson(
-              await service.trace(query.host, { signal: AbortSignal.any([request.signal, ctx.stopping]) }),
+              await service.trace(
+                query.host,
+                { signal: AbortSignal.any([request.signal, ctx.stopping]) },
+                machineFilterOf(query.agentId) ?? null,
+              ),
             ),
           { query: traceQuery },
         )
@@ -92,9 +100,9 @@ export function traceroutePlugin(
         // Read by fetch, not navigated to: an expired session is a 401 the component acts on, not a login page.
         .get(
           "/traceroute/stream",
-          ({ query, request, server }) => {
+          async ({ query, request, server }) => {
             // Prepared before the response starts, so bad input and a full house answer 400 and 429.
-            const trace = service.prepare(query.host);
+            const trace = await service.prepare(query.host, agentIdOf(query.runFrom ?? query.agentId));
             return sseResponse(request, (signal) => traceEvents(trace, signal, ctx), { stop: ctx.stopping, server });
           },
           { query: traceQuery },
