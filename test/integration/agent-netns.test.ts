@@ -11,6 +11,7 @@ import { createLocalExecutor, type Executor } from "../../src/measure/executor";
 import { createProviders } from "../../src/measure/providers/registry";
 import type { ProbeRequest, TracerouteRequest } from "../../src/protocol/measurements";
 import { type AgentProcess, startAgent, TEST_API_KEY } from "../helpers/agent-process";
+import { signedInClient, startSqliteTestApp } from "../helpers/app";
 import { describeIf, hasCommand } from "../helpers/env";
 import { createChain, type NetnsChain, netnsAvailable } from "../helpers/netns";
 
@@ -79,5 +80,39 @@ describeIf(
         [5, 5],
       ]);
     }, 60_000);
+
+    test("through the hub: a monitor run from the agent stores the agent's path, a monitor here the hub's", async () => {
+      const t = await startSqliteTestApp({ monitor: { poll_interval: "1s", reconnect_interval: "1s" } });
+      try {
+        await t.start();
+        const c = await signedInClient(t);
+        const added = await c.postJson("/api/monitor/agents", {
+          name: "far end",
+          url: agent.url,
+          apiKey: TEST_API_KEY,
+        });
+        const agentId = (await added.json()).id;
+        const monitor = async (host: string, from: number | null) => {
+          const body = { host, interval: "1h", packetCount: 3, agentId: from, startImmediately: true };
+          return (await (await c.postJson("/api/packetloss/monitors", body)).json()).id as number;
+        };
+        const [there, here] = [await monitor(chain.rootIp, agentId), await monitor(chain.targetIp, null)];
+        const hopsOf = async (id: number) => {
+          for (let i = 0; i < 300; i++) {
+            const list = (await (await c.get(`/api/packetloss/monitors/${id}/history`)).json()).data;
+            if (list?.length) {
+              const detail = await (await c.get(`/api/packetloss/monitors/${id}/history/${list[0].id}`)).json();
+              return { agentId: detail.agentId, ips: detail.mtrData.hops.map((h: { ip: string }) => h.ip) };
+            }
+            await Bun.sleep(100);
+          }
+          throw new Error(`no result for monitor ${id}`);
+        };
+        expect(await hopsOf(there)).toEqual({ agentId, ips: chain.reverseHopIps });
+        expect(await hopsOf(here)).toEqual({ agentId: null, ips: chain.hopIps });
+      } finally {
+        await t.close();
+      }
+    }, 90_000);
   },
 );
