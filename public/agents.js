@@ -2,7 +2,7 @@
 // history charts and the live rates chart. Agent-supplied text reaches the DOM only through x-text (textContent)
 // or, for ApexCharts, which writes legends and tooltips as HTML, escaped first.
 (() => {
-  const { chartTheme, getJson, listen, themeColor } = window.netronome;
+  const { chartTheme, getJson, listen, themeColor, timeAxis, timezone, units } = window.netronome;
 
   const escapeHtml = (text) =>
     String(text).replace(
@@ -44,17 +44,9 @@
     tx: "Upload",
   };
 
-  const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
-  const relative = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
-  const ago = (iso) => {
-    if (!iso) return "";
-    const seconds = Math.round((Date.parse(iso) - Date.now()) / 1000);
-    const abs = Math.abs(seconds);
-    if (abs < 60) return relative.format(seconds, "second");
-    if (abs < 3600) return relative.format(Math.round(seconds / 60), "minute");
-    if (abs < 86400) return relative.format(Math.round(seconds / 3600), "hour");
-    return relative.format(Math.round(seconds / 86400), "day");
-  };
+  // Times as on every page: in the configured timezone, in the page's language (units.js).
+  const dateTime = { format: (date) => units.dateTime(date, timezone()) };
+  const ago = (iso) => (iso ? units.relative(Date.parse(iso)) : "");
 
   document.addEventListener("alpine:init", () => {
     const Alpine = window.Alpine;
@@ -283,7 +275,7 @@
             grid: { borderColor: theme.grid },
             xaxis: {
               type: "datetime",
-              labels: { datetimeUTC: false },
+              labels: timeAxis(Date.parse(this.data.to) - Date.parse(this.data.from)).labels,
               min: Date.parse(this.data.from),
               max: Date.parse(this.data.to),
             },
@@ -295,7 +287,7 @@
             },
             legend: { position: "top", showForSingleSeries: true },
             dataLabels: { enabled: false },
-            tooltip: { shared: true, x: { format: "dd MMM HH:mm" }, y: { formatter: format } },
+            tooltip: { shared: true, x: { formatter: timeAxis(0).tooltip }, y: { formatter: format } },
             noData: { text: "No data in this range" },
           });
           chart.render();
@@ -355,11 +347,14 @@
           stroke: { width: 1.5, curve: "straight" },
           fill: { type: "solid", opacity: 0.15 },
           grid: { borderColor: theme.grid },
-          xaxis: { type: "datetime", range: 120_000, labels: { datetimeUTC: false } },
+          xaxis: { type: "datetime", range: 120_000, labels: timeAxis(120_000).labels },
           yaxis: { min: 0, labels: { formatter: (v) => bitRate(v / 8) } },
           legend: { position: "top" },
           dataLabels: { enabled: false },
-          tooltip: { x: { format: "HH:mm:ss" }, y: { formatter: (v) => bitRate(v / 8) } },
+          tooltip: {
+            x: { formatter: (v) => units.dateTime(v, timezone(), "time") },
+            y: { formatter: (v) => bitRate(v / 8) },
+          },
           noData: { text: "Waiting for live samples…" },
         });
         this.chart.render();

@@ -136,10 +136,11 @@
       if (!Number.isNaN(date.getTime())) el.textContent = units.relative(date, now);
     }
   }
-  // On a narrow screen the navigation scrolls sideways: keep the current page's entry in view.
+  document.addEventListener("htmx:after:swap", () => refreshRelativeTimes());
+  setInterval(refreshRelativeTimes, 5_000);
+  // Where the navigation scrolls sideways (a narrow window between the phone's tiles and the full bar), the current
+  // page's entry stays in view.
   document.addEventListener("DOMContentLoaded", () =>
     document.querySelector(".nav [aria-current]")?.scrollIntoView({ block: "nearest", inline: "nearest" }),
   );
-  document.addEventListener("htmx:after:swap", () => refreshRelativeTimes());
-  setInterval(refreshRelativeTimes, 5_000);
 })();

@@ -20,7 +20,9 @@ const PAGES = [
   ["traceroute", "/traceroute"],
   ["monitors", "/monitors"],
   ["monitor", "/monitors/2"],
+  ["agents", "/agents"],
   ["settings", "/settings"],
+  ["notifications", "/settings/notifications"],
 ] as const;
 
 const VIEWS = [

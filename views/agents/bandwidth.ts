@@ -6,7 +6,7 @@ import { html, jsonAttr } from "../../src/core/html";
 import type { AgentSnapshot } from "../../src/hub/agents.service";
 import type { VnstatEntry, VnstatInterface } from "../../src/protocol/agent";
 import { rangeButtons } from "../components/charts";
-import { localTime } from "../components/format";
+import { timeTag } from "../components/format";
 import type { PageContext } from "../layout";
 import { bitRate, bytes } from "./format";
 
@@ -46,7 +46,7 @@ function periodTable(period: "hour" | "day" | "month", entries: readonly VnstatE
   </table></div>`;
 }
 
-function vnstatCard(s: AgentSnapshot) {
+function vnstatCard(tz: string, s: AgentSnapshot) {
   if (s.vnstat.length === 0)
     return html`<section class="card"><h2>vnstat</h2><p class="empty">No vnstat export yet: the hub reads it from the agent once an hour, and when this page opens.</p></section>`;
   return html`<section class="card" aria-labelledby="vnstat-title">
@@ -65,7 +65,7 @@ function vnstatCard(s: AgentSnapshot) {
     ${s.vnstat.map((v) => {
       const data = v.data as unknown as VnstatInterface;
       return html`<div class="vnstat-iface" x-show="iface === ${jsonAttr(v.interfaceName)}" ${v === s.vnstat[0] ? "" : html`x-cloak`}>
-        <p class="muted small vnstat-note">Total since vnstat began counting: ${bytes(data.traffic.total.rx)} down, ${bytes(data.traffic.total.tx)} up · exported ${localTime(v.createdAt, "relative")} · times are the agent's</p>
+        <p class="muted small vnstat-note">Total since vnstat began counting: ${bytes(data.traffic.total.rx)} down, ${bytes(data.traffic.total.tx)} up · exported ${timeTag(tz, v.createdAt, "relative")} · times are the agent's</p>
         ${PERIODS.map(
           ([id, , limit]) =>
             html`<div x-show="period === '${id}'" ${id === "hour" ? "" : html`x-cloak`}>${periodTable(id, data.traffic[id] ?? [], limit)}</div>`,
@@ -75,15 +75,15 @@ function vnstatCard(s: AgentSnapshot) {
   </section>`;
 }
 
-function peaksCard(s: AgentSnapshot) {
+function peaksCard(tz: string, s: AgentSnapshot) {
   const p = s.peaks;
   return html`<section class="card" aria-labelledby="peaks-title">
-    <div class="card-head"><h2 id="peaks-title">Peaks</h2>${p ? html`<span class="muted small">highest rates the agent has seen · read ${localTime(p.updatedAt, "relative")}</span>` : ""}</div>
+    <div class="card-head"><h2 id="peaks-title">Peaks</h2>${p ? html`<span class="muted small">highest rates the agent has seen · read ${timeTag(tz, p.updatedAt, "relative")}</span>` : ""}</div>
     ${
       p
         ? html`<dl class="facts">
-          <dt>Download</dt><dd><strong>${bitRate(p.peakRx)}</strong> ${p.peakRxAt ? html`<span class="muted small">${localTime(p.peakRxAt)}</span>` : ""}</dd>
-          <dt>Upload</dt><dd><strong>${bitRate(p.peakTx)}</strong> ${p.peakTxAt ? html`<span class="muted small">${localTime(p.peakTxAt)}</span>` : ""}</dd>
+          <dt>Download</dt><dd><strong>${bitRate(p.peakRx)}</strong> ${p.peakRxAt ? html`<span class="muted small">${timeTag(tz, p.peakRxAt)}</span>` : ""}</dd>
+          <dt>Upload</dt><dd><strong>${bitRate(p.peakTx)}</strong> ${p.peakTxAt ? html`<span class="muted small">${timeTag(tz, p.peakTxAt)}</span>` : ""}</dd>
         </dl>`
         : html`<p class="empty">No peaks reported yet.</p>`
     }
@@ -91,8 +91,8 @@ function peaksCard(s: AgentSnapshot) {
 }
 
 /** Refreshed with new figures. */
-export function bandwidthPanel(_ctx: PageContext, s: AgentSnapshot) {
-  return html`<div class="grid grid-2 bandwidth-grid">${peaksCard(s)}</div>${vnstatCard(s)}`;
+export function bandwidthPanel(ctx: PageContext, s: AgentSnapshot) {
+  return html`<div class="grid grid-2 bandwidth-grid">${peaksCard(ctx.timezone, s)}</div>${vnstatCard(ctx.timezone, s)}`;
 }
 
 /** The live chart, fed by the page's event stream (not refreshed with the panel). */

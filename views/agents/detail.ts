@@ -5,7 +5,7 @@
  */
 import { html, jsonAttr, type SafeHtml } from "../../src/core/html";
 import type { AgentSnapshot } from "../../src/hub/agents.service";
-import { localTime } from "../components/format";
+import { timeTag } from "../components/format";
 import { icons } from "../icons";
 import { layout, type PageContext } from "../layout";
 import { bandwidthCharts, bandwidthLive, bandwidthPanel } from "./bandwidth";
@@ -30,13 +30,13 @@ export function agentPanel(ctx: PageContext, s: AgentSnapshot, tab: AgentTab): S
 }
 
 /** The banner's first text, before the page's script takes over (it says the same in the viewer's timezone). */
-function bannerText(s: AgentSnapshot): SafeHtml {
+function bannerText(tz: string, s: AgentSnapshot): SafeHtml {
   const live = s.agent.live;
   const shown = shownState(live);
-  const since = live.since ? html` since ${localTime(live.since)}` : "";
-  const seen = live.lastSeen ? html` Last seen ${localTime(live.lastSeen, "relative")}.` : html` Never seen.`;
+  const since = live.since ? html` since ${timeTag(tz, live.since)}` : "";
+  const seen = live.lastSeen ? html` Last seen ${timeTag(tz, live.lastSeen, "relative")}.` : html` Never seen.`;
   const figures = s.info?.hardwareAt ?? s.info?.systemAt;
-  const last = figures ? html` Showing the last data it reported (${localTime(figures)}).` : "";
+  const last = figures ? html` Showing the last data it reported (${timeTag(tz, figures)}).` : "";
   if (shown === "disabled") return html`This agent is disabled and not contacted.${last}`;
   if (shown === "connecting") return html`Connecting to the agent…`;
   if (shown === "unauthorized")
@@ -84,7 +84,7 @@ export function agentPage(ctx: PageContext, s: AgentSnapshot, tab: AgentTab) {
         }
       </div>
     </div>
-    <div class="alert ${shown === "unauthorized" ? "alert-error" : "alert-warn"} agent-banner" role="status" ${shown === "online" ? html`hidden` : ""} :hidden="state === 'online'" :class="bannerClass()"><span x-text="bannerText()">${bannerText(s)}</span></div>
+    <div class="alert ${shown === "unauthorized" ? "alert-error" : "alert-warn"} agent-banner" role="status" ${shown === "online" ? html`hidden` : ""} :hidden="state === 'online'" :class="bannerClass()"><span x-text="bannerText()">${bannerText(ctx.timezone, s)}</span></div>
     <nav class="segmented agent-tabs" aria-label="Agent details">
       ${TABS.map(
         ([id, text]) =>

@@ -5,7 +5,7 @@
 import { html, jsonAttr } from "../../src/core/html";
 import type { AgentView } from "../../src/hub/agents.service";
 import { alert } from "../components/form";
-import { localTime } from "../components/format";
+import { timeTag } from "../components/format";
 import { icons } from "../icons";
 import { layout, type PageContext } from "../layout";
 import { bitRate } from "./format";
@@ -41,14 +41,14 @@ function stateBadge(a: AgentView) {
   return html`<span class="badge ${css}" :class="stateClass(${a.id}, '${shown}')" x-text="stateLabel(${a.id}, '${shown}')">${label}</span>`;
 }
 
-function stateLine(a: AgentView) {
+function stateLine(tz: string, a: AgentView) {
   const shown = shownState(a.live);
   if (shown === "disabled") return html`<span>Not connected: disabled</span>`;
   if (shown === "connecting") return html`<span>Connecting…</span>`;
-  if (shown === "online") return html`<span>Online since ${localTime(a.live.since, "relative")}</span>`;
+  if (shown === "online") return html`<span>Online since ${timeTag(tz, a.live.since, "relative")}</span>`;
   return html`<span>${a.live.reason ?? STATE_BADGE[shown][0]}</span>
-    ${a.live.since ? html`<span>since ${localTime(a.live.since, "relative")}</span>` : ""}
-    ${a.live.lastSeen ? html`<span>last seen ${localTime(a.live.lastSeen, "relative")}</span>` : html`<span>never seen</span>`}`;
+    ${a.live.since ? html`<span>since ${timeTag(tz, a.live.since, "relative")}</span>` : ""}
+    ${a.live.lastSeen ? html`<span>last seen ${timeTag(tz, a.live.lastSeen, "relative")}</span>` : html`<span>never seen</span>`}`;
 }
 
 export function agentList(ctx: PageContext, agents: readonly AgentView[]) {
@@ -69,7 +69,7 @@ export function agentList(ctx: PageContext, agents: readonly AgentView[]) {
                 <span class="rate rate-rx" title="Download (received)">↓ <span x-text="rate(${a.id}, 'rx', ${jsonAttr(bitRate(sample?.rx.bytespersecond ?? null))})">${bitRate(sample?.rx.bytespersecond ?? null)}</span></span>
                 <span class="rate rate-tx" title="Upload (sent)">↑ <span x-text="rate(${a.id}, 'tx', ${jsonAttr(bitRate(sample?.tx.bytespersecond ?? null))})">${bitRate(sample?.tx.bytespersecond ?? null)}</span></span>
               </div>
-              <div class="agent-meta small muted" x-show="!states[${a.id}]">${stateLine(a)}</div>
+              <div class="agent-meta small muted" x-show="!states[${a.id}]">${stateLine(ctx.timezone, a)}</div>
               <div class="agent-meta small muted" x-show="states[${a.id}]" x-text="stateText(${a.id})" x-cloak></div>
               <div class="agent-actions">
                 <a class="btn btn-small hide-narrow" href="${ctx.base}/agents/${a.id}">Details</a>

@@ -3,7 +3,7 @@ import { html, jsonAttr } from "../../src/core/html";
 import type { AgentSnapshot } from "../../src/hub/agents.service";
 import type { DiskStats, VnstatInterface } from "../../src/protocol/agent";
 import { rangeButtons } from "../components/charts";
-import { localTime } from "../components/format";
+import { timeTag } from "../components/format";
 import type { PageContext } from "../layout";
 import { bitRate, bytes, celsius, percent } from "./format";
 import { temperatureGroups, temperatureLevel } from "./sensors";
@@ -38,7 +38,7 @@ function rateStat(label: string, direction: "rx" | "tx", initial: number | null,
   </section>`;
 }
 
-function usageCard(s: AgentSnapshot) {
+function usageCard(tz: string, s: AgentSnapshot) {
   const row = s.vnstat.find((v) => v.interfaceName === s.agent.interface) ?? s.vnstat[0];
   if (!row)
     return html`<section class="card"><h2>Traffic</h2><p class="empty">No vnstat data yet: it is read from the agent once an hour.</p></section>`;
@@ -53,7 +53,7 @@ function usageCard(s: AgentSnapshot) {
       ? html`<td class="num">${bytes(u.rx)}</td><td class="num">${bytes(u.tx)}</td><td class="num"><strong>${bytes(u.rx + u.tx)}</strong></td>`
       : html`<td class="num muted" colspan="3">no data</td>`;
   return html`<section class="card" aria-labelledby="usage-title">
-    <div class="card-head"><h2 id="usage-title">Traffic</h2><span class="muted small">vnstat on <span class="mono">${row.interfaceName}</span> · read ${localTime(row.createdAt, "relative")}</span></div>
+    <div class="card-head"><h2 id="usage-title">Traffic</h2><span class="muted small">vnstat on <span class="mono">${row.interfaceName}</span> · read ${timeTag(tz, row.createdAt, "relative")}</span></div>
     <div class="table-wrap"><table class="usage-table">
       <thead><tr><th scope="col">Period</th><th scope="col" class="num">Download</th><th scope="col" class="num">Upload</th><th scope="col" class="num">Total</th></tr></thead>
       <tbody>
@@ -103,7 +103,7 @@ function nothingYet(s: AgentSnapshot) {
   </section>`;
 }
 
-export function overviewPanel(_ctx: PageContext, s: AgentSnapshot) {
+export function overviewPanel(ctx: PageContext, s: AgentSnapshot) {
   if (!s.info && s.vnstat.length === 0) return nothingYet(s);
   const hw = s.hardware;
   const disk = hw ? primaryDisk(hw.disks) : undefined;
@@ -142,7 +142,7 @@ export function overviewPanel(_ctx: PageContext, s: AgentSnapshot) {
       }
     </div>
     ${noHardware ? html`<p class="muted small">No resource figures: the agent reports bandwidth only (system metrics are disabled on it).</p>` : ""}
-    <div class="grid grid-2">${usageCard(s)} ${temperatureCard(s)}</div>`;
+    <div class="grid grid-2">${usageCard(ctx.timezone, s)} ${temperatureCard(s)}</div>`;
 }
 
 /** History charts of CPU and memory, disks and temperatures (public/agents.js draws them from /history). */

@@ -1,12 +1,12 @@
 /** The System tab: what the agent reports about its machine: CPU, memory, kernel, uptime, interfaces, disks, sensors. */
 import { html } from "../../src/core/html";
 import type { AgentSnapshot } from "../../src/hub/agents.service";
-import { localTime } from "../components/format";
+import { timeTag } from "../components/format";
 import type { PageContext } from "../layout";
 import { bytes, celsius, uptime } from "./format";
 import { temperatureGroups, temperatureLevel } from "./sensors";
 
-function factsCard(s: AgentSnapshot) {
+function factsCard(tz: string, s: AgentSnapshot) {
   const info = s.info;
   const hw = s.hardware;
   if (!info)
@@ -14,7 +14,7 @@ function factsCard(s: AgentSnapshot) {
   const row = (label: string, value: unknown) =>
     value === null || value === undefined || value === "" ? "" : html`<dt>${label}</dt><dd>${value as string}</dd>`;
   return html`<section class="card" aria-labelledby="facts-title">
-    <div class="card-head"><h2 id="facts-title">System</h2>${info.systemAt ? html`<span class="muted small">reported ${localTime(info.systemAt, "relative")}</span>` : ""}</div>
+    <div class="card-head"><h2 id="facts-title">System</h2>${info.systemAt ? html`<span class="muted small">reported ${timeTag(tz, info.systemAt, "relative")}</span>` : ""}</div>
     <dl class="facts">
       ${row("Hostname", info.hostname)}
       ${row("Kernel", info.kernel)}
@@ -98,6 +98,6 @@ function sensorsCard(s: AgentSnapshot) {
   </section>`;
 }
 
-export function systemPanel(_ctx: PageContext, s: AgentSnapshot) {
-  return html`${factsCard(s)} ${interfacesCard(s)} ${disksCard(s)} ${sensorsCard(s)}`;
+export function systemPanel(ctx: PageContext, s: AgentSnapshot) {
+  return html`${factsCard(ctx.timezone, s)} ${interfacesCard(s)} ${disksCard(s)} ${sensorsCard(s)}`;
 }

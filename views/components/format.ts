@@ -39,13 +39,3 @@ export function timeTag(
   const text = style === "relative" ? relative(date, now) : dateTime(date, timezone, style);
   return html`<time datetime="${date.toISOString()}"${style === "relative" ? html` data-relative` : ""} title="${full}">${text}</time>`;
 }
-
-/** A moment as a <time> element in UTC (the Agents pages' form; the others use timeTag in the configured zone). */
-export function localTime(
-  date: Date | null | undefined,
-  style: "datetime" | "time" | "relative" = "datetime",
-): SafeHtml {
-  if (!date) return html`<span class="muted">–</span>`;
-  const iso = date.toISOString();
-  return html`<time datetime="${iso}" data-local="${style}">${iso.slice(0, 16).replace("T", " ")} UTC</time>`;
-}
