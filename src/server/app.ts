@@ -48,7 +48,6 @@ import { notifyApi } from "../notify/notify.plugin";
 import { createNotifyRepository } from "../notify/notify.repository";
 import { createNotifyService } from "../notify/notify.service";
 import { Scheduler } from "../scheduler/scheduler";
-import { Semaphore } from "../scheduler/semaphore";
 import { settingsPlugin } from "../settings/settings.plugin";
 import { createIperfServersService } from "../speedtest/iperf-servers.service";
 import { hubLibreSpeedRoutes } from "../speedtest/librespeed-endpoint";
@@ -239,8 +238,8 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
     )
     .use(dashboardPlugin(ctx, speedtestRepo, monitors, session, page))
     .use(speedtestApi(ctx, speedtest, speedtestRepo, iperfServers, session))
-    .use(speedtestPages(ctx, speedtest, speedtestRepo, schedules, iperfServers, session, page))
-    .use(schedulesPlugin(ctx, schedules, session, page))
+    .use(speedtestPages(ctx, speedtest, speedtestRepo, schedules, iperfServers, machines, session, page))
+    .use(schedulesPlugin(ctx, schedules, machines, session, page))
     .use(diagnosticsPages(ctx, session, page))
     .use(monitorsPlugin(ctx, monitors, machines, session, page))
     .use(traceroutePlugin(ctx, traceroute, geoip, session, page))

@@ -1,5 +1,6 @@
 /** Schedule routes: the JSON API (/api/schedules, the original's paths and fields) and the page's schedule card. */
 import { Elysia } from "elysia";
+import type { MachineChoice } from "../../views/components/run-from";
 import { schedulesCard } from "../../views/speedtest/schedules";
 import type { SessionPlugin } from "../auth/session.plugin";
 import { AppError } from "../core/errors";
@@ -31,6 +32,7 @@ export function scheduleJson(s: ScheduleView) {
 export function schedulesPlugin(
   ctx: AppContext,
   schedules: SchedulesService,
+  machines: { choices(): Promise<MachineChoice[]> },
   session: SessionPlugin,
   page: PageContextFactory,
 ) {
@@ -41,9 +43,15 @@ export function schedulesPlugin(
     extra: { error?: string; notice?: string; interval?: string } = {},
     status = 200,
   ) =>
-    fragmentResponse(schedulesCard(page(request, user), { schedules: await schedules.list(), timezone, ...extra }), {
-      status,
-    });
+    fragmentResponse(
+      schedulesCard(page(request, user), {
+        schedules: await schedules.list(),
+        timezone,
+        machines: await machines.choices(),
+        ...extra,
+      }),
+      { status },
+    );
 
   return new Elysia({ name: "speedtest.schedules", seed: ctx.instanceId })
     .use(session)

@@ -135,7 +135,16 @@ export const runForm = t.Object({
 export const resultsQuery = t.Object({
   page: t.Optional(pageNumber),
   limit: t.Optional(pageLimit),
+  /** The machine filter: "" (all), "local", or an agent's id. */
+  from: t.Optional(t.String({ maxLength: 12, error: "from: at most 12 characters" })),
 });
+
+/** The page's Cancel button names the run its live card shows. */
+export const cancelForm = t.Object(
+  { runId: t.Optional(t.String({ maxLength: 64 })) },
+  // The button sits in the run form, whose fields come along.
+  { additionalProperties: true },
+);
 
 /** The schedule form on the Speed Test page. */
 export const scheduleForm = t.Object({

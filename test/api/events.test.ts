@@ -110,7 +110,7 @@ describe("the page event stream on a real server", () => {
     const stream = await connect();
     await stream.waitFor("stream-ready");
     expect(stream.events.map((e) => e.event)).toEqual(["speedtest-snapshot", "packetloss-snapshot", "stream-ready"]);
-    expect(stream.events[0]!.data).toEqual({ current: null, last: null });
+    expect(stream.events[0]!.data).toEqual({ current: null, running: [], last: null });
     expect(stream.events[1]!.data).toEqual({ live: [] });
     expect(stream.events[2]!.data).toEqual({ missed: false });
     await stream.stop();
