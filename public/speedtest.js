@@ -76,9 +76,9 @@
         get canStart() {
           return !this.machineBusy && !this.listFailed[this.provider];
         },
-        /** " from <agent>" for a test on an agent, "" on this server. */
-        fromText(run) {
-          return run.agentId === null || run.agentId === undefined ? "" : ` from ${run.from}`;
+        /** "<agent> · " before the status of a test on an agent, "" on this server. */
+        onMachine(run) {
+          return run.agentId === null || run.agentId === undefined ? "" : `${run.from} · `;
         },
         free(run) {
           const key = machineOf(run.agentId);
@@ -184,7 +184,7 @@
           this.udp = false;
           this.figures = { latency: null, jitter: null, download: null, upload: null, loss: null };
           this.points = { download: [], upload: [] };
-          this.statusText = `${run.isScheduled ? "Scheduled test" : "Testing"} against ${run.serverName}${this.fromText(run)}: measuring latency…`;
+          this.statusText = `${this.onMachine(run)}${run.isScheduled ? "Scheduled test" : "Testing"} against ${run.serverName}: measuring latency…`;
           this.clearMessage();
           this.updateChart();
         },
@@ -200,7 +200,7 @@
               this.latency = progress.latencyMs;
               this.figures.latency = progress.latencyMs;
             }
-            if (!this.cancelling) this.statusText = `Measuring latency to ${run.serverName}${this.fromText(run)}…`;
+            if (!this.cancelling) this.statusText = `${this.onMachine(run)}Measuring latency to ${run.serverName}…`;
             return;
           }
           this.mbps = progress.mbps ?? 0;
@@ -208,7 +208,7 @@
           this.figures[progress.phase] = this.mbps;
           const direction = progress.phase === "download" ? "Downloading from" : "Uploading to";
           if (!this.cancelling)
-            this.statusText = `${direction} ${run.serverName}${this.fromText(run)}: ${Math.round(progress.phasePercent)}%`;
+            this.statusText = `${this.onMachine(run)}${direction} ${run.serverName}: ${Math.round(progress.phasePercent)}%`;
           this.points[progress.phase].push([Date.now(), this.mbps]);
           this.updateChart();
         },
@@ -252,7 +252,7 @@
             parts.push(`${units.percent(result.packetLoss)} loss`, `${units.ms(result.jitter)} ms jitter`);
             this.statusText = `Done (UDP at a fixed send rate: received rates, not capacity): ${parts.join(", ")} (${result.serverName}).`;
           } else {
-            this.statusText = `Done: ${parts.join(", ")} (${result.serverName}${this.fromText(run)}).`;
+            this.statusText = `Done: ${parts.join(", ")} (${result.serverName}${run.agentId == null ? "" : `, from ${run.from}`}).`;
           }
         },
         onCancelled({ run }) {

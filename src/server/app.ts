@@ -242,7 +242,7 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
     .use(schedulesPlugin(ctx, schedules, machines, session, page))
     .use(diagnosticsPages(ctx, session, page))
     .use(monitorsPlugin(ctx, monitors, machines, session, page))
-    .use(traceroutePlugin(ctx, traceroute, geoip, session, page))
+    .use(traceroutePlugin(ctx, traceroute, geoip, machines, session, page))
     .use(agentsApi(ctx, agents, session))
     .use(agentsPages(ctx, agents, session, page))
     .use(settingsPlugin(ctx, { auth, sessions, signIns, session, page }))

@@ -210,7 +210,7 @@ export function monitorResults(ctx: PageContext, p: ResultsPage) {
                   <td class="cell-time" data-label="Time">${timeTag(ctx.timezone, r.createdAt)}</td>
                   <td data-label="Method"><span class="badge ${PROBES[r.method].hops ? "badge-info" : ""}">${r.method}</span></td>
                   <td class="num ${(r.packetLoss ?? 0) > 0 ? "loss" : ""}" data-label="Loss">${r.unreachable ? "–" : percent(r.packetLoss)}</td>
-                  <td class="num" data-label="Received">${r.packetsRecv}/${r.packetsSent}</td>
+                  <td class="num" data-label="Received">${r.unreachable ? "–" : `${r.packetsRecv}/${r.packetsSent}`}</td>
                   <td class="num" data-label="Min (ms)">${rtt(r.minRtt)}</td>
                   <td class="num" data-label="Avg (ms)">${rtt(r.avgRtt)}</td>
                   <td class="num" data-label="Max (ms)">${rtt(r.maxRtt)}</td>

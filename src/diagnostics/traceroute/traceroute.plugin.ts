@@ -11,6 +11,7 @@
  * ends, and every reconnection would start the trace over.
  */
 import { Elysia } from "elysia";
+import type { MachineChoice } from "../../../views/components/run-from";
 import { traceroutePanel } from "../../../views/diagnostics/traceroute";
 import type { SessionPlugin } from "../../auth/session.plugin";
 import { AppError } from "../../core/errors";
@@ -76,6 +77,7 @@ export function traceroutePlugin(
   ctx: AppContext,
   service: TracerouteService,
   geoip: GeoIp,
+  machines: { choices(): Promise<MachineChoice[]> },
   session: SessionPlugin,
   page: PageContextFactory,
 ) {
@@ -111,9 +113,10 @@ export function traceroutePlugin(
     .guard({ page: true }, (app) =>
       app.get(
         "/traceroute/panel",
-        ({ query, request, user }) =>
+        async ({ query, request, user }) =>
           fragmentResponse(
             traceroutePanel(page(request, user), {
+              machines: await machines.choices(),
               host: query.host,
               maxHops: settings.max_hops,
               queries: settings.queries,
