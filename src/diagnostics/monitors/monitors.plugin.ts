@@ -5,7 +5,7 @@
  */
 import { Elysia } from "elysia";
 import type { MachineChoice } from "../../../views/components/run-from";
-import { type MonitorFormValues, type MonitorFormView, monitorForm } from "../../../views/diagnostics/monitor-form";
+import { type MonitorFormView, monitorForm } from "../../../views/diagnostics/monitor-form";
 import {
   hopDataNote,
   hopTable,
@@ -17,14 +17,15 @@ import {
   type PanelView,
 } from "../../../views/diagnostics/monitors";
 import type { SessionPlugin } from "../../auth/session.plugin";
-import { AppError, BadInput } from "../../core/errors";
+import { AppError } from "../../core/errors";
 import { fragmentResponse, htmlResponse } from "../../core/html";
 import { pageWindow } from "../../core/pagination";
 import { agentIdOf } from "../../hub/run-from";
 import type { AppContext } from "../../server/context";
 import type { PageContextFactory } from "../../server/page-context";
 import type { MonitorHop } from "./hops";
-import { DEFAULT_THRESHOLD, durationText, type MonitorInput } from "./monitors.input";
+import { formToInput, formValues } from "./monitors.forms";
+import { DEFAULT_THRESHOLD, durationText } from "./monitors.input";
 import { monitorJson, resultDetailJson, resultJson } from "./monitors.json";
 import {
   chartQuery,
@@ -45,41 +46,6 @@ import type { MonitorsService, MonitorView } from "./monitors.service";
 const HISTORY_PAGE_SIZE = { default_page_size: 25, max_page_size: 100 };
 const RESULTS_PER_PAGE = 10;
 const EVENTS_LIMIT = 100;
-
-type FormBody = typeof monitorFormSchema.static;
-
-function formNumber(text: string | undefined, field: string, what: string): number | undefined {
-  if (text === undefined || text.trim() === "") return undefined;
-  const value = Number(text);
-  if (!Number.isFinite(value)) throw new BadInput(`${field}: ${what}`, field);
-  return value;
-}
-
-/** Turns the panel's form into the service's input. */
-function formToInput(f: FormBody): MonitorInput {
-  const exact = f.intervalMode === "exact";
-  return {
-    host: f.host,
-    name: f.name,
-    interval: exact ? `exact:${f.exactTimes ?? ""}` : f.interval,
-    packetCount: formNumber(f.packetCount, "packetCount", "must be a whole number from 1 to 1000"),
-    threshold: formNumber(f.threshold, "threshold", "must be a loss percentage from 0 to 100"),
-    startImmediately: f.startImmediately === "on",
-    agentId: agentIdOf(f.runFrom),
-  };
-}
-
-function formValues(f: FormBody): MonitorFormValues {
-  return {
-    host: f.host,
-    name: f.name ?? "",
-    interval: f.intervalMode === "exact" ? `exact:${f.exactTimes ?? ""}` : (f.interval ?? "1m"),
-    packetCount: f.packetCount ?? "",
-    threshold: f.threshold ?? "",
-    startImmediately: f.startImmediately === "on",
-    runFrom: /^\d+$/.test(f.runFrom ?? "") ? Number(f.runFrom) : null,
-  };
-}
 
 export function monitorsPlugin(
   ctx: AppContext,
