@@ -3,14 +3,17 @@
  * speedtest.net and the LibreSpeed protocol servers run in a namespace behind a veth pair shaped with tbf, first to
  * 100 Mbit/s, then to 500 Mbit/s. Each provider, built from the default configuration as the appliance builds it,
  * measures download and upload; each figure is judged as a ratio to iperf3 over the same link in the same round.
+ * The same three run once more from a `netronome agent` (the compiled binary, in the root namespace) that this
+ * process drives through the hub's agent executor, so the client runs in an agent in one namespace and the servers
+ * in another.
  */
-import { join } from "node:path";
 import { configFrom } from "../src/config/load";
 import type { SpeedTestProvider } from "../src/measure/providers/provider";
 import { createProviders } from "../src/measure/providers/registry";
 import { SPEEDTESTNET_DEFAULTS } from "../src/measure/providers/speedtestnet";
+import { IPERF3_PORT, LIBRESPEED_PORT, type Servers, SPEEDTESTNET_PORT, startServers } from "./lib/accuracy-servers";
+import { type BenchAgent, startBenchAgent } from "./lib/bench-agent";
 import { startListMirror } from "./lib/list-mirror";
-import { projectRoot } from "./lib/paths";
 import { type Child, runCommand } from "./lib/process";
 import { type Benchmark, formatPercent, formatPoints, info, type Measurement, progress } from "./lib/report";
 import { createShapedLink, type ShapedLink, TBF_BURST, TBF_LATENCY } from "./lib/shaped-link";
@@ -21,14 +24,9 @@ const RATES_MBIT = [100, 500] as const;
 const ROUNDS = 3;
 /** |provider / iperf3 − 1| at most this. */
 const TARGET_DEVIATION = 0.02;
-/** Ports inside the server namespace, which is fresh, so fixed ports cannot collide. */
-const IPERF3_PORT = 5201;
-const SPEEDTESTNET_PORT = 8080;
-const LIBRESPEED_PORT = 8081;
 /** The local speedtest.net server's nearest virtual server, and the LibreSpeed list's first one. */
 const SPEEDTESTNET_SERVER_ID = "1001";
 const LIBRESPEED_SERVER_ID = "public-1";
-const START_TIMEOUT_MS = 15_000;
 /** Covers a provider's latency phase, both transfer phases and their connection set-up, with room to spare. */
 const PROVIDER_RUN_TIMEOUT_MS = 120_000;
 /** iperf3 -s serves one test at a time; a run refused as busy is repeated once after this pause. */
@@ -75,17 +73,6 @@ function figuresOf(figures: Map<string, number[]>, key: string): number[] {
   const values = figures.get(key);
   if (!values?.length) throw new Error(`no figures for ${key}`);
   return values;
-}
-
-/** Waits until a child's log contains `text` (its "listening" line). */
-async function waitForOutput(child: Child, text: string): Promise<void> {
-  const deadline = performance.now() + START_TIMEOUT_MS;
-  while (!(await Bun.file(child.logPath).text()).includes(text)) {
-    if (!child.isRunning()) throw new Error(`process exited before saying "${text}":\n${child.logTail()}`);
-    if (performance.now() > deadline)
-      throw new Error(`no "${text}" within ${START_TIMEOUT_MS} ms:\n${child.logTail()}`);
-    await Bun.sleep(50);
-  }
 }
 
 /** iperf3's goodput over the window in Mbit/s, as the receiver counted it. */
@@ -261,42 +248,6 @@ function rateMeasurements(
   return { measurements, roundRatios };
 }
 
-interface Servers {
-  readonly iperf3: Child;
-  readonly all: readonly Child[];
-}
-
-async function startServers(link: ShapedLink, logDir: string): Promise<Servers> {
-  const children: Child[] = [];
-  const start = async (label: string, command: string[], port: number, ready: string, env?: Record<string, string>) => {
-    const child = link.startInside(command, join(logDir, `${label}.log`), env);
-    children.push(child);
-    await waitForOutput(child, ready);
-    await link.forwardPort(port);
-    return child;
-  };
-  try {
-    const iperf3 = await start(
-      "iperf3",
-      ["iperf3", "-s", "-B", "127.0.0.1", "-p", String(IPERF3_PORT), "--forceflush"],
-      IPERF3_PORT,
-      "Server listening",
-    );
-    for (const [label, script, port] of [
-      ["speedtestnet", "test/servers/speedtestnet-server.ts", SPEEDTESTNET_PORT],
-      ["librespeed", "test/servers/librespeed-server.ts", LIBRESPEED_PORT],
-    ] as const) {
-      await start(label, [process.execPath, join(projectRoot, script)], port, `"url":"http://127.0.0.1:${port}"`, {
-        PORT: String(port),
-      });
-    }
-    return { iperf3, all: children };
-  } catch (error) {
-    await Promise.all(children.map((child) => child.stop()));
-    throw error;
-  }
-}
-
 const benchmark: Benchmark = {
   title: "Speed-test accuracy over a shaped link (tbf, network namespaces)",
   async run() {
@@ -304,6 +255,7 @@ const benchmark: Benchmark = {
     const dir = makeTempDir("accuracy");
     let createdLink: ShapedLink | null = null;
     let servers: Servers | null = null;
+    let agent: BenchAgent | null = null;
     let stopMirror = () => {};
     try {
       progress("creating the server namespace and the veth pair");
@@ -337,7 +289,13 @@ const benchmark: Benchmark = {
       );
       const providers = createProviders({ speedtest: loaded.config.speedtest, dir: loaded.dir });
       const settings = loaded.config.speedtest;
-      const subjects: Subject[] = [
+      progress("starting a netronome agent (the compiled binary) with the same lists");
+      agent = await startBenchAgent(dir, {
+        NETRONOME__SPEEDTESTNET_SERVERS_URL: `${mirror.url}/api/js/servers`,
+        NETRONOME__SPEEDTESTNET_CONFIG_URL: `${mirror.url}/speedtest-config.php`,
+        NETRONOME__LIBRESPEED_SERVERS_URL: `${mirror.url}/servers.json`,
+      });
+      const local: Subject[] = [
         {
           label: "speedtest.net",
           provider: providers.speedtest,
@@ -357,6 +315,13 @@ const benchmark: Benchmark = {
           streams: { download: settings.iperf.parallel_conns, upload: settings.iperf.parallel_conns },
         },
       ];
+      const ids = ["speedtest", "librespeed", "iperf3"] as const;
+      const remote = local.map((subject, i) => ({
+        ...subject,
+        label: `${subject.label} from an agent`,
+        provider: agent!.provider(ids[i]!),
+      }));
+      const subjects = [...local, ...remote];
       // The HTTP providers discard a warm-up (their default grace, 2 s for both) and then measure `duration` seconds.
       const window: ReferenceWindow = {
         omitSeconds: SPEEDTESTNET_DEFAULTS.graceSeconds,
@@ -387,13 +352,14 @@ const benchmark: Benchmark = {
         "The speedtest.net list and configuration and the LibreSpeed list are the namespace servers' own answers, fetched once and served on 127.0.0.1 with their 127.0.0.1:<port> origin replaced by the namespace address (bench/lib/list-mirror.ts).",
         `Single rounds ranged from ${extremes.join(" to ")}. Downloads count body bytes as they arrive. Uploads count a POST once the server has answered it, and each stream's rate runs from its first to its last answer within the window (src/measure/providers/http-throughput.ts): counting the POSTs answered within the window instead cuts one POST per stream at each edge, counted whole or not at all, which scattered single upload rounds by up to 3 % (once 97.2 % for LibreSpeed at 100 Mbit/s) and let some exceed what the link carries.`,
 
+        "Rows \"from an agent\": the same providers run by `netronome agent` (dist/netronome, in the root namespace on 127.0.0.1, with the default configuration and the same mirrored lists), asked by this process through the hub's agent executor (src/hub/agent-executor.ts: POST /measure/speedtest, progress events, one outcome), exactly as the hub asks an agent for a test run from it; the agent's traffic takes the same shaped link.",
         `Rates are goodput as measured, with no correction factor. ${ROUNDS} rounds per rate, the order of the iperf3 references and the providers reversing each round; a row's ratio is the median of its per-round ratios to the iperf3 figure of the same round.`,
         `Runs refused by iperf3 -s as busy and repeated after ${BUSY_RETRY_PAUSE_MS / 1000} s: ${busyRetries.length ? busyRetries.join("; ") : "none"}.`,
       ];
       return { measurements, notes };
     } finally {
       stopMirror();
-      await Promise.all((servers?.all ?? []).map((child) => child.stop()));
+      await Promise.all([...(servers?.all ?? []), ...(agent ? [agent.child] : [])].map((child) => child.stop()));
       await createdLink?.destroy();
       removeTempDir(dir);
     }

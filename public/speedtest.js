@@ -1,5 +1,7 @@
 // Speed Test page: provider choice, live gauge and throughput line, driven by the page's SSE stream.
 //
+// Tests may run on this server and on agents at once, one per machine: Start waits only while the chosen machine
+// ("Run from") is busy, and the live card follows the test started last.
 // The live card follows one run at a time by its ID. Every connection of the stream starts with a snapshot (the
 // running test, or how the last one ended), so a page that opened late, or whose stream was away while the test
 // ended, still arrives at the right state; events of a run that has ended are ignored, in whatever order they come.
@@ -17,8 +19,13 @@
     window.Alpine.data("speedTest", (initial) => {
       // Runs whose outcome the page has shown: late or repeated events about them change nothing.
       const ended = new Set();
+      /** The machine a run is on, as the "Run from" select names it ("" for this server). */
+      const machineOf = (agentId) => (agentId === null || agentId === undefined ? "" : String(agentId));
       return {
         provider: initial.provider,
+        runFrom: "",
+        /** Machine → the id of the test running there. */
+        busy: Object.fromEntries((initial.busy ?? []).map((b) => [machineOf(b.agentId), b.runId])),
         host: "",
         running: false,
         cancelling: false,
@@ -60,8 +67,25 @@
           this.chart?.destroy();
         },
 
+        get machineBusy() {
+          return Boolean(this.busy[this.runFrom]);
+        },
+        get busyRun() {
+          return this.busy[this.runFrom] ?? null;
+        },
         get canStart() {
-          return !this.running && !this.listFailed[this.provider];
+          return !this.machineBusy && !this.listFailed[this.provider];
+        },
+        /** "<agent> · " before the status of a test on an agent, "" on this server. */
+        onMachine(run) {
+          return run.agentId === null || run.agentId === undefined ? "" : `${run.from} · `;
+        },
+        free(run) {
+          const key = machineOf(run.agentId);
+          if (this.busy[key] === run.id) {
+            const { [key]: _, ...rest } = this.busy;
+            this.busy = rest;
+          }
         },
         get gaugeFraction() {
           const f = this.phase === "latency" ? (this.latency ?? 0) / 200 : this.mbps / this.scale;
@@ -120,7 +144,8 @@
           if (this.running) this.cancelling = true;
         },
 
-        onSnapshot({ current, last }) {
+        onSnapshot({ current, last, running }) {
+          if (running) this.busy = Object.fromEntries(running.map((run) => [machineOf(run.agentId), run.id]));
           if (current) {
             this.onStarted({ run: current.run });
             if (current.progress) this.onProgress({ run: current.run, progress: current.progress });
@@ -144,6 +169,7 @@
           document.body.dispatchEvent(new CustomEvent("stream-resync", { bubbles: true }));
         },
         onStarted({ run }) {
+          if (!ended.has(run.id)) this.busy = { ...this.busy, [machineOf(run.agentId)]: run.id };
           if (ended.has(run.id) || (this.running && this.runId === run.id)) return;
           this.running = true;
           this.cancelling = false;
@@ -158,13 +184,15 @@
           this.udp = false;
           this.figures = { latency: null, jitter: null, download: null, upload: null, loss: null };
           this.points = { download: [], upload: [] };
-          this.statusText = `${run.isScheduled ? "Scheduled test" : "Testing"} against ${run.serverName}: measuring latency…`;
+          this.statusText = `${this.onMachine(run)}${run.isScheduled ? "Scheduled test" : "Testing"} against ${run.serverName}: measuring latency…`;
           this.clearMessage();
           this.updateChart();
         },
         onProgress({ run, progress }) {
           if (ended.has(run.id)) return;
-          if (this.runId !== run.id || !this.running) this.onStarted({ run });
+          // Another machine's test while the card follows one: it shows in `busy`, not on the card.
+          if (this.running && this.runId !== run.id) return;
+          if (!this.running) this.onStarted({ run });
           this.phase = progress.phase;
           this.percent = progress.percent;
           if (progress.phase === "latency") {
@@ -172,7 +200,7 @@
               this.latency = progress.latencyMs;
               this.figures.latency = progress.latencyMs;
             }
-            if (!this.cancelling) this.statusText = `Measuring latency to ${run.serverName}…`;
+            if (!this.cancelling) this.statusText = `${this.onMachine(run)}Measuring latency to ${run.serverName}…`;
             return;
           }
           this.mbps = progress.mbps ?? 0;
@@ -180,7 +208,7 @@
           this.figures[progress.phase] = this.mbps;
           const direction = progress.phase === "download" ? "Downloading from" : "Uploading to";
           if (!this.cancelling)
-            this.statusText = `${direction} ${run.serverName}: ${Math.round(progress.phasePercent)}%`;
+            this.statusText = `${this.onMachine(run)}${direction} ${run.serverName}: ${Math.round(progress.phasePercent)}%`;
           this.points[progress.phase].push([Date.now(), this.mbps]);
           this.updateChart();
         },
@@ -198,6 +226,7 @@
           return true;
         },
         onFinished({ run, result }) {
+          this.free(run);
           if (!this.end(run.id, result.error ? "failed" : "done")) return;
           this.udp = Boolean(result.udp);
           this.figures = {
@@ -223,15 +252,17 @@
             parts.push(`${units.percent(result.packetLoss)} loss`, `${units.ms(result.jitter)} ms jitter`);
             this.statusText = `Done (UDP at a fixed send rate: received rates, not capacity): ${parts.join(", ")} (${result.serverName}).`;
           } else {
-            this.statusText = `Done: ${parts.join(", ")} (${result.serverName}).`;
+            this.statusText = `Done: ${parts.join(", ")} (${result.serverName}${run.agentId == null ? "" : `, from ${run.from}`}).`;
           }
         },
         onCancelled({ run }) {
+          this.free(run);
           if (!this.end(run.id, "cancelled")) return;
           this.mbps = 0;
           this.statusText = "The test was cancelled; nothing was saved.";
         },
         onRejected({ run, message }) {
+          this.free(run);
           if (!this.end(run.id, "failed")) return;
           this.mbps = 0;
           this.statusText = message;

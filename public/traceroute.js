@@ -43,6 +43,9 @@
   document.addEventListener("alpine:init", () => {
     window.Alpine.data("traceroute", (initial) => ({
       host: initial.host,
+      runFrom: "",
+      /** The agent the trace runs from ("" for this server), as the server named it. */
+      from: "",
       hops: [],
       status: "idle",
       destination: "",
@@ -82,7 +85,8 @@
         return `${initial.base}/monitors?host=${encodeURIComponent(this.destination)}`;
       },
       get statusText() {
-        const target = this.ip && this.ip !== this.destination ? `${this.destination} (${this.ip})` : this.destination;
+        const to = this.ip && this.ip !== this.destination ? `${this.destination} (${this.ip})` : this.destination;
+        const target = this.from ? `${to} from ${this.from}` : to;
         const last = this.hops.at(-1)?.number ?? 0;
         const seconds = `${this.elapsed < 10 ? Math.max(0.1, this.elapsed).toFixed(1) : Math.round(this.elapsed)} s`;
         if (this.running)
@@ -151,7 +155,8 @@
         // The address bar keeps the host, so a reload or a shared link traces it again.
         history.replaceState(null, "", `${initial.base}/traceroute?host=${encodeURIComponent(host)}`);
         try {
-          const res = await fetch(`${initial.base}/traceroute/stream?host=${encodeURIComponent(host)}`, {
+          const from = this.runFrom ? `&runFrom=${encodeURIComponent(this.runFrom)}` : "";
+          const res = await fetch(`${initial.base}/traceroute/stream?host=${encodeURIComponent(host)}${from}`, {
             headers: { accept: "text/event-stream" },
             signal: controller.signal,
           });
@@ -184,8 +189,10 @@
       },
 
       onEvent(name, data) {
-        if (name === "start") this.destination = data.destination;
-        else if (name === "resolved") this.ip = data.ip;
+        if (name === "start") {
+          this.destination = data.destination;
+          this.from = data.from === "this server" ? "" : data.from;
+        } else if (name === "resolved") this.ip = data.ip;
         else if (name === "hop") {
           const index = this.hops.findIndex((h) => h.number === data.hop.number);
           if (index === -1) this.hops.push(data.hop);

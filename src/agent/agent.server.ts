@@ -1,7 +1,8 @@
 /**
  * The agent's HTTP routes on Bun.serve (no framework: the agent must stay small). The route table shows what is
- * public and what needs the API key. Answers are JSON (errors: `{error, message}`), except the live stream. No CORS
- * headers are sent at all, so a web page on another origin cannot read the agent.
+ * public and what needs the API key. Answers are JSON (errors: `{error, message}`), except the event streams (live
+ * data, measurements) and the LibreSpeed endpoint. No CORS headers are sent (the LibreSpeed endpoint's `?cors`
+ * aside, as LibreSpeed's own backend does), so a web page on another origin cannot read the agent.
  */
 import type { Server } from "bun";
 import { AppError } from "../core/errors";
@@ -9,9 +10,13 @@ import type { Logger } from "../core/log";
 import { sseResponse } from "../core/sse";
 import type { BandwidthCollector } from "../measure/collectors/bandwidth";
 import { VnstatError, type VnstatProblem } from "../measure/collectors/vnstat";
-import { LIVE_STREAM, type LiveSample } from "../protocol/agent";
+import type { LibreSpeedBackend } from "../measure/librespeed-backend";
+import { type AgentLibreSpeed, LIBRESPEED_INFO_PATH, LIVE_STREAM, type LiveSample } from "../protocol/agent";
 import type { AgentService } from "./agent.service";
 import type { KeyCheck } from "./auth";
+import { errorBody, json } from "./http";
+import { measureRoutes } from "./measure.routes";
+import type { MeasureService } from "./measure.service";
 
 /** Live samples a slow client may have waiting before newer ones are dropped for it. */
 export const LIVE_CLIENT_BUFFER = 100;
@@ -23,32 +28,19 @@ export const MAX_LIVE_STREAMS = 256;
 /** A sample older than this is not sent to a client that just connected. */
 const FRESH_SAMPLE_MS = 5_000;
 
-interface RouteContext {
+export interface RouteContext {
   request: Request;
   url: URL;
   server: Server<undefined>;
+  log: Logger;
 }
 
-interface Route {
+export interface Route {
   public: boolean;
+  /** The one method served (GET unless said). */
+  method?: "GET" | "POST";
   handle(ctx: RouteContext): Response | Promise<Response>;
 }
-
-const JSON_HEADERS = {
-  "content-type": "application/json; charset=utf-8",
-  "cache-control": "no-store",
-  "x-content-type-options": "nosniff",
-};
-
-export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), { status, headers: { ...JSON_HEADERS, ...headers } });
-}
-
-const errorBody = (error: string, message: string, extra: Record<string, unknown> = {}) => ({
-  error,
-  message,
-  ...extra,
-});
 
 const VNSTAT_STATUS: Record<VnstatProblem, [number, string]> = {
   not_installed: [503, "vnstat_unavailable"],
@@ -62,7 +54,11 @@ export interface AgentServerDeps {
   service: AgentService;
   bandwidth: BandwidthCollector;
   checkKey: KeyCheck;
-  /** Aborted at shutdown: ends every live stream. */
+  /** Null when the agent runs no measurements. */
+  measure: MeasureService | null;
+  /** The LibreSpeed endpoint and what the hub is told about it; null when it is off. */
+  libreSpeed: { backend: LibreSpeedBackend; info: AgentLibreSpeed } | null;
+  /** Aborted at shutdown: ends every live stream and stops running measurements. */
   stopping: AbortSignal;
   log: Logger;
 }
@@ -98,7 +94,13 @@ function liveStream(
   );
 }
 
-export function createRoutes({ service, bandwidth, stopping }: AgentServerDeps): Record<string, Route> {
+export function createRoutes({
+  service,
+  bandwidth,
+  measure,
+  libreSpeed,
+  stopping,
+}: AgentServerDeps): Record<string, Route> {
   const liveStreams = { count: 0 };
   const routes: Record<string, Route> = {
     "/": { public: true, handle: () => json(service.root()) },
@@ -117,18 +119,26 @@ export function createRoutes({ service, bandwidth, stopping }: AgentServerDeps):
     routes["/system/info"] = { public: false, handle: async () => json(await service.systemInfo()) };
     routes["/system/hardware"] = { public: false, handle: async () => json(await service.hardware()) };
   }
+  if (measure) Object.assign(routes, measureRoutes(measure, stopping));
+  if (libreSpeed) routes[LIBRESPEED_INFO_PATH] = { public: false, handle: () => json(libreSpeed.info) };
   return routes;
 }
 
 export function createFetchHandler(deps: AgentServerDeps) {
   const routes = createRoutes(deps);
-  const { checkKey, log } = deps;
+  const { checkKey, log, libreSpeed } = deps;
   return async (request: Request, server: Server<undefined>): Promise<Response> => {
     const url = new URL(request.url);
     const route = Object.hasOwn(routes, url.pathname) ? routes[url.pathname] : undefined;
-    if (!route) return json(errorBody("not_found", `no such endpoint: ${url.pathname}`), 404);
-    if (request.method !== "GET")
-      return json(errorBody("method_not_allowed", "only GET is served"), 405, { allow: "GET" });
+    if (!route) {
+      // The LibreSpeed endpoint carries its secret in the path: LibreSpeed's clients send no header.
+      if (libreSpeed?.backend.owns(url.pathname))
+        return libreSpeed.backend.handle(request, url.pathname, server.requestIP(request)?.address ?? "");
+      return json(errorBody("not_found", `no such endpoint: ${url.pathname}`), 404);
+    }
+    const method = route.method ?? "GET";
+    if (request.method !== method)
+      return json(errorBody("method_not_allowed", `only ${method} is served here`), 405, { allow: method });
     if (!route.public && !checkKey(request, url)) {
       log.debug("refused a request without the right API key", {
         path: url.pathname,
@@ -137,7 +147,7 @@ export function createFetchHandler(deps: AgentServerDeps) {
       return json(errorBody("unauthorized", "missing or wrong API key (send it in the X-API-Key header)"), 401);
     }
     try {
-      return await route.handle({ request, url, server });
+      return await route.handle({ request, url, server, log });
     } catch (e) {
       if (e instanceof AppError) return json(errorBody(e.code, e.message, e.field ? { field: e.field } : {}), e.status);
       if (e instanceof VnstatError) {

@@ -17,7 +17,10 @@ import {
   API_KEY_QUERY,
   type HardwareStats,
   type HistoricalExport,
+  LIBRESPEED_INFO_PATH,
   LIVE_STREAM,
+  MEASURE_PATHS,
+  type MeasurementCapacity,
   type PeakStats,
   type SystemInfo,
 } from "../protocol/agent";
@@ -36,6 +39,10 @@ export interface AgentServiceDeps {
   /** Null with `disable_system_metrics`. */
   system: SystemCollectors | null;
   peaks: PeakTracker;
+  /** Null when the agent runs no measurements. */
+  measurement: MeasurementCapacity | null;
+  /** The LibreSpeed endpoint is on. */
+  libreSpeed: boolean;
 }
 
 export const ENDPOINTS = {
@@ -81,11 +88,16 @@ export function createAgentService(deps: AgentServiceDeps) {
         service: AGENT_SERVICE,
         host: listening.host,
         port: listening.port,
-        endpoints: system ? { ...ENDPOINTS } : always,
+        endpoints: {
+          ...(system ? ENDPOINTS : always),
+          ...(deps.measurement ? MEASURE_PATHS : {}),
+          ...(deps.libreSpeed ? { librespeed: LIBRESPEED_INFO_PATH } : {}),
+        },
         authentication: options.apiKey ? "required" : "none",
         auth_methods: options.apiKey ? [`${API_KEY_HEADER} header`, `${API_KEY_QUERY} query parameter`] : [],
         bandwidth_source: bandwidth.source(),
         protocol_version: AGENT_PROTOCOL_VERSION,
+        ...(deps.measurement ? { measurement: deps.measurement } : {}),
       };
     },
 

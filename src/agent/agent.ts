@@ -8,9 +8,11 @@ import type { Logger } from "../core/log";
 import { releaseExecutablePages } from "../core/memory";
 import { createCollectors, SYSTEM_COLLECTORS } from "../measure/collectors";
 import { HOST_PATHS } from "../measure/collectors/collector";
-import { createFetchHandler } from "./agent.server";
+import { createLibreSpeedBackend, LIBRESPEED_ENDPOINTS } from "../measure/librespeed-backend";
+import { type AgentServerDeps, createFetchHandler } from "./agent.server";
 import { createAgentService, type SystemCollectors } from "./agent.service";
 import { createKeyCheck } from "./auth";
+import { createMeasureService, type MeasureService } from "./measure.service";
 import type { AgentOptions } from "./options";
 import { agentStateDir, PEAKS_FILE, PeakTracker } from "./peaks";
 
@@ -20,6 +22,31 @@ const RELEASE_PAGES_EVERY_MS = 5 * 60_000;
 
 /** How long open requests (not live streams, which end at once) may take to finish at shutdown. */
 const SHUTDOWN_GRACE_MS = 5_000;
+
+function createAgentMeasurements(options: AgentOptions, log: Logger): MeasureService {
+  const { maxProbes, maxTraceroutes } = options.measure;
+  return createMeasureService({
+    load: async () => (await import("./measure.runtime")).createMeasureRuntime(options.measure),
+    root: process.getuid?.() === 0,
+    limits: { speedtest: 1, probe: maxProbes, traceroute: maxTraceroutes },
+    log,
+  });
+}
+
+/** The LibreSpeed endpoint, when it is on and has a secret: its token, else the API key. */
+function libreSpeedEndpoint(options: AgentOptions): AgentServerDeps["libreSpeed"] {
+  const secret = options.libreSpeed?.token || options.apiKey;
+  if (!options.libreSpeed || !secret) return null;
+  const path = options.libreSpeed.path;
+  return {
+    backend: createLibreSpeedBackend({ path, secret }),
+    info: {
+      path: `${path}/${secret}/`,
+      ...LIBRESPEED_ENDPOINTS,
+      secret: options.libreSpeed.token ? "token" : "api_key",
+    },
+  };
+}
 
 export interface RunningAgent {
   url: string;
@@ -45,7 +72,19 @@ export async function startAgent(
 
   let server: ReturnType<typeof Bun.serve>;
   const listening = { host: options.host, port: options.port };
-  const service = createAgentService({ options, listening, version, hostname, bandwidth, system, peaks });
+  const measure = options.disableMeasurements || !options.apiKey ? null : createAgentMeasurements(options, log);
+  const libreSpeed = libreSpeedEndpoint(options);
+  const service = createAgentService({
+    options,
+    listening,
+    version,
+    hostname,
+    bandwidth,
+    system,
+    peaks,
+    measurement: measure?.capacity() ?? null,
+    libreSpeed: libreSpeed !== null,
+  });
   try {
     server = Bun.serve({
       hostname: options.host,
@@ -56,6 +95,8 @@ export async function startAgent(
         service,
         bandwidth,
         checkKey: createKeyCheck(options.apiKey),
+        measure,
+        libreSpeed,
         stopping: stopping.signal,
         log,
       }),
@@ -70,6 +111,8 @@ export async function startAgent(
     interface: bandwidth.interface,
     bandwidth: bandwidth.source(),
     systemMetrics: system !== null,
+    measurements: measure !== null,
+    libreSpeed: libreSpeed ? options.libreSpeed!.path : false,
     peaks: peaksFile,
   });
 

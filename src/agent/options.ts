@@ -16,7 +16,23 @@ export interface AgentOptions {
   diskIncludes: string[];
   diskExcludes: string[];
   disableSystemMetrics: boolean;
+  /** With `disable_measurements`, or without an API key: no measurement endpoints. */
+  disableMeasurements: boolean;
+  /** What measurements run with (the config file's [speedtest], [packetloss] and [traceroute] sections). */
+  measure: MeasureSettings;
+  /** The LibreSpeed-compatible endpoint; null when it is off. */
+  libreSpeed: { path: string; token: string } | null;
   logLevel: LogLevel;
+}
+
+export interface MeasureSettings {
+  speedtest: Config["speedtest"];
+  /** Folder of the config file: librespeed-servers.json lives there. */
+  configDir: string;
+  /** [packetloss] max_concurrent_monitors: probes at once. */
+  maxProbes: number;
+  /** [traceroute] max_concurrent: traces at once. */
+  maxTraceroutes: number;
 }
 
 /** Flag values as typed; absent flags keep the configured value. */
@@ -28,6 +44,7 @@ export interface AgentFlags {
   diskIncludes?: string[];
   diskExcludes?: string[];
   disableSystemMetrics?: boolean;
+  disableMeasurements?: boolean;
   logLevel?: string;
 }
 
@@ -49,7 +66,7 @@ function parsePort(text: string): number {
   return port;
 }
 
-export function resolveAgentOptions(config: Config, flags: AgentFlags): AgentOptions {
+export function resolveAgentOptions(config: Config, flags: AgentFlags, configDir = process.cwd()): AgentOptions {
   const a = config.agent;
   const host = flags.host ?? a.host;
   if (flags.host !== undefined) checked("host", host, hostProblem(host) && `must be an IP address or host name`);
@@ -71,6 +88,16 @@ export function resolveAgentOptions(config: Config, flags: AgentFlags): AgentOpt
     diskIncludes: [...(flags.diskIncludes ?? a.disk_includes)],
     diskExcludes: [...(flags.diskExcludes ?? a.disk_excludes)],
     disableSystemMetrics: flags.disableSystemMetrics ?? a.disable_system_metrics,
+    disableMeasurements: flags.disableMeasurements ?? a.disable_measurements,
+    measure: {
+      speedtest: config.speedtest,
+      configDir,
+      maxProbes: config.packetloss.max_concurrent_monitors,
+      maxTraceroutes: config.traceroute.max_concurrent,
+    },
+    libreSpeed: config.librespeed_server.enabled
+      ? { path: config.librespeed_server.path, token: config.librespeed_server.token }
+      : null,
     logLevel: logLevel as LogLevel,
   };
 }
@@ -87,6 +114,12 @@ export function securityWarnings(options: AgentOptions): string[] {
   else if (options.apiKey.length < MIN_API_KEY_LENGTH)
     warnings.push(
       `the API key is short (${options.apiKey.length} characters); use at least ${MIN_API_KEY_LENGTH} random characters`,
+    );
+  if (!options.apiKey && !options.disableMeasurements)
+    warnings.push("no API key: the hub cannot run speed tests, traceroutes or packet-loss probes from this agent");
+  if (options.libreSpeed && !options.libreSpeed.token && !options.apiKey)
+    warnings.push(
+      "the LibreSpeed endpoint stays off: it needs [librespeed_server] token (or an API key, which then serves as its token)",
     );
   return warnings;
 }

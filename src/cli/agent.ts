@@ -16,6 +16,7 @@ function flagsFrom(args: ParsedArgs): AgentFlags {
     diskIncludes: listFlag(args, "disk-include"),
     diskExcludes: listFlag(args, "disk-exclude"),
     disableSystemMetrics: boolFlag(args, "disable-system-metrics"),
+    disableMeasurements: boolFlag(args, "disable-measurements"),
     logLevel: stringFlag(args, "log-level"),
   };
 }
@@ -24,7 +25,7 @@ export async function agent(args: ParsedArgs): Promise<number> {
   const loaded = loadConfig({ path: stringFlag(args, "config") });
   let options: ReturnType<typeof resolveAgentOptions>;
   try {
-    options = resolveAgentOptions(loaded.config, flagsFrom(args));
+    options = resolveAgentOptions(loaded.config, flagsFrom(args), loaded.dir);
   } catch (e) {
     if (e instanceof AgentFlagError) throw new UsageError(`agent: ${e.message}`);
     throw e;

@@ -21,6 +21,7 @@ const AGENT_COMMAND_FLAGS = [
   "disk-include",
   "disk-exclude",
   "disable-system-metrics",
+  "disable-measurements",
   "log-level",
 ] as const;
 
@@ -51,11 +52,13 @@ const commands: Record<string, Command> = {
   agent: {
     usage:
       "netronome agent [--host <addr>] [--port <n>] [--interface <name>] [--api-key <key>]\n" +
-      "                [--disk-include <glob>]… [--disk-exclude <glob>]… [--disable-system-metrics] [--log-level <level>]",
+      "                [--disk-include <glob>]… [--disk-exclude <glob>]… [--disable-system-metrics]\n" +
+      "                [--disable-measurements] [--log-level <level>]",
     summary: "Run the monitoring agent that a Netronome hub connects to",
     details: [
       "Serves live bandwidth (vnstat, else /proc/net/dev), vnstat history, peaks, system and hardware details over",
-      "HTTP for a hub. Flags override the [agent] section of the config file and NETRONOME__AGENT_* variables.",
+      "HTTP for a hub, and runs the speed tests, traceroutes and packet-loss probes the hub asks for (with an API key).",
+      "Flags override the [agent] section of the config file and NETRONOME__AGENT_* variables.",
       "",
       "  -H, --host <addr>          address to listen on (default 0.0.0.0)",
       "  -p, --port <n>             port (default 8200)",
@@ -64,6 +67,7 @@ const commands: Record<string, Command> = {
       "      --disk-include <glob>  always report matching mounts (repeatable, or a comma list)",
       "      --disk-exclude <glob>  hide matching mounts (repeatable, or a comma list)",
       "      --disable-system-metrics  serve bandwidth only (no /system/info, /system/hardware)",
+      "      --disable-measurements    run no speed tests, traceroutes or probes for the hub",
       "  -l, --log-level <level>    trace, debug, info, warn or error",
     ].join("\n"),
     flags: [...AGENT_COMMAND_FLAGS],

@@ -423,6 +423,33 @@ export const configSchema = {
     disk_includes: list([], "AGENT_DISK_INCLUDES", "Extra disk mounts to report (globs allowed)"),
     disk_excludes: list([], "AGENT_DISK_EXCLUDES", "Disk mounts to hide (globs allowed)"),
     disable_system_metrics: bool(false, "AGENT_DISABLE_SYSTEM_METRICS", "Report bandwidth only"),
+    disable_measurements: bool(
+      false,
+      "AGENT_DISABLE_MEASUREMENTS",
+      "Refuse to run speed tests, traceroutes and packet-loss probes for the hub (they need an API key anyway)",
+    ),
+  },
+  librespeed_server: {
+    enabled: bool(
+      false,
+      "LIBRESPEED_SERVER_ENABLED",
+      "Serve a LibreSpeed-compatible test endpoint (`garbage`, `empty`, `getIP`), on the hub and on agents",
+    ),
+    path: str("/librespeed", "LIBRESPEED_SERVER_PATH", "Path of that endpoint (under base_url on the hub)", {
+      check: (v) =>
+        /^(\/[A-Za-z0-9._~-]+)+$/.test(v) ? null : 'must be a path such as "/librespeed" (letters, digits, . _ ~ -)',
+    }),
+    token: str(
+      "",
+      "LIBRESPEED_SERVER_TOKEN",
+      "Secret in the endpoint's URLs (`<path>/<token>/garbage`); required on the hub; on an agent, empty means its API key",
+      {
+        check: (v) =>
+          v === "" || /^[A-Za-z0-9._~-]{16,200}$/.test(v)
+            ? null
+            : "must be 16 to 200 letters, digits or . _ ~ - (e.g. `openssl rand -hex 16`)",
+      },
+    ),
   },
   monitor: {
     enabled: bool(true, "MONITOR_ENABLED", "Connect to configured agents"),

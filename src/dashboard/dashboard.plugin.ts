@@ -47,7 +47,7 @@ export function dashboardPlugin(
           servers,
           defaultRange: canonicalRange(ctx.config.pagination.default_time_range),
           monitors: monitorsSummary(pageCtx, overview),
-          results: resultsTable(pageCtx, { ...history, page: 1, limit: w.limit }),
+          results: resultsTable(pageCtx, { ...history, page: 1, limit: w.limit, machines: [], from: "" }),
         };
         return htmlResponse(dashboardPage(pageCtx, view));
       })

@@ -100,12 +100,16 @@ export const speedTests = pgTable(
     durationMs: integer("duration_ms").notNull().default(0),
     isScheduled: boolean("is_scheduled").notNull().default(false),
     scheduleId: integer("schedule_id"),
+    /** The agent the test ran on (null: this server), and its name then: results outlive agents. */
+    agentId: integer("agent_id"),
+    agentName: text("agent_name"),
     error: text(),
     createdAt: createdAt(),
   },
   (t) => [
     index("speed_tests_created_at_idx").on(t.createdAt),
     index("speed_tests_type_idx").on(t.testType, t.createdAt),
+    index("speed_tests_agent_idx").on(t.agentId, t.createdAt),
   ],
 );
 
@@ -148,6 +152,8 @@ export const packetLossMonitors = pgTable("packet_loss_monitors", {
     .notNull()
     .default("unknown"),
   lastStateChange: timestamp("last_state_change", { mode: "date", withTimezone: true }),
+  /** The agent the monitor runs from; null: this server. */
+  agentId: integer("agent_id"),
   createdAt: createdAt(),
   updatedAt: timestamp("updated_at", { mode: "date", withTimezone: true })
     .notNull()
@@ -161,7 +167,8 @@ export const packetLossResults = pgTable(
     monitorId: integer("monitor_id")
       .notNull()
       .references(() => packetLossMonitors.id, { onDelete: "cascade" }),
-    packetLoss: doublePrecision("packet_loss").notNull(),
+    /** Null for a run that could not happen (its agent was unreachable). */
+    packetLoss: doublePrecision("packet_loss"),
     packetsSent: integer("packets_sent").notNull(),
     packetsRecv: integer("packets_recv").notNull(),
     minRtt: doublePrecision("min_rtt"),
@@ -175,6 +182,10 @@ export const packetLossResults = pgTable(
     error: text(),
     /** Why a method with hop data (mtr) did not run, when another one did. */
     fallbackReason: text("fallback_reason"),
+    /** Where the run was measured: the agent (null: this server). */
+    agentId: integer("agent_id"),
+    /** The agent could not be asked, or went away mid-run: nothing was measured (not lost packets). */
+    unreachable: boolean("unreachable").notNull().default(false),
     createdAt: createdAt(),
   },
   (t) => [

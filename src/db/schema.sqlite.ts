@@ -102,12 +102,16 @@ export const speedTests = sqliteTable(
     durationMs: integer("duration_ms").notNull().default(0),
     isScheduled: integer("is_scheduled", { mode: "boolean" }).notNull().default(false),
     scheduleId: integer("schedule_id"),
+    /** The agent the test ran on (null: this server), and its name then: results outlive agents. */
+    agentId: integer("agent_id"),
+    agentName: text("agent_name"),
     error: text(),
     createdAt: createdAt(),
   },
   (t) => [
     index("speed_tests_created_at_idx").on(t.createdAt),
     index("speed_tests_type_idx").on(t.testType, t.createdAt),
+    index("speed_tests_agent_idx").on(t.agentId, t.createdAt),
   ],
 );
 
@@ -152,6 +156,8 @@ export const packetLossMonitors = sqliteTable("packet_loss_monitors", {
     .notNull()
     .default("unknown"),
   lastStateChange: integer("last_state_change", { mode: "timestamp_ms" }),
+  /** The agent the monitor runs from; null: this server. */
+  agentId: integer("agent_id"),
   createdAt: createdAt(),
   updatedAt: integer("updated_at", { mode: "timestamp_ms" })
     .notNull()
@@ -166,7 +172,8 @@ export const packetLossResults = sqliteTable(
     monitorId: integer("monitor_id")
       .notNull()
       .references(() => packetLossMonitors.id, { onDelete: "cascade" }),
-    packetLoss: real("packet_loss").notNull(),
+    /** Null for a run that could not happen (its agent was unreachable). */
+    packetLoss: real("packet_loss"),
     packetsSent: integer("packets_sent").notNull(),
     packetsRecv: integer("packets_recv").notNull(),
     minRtt: real("min_rtt"),
@@ -180,6 +187,10 @@ export const packetLossResults = sqliteTable(
     error: text(),
     /** Why a method with hop data (mtr) did not run, when another one did. */
     fallbackReason: text("fallback_reason"),
+    /** Where the run was measured: the agent (null: this server). */
+    agentId: integer("agent_id"),
+    /** The agent could not be asked, or went away mid-run: nothing was measured (not lost packets). */
+    unreachable: integer("unreachable", { mode: "boolean" }).notNull().default(false),
     createdAt: createdAt(),
   },
   (t) => [

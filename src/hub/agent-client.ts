@@ -15,6 +15,8 @@ export class AgentRequestFailed extends Error {
     readonly kind: FailureKind,
     message: string,
     readonly status?: number,
+    /** The JSON error document the agent answered with (`{error, message, …}`), when it sent one. */
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
   }
@@ -39,10 +41,31 @@ function headers(target: AgentTarget, accept: string): Record<string, string> {
   };
 }
 
-function statusFailure(status: number, path: string): AgentRequestFailed {
+/** Error documents are small: a larger body is not read. */
+const MAX_ERROR_BYTES = 64 * 1024;
+
+/** The agent's JSON error document, if the answer carries a small one; the body is consumed either way. */
+async function errorDetails(response: Response): Promise<Record<string, unknown> | undefined> {
+  const type = response.headers.get("content-type") ?? "";
+  const declared = Number(response.headers.get("content-length") ?? "0");
+  if (!type.startsWith("application/json") || declared > MAX_ERROR_BYTES) {
+    await response.body?.cancel().catch(() => {});
+    return undefined;
+  }
+  try {
+    const parsed = JSON.parse(await readCapped(response, MAX_ERROR_BYTES));
+    return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function statusFailure(status: number, path: string, details?: Record<string, unknown>): AgentRequestFailed {
   if (status === 401 || status === 403)
     return new AgentRequestFailed("unauthorized", "unauthorized: check the API key", status);
   if (status === 404) return new AgentRequestFailed("not_found", `the agent has no ${path}`, status);
+  if (details && typeof details.message === "string")
+    return new AgentRequestFailed("status", details.message.slice(0, 1000), status, details);
   if (status >= 300 && status < 400)
     return new AgentRequestFailed(
       "redirect",
@@ -95,16 +118,13 @@ async function open(
   } catch (error) {
     throw networkFailure(error, outer, timedOut);
   }
-  if (response.status !== 200) {
-    await response.body?.cancel().catch(() => {});
-    throw statusFailure(response.status, path);
-  }
+  if (response.status !== 200) throw statusFailure(response.status, path, await errorDetails(response));
   return { response, timedOut, signal: outer };
 }
 
-async function readCapped(response: Response): Promise<string> {
+async function readCapped(response: Response, limit = MAX_BODY_BYTES): Promise<string> {
   const declared = Number(response.headers.get("content-length") ?? "0");
-  if (declared > MAX_BODY_BYTES) {
+  if (declared > limit) {
     await response.body?.cancel().catch(() => {});
     throw new AgentRequestFailed("invalid", "the agent's answer is too large");
   }
@@ -116,7 +136,7 @@ async function readCapped(response: Response): Promise<string> {
     const { done, value } = await reader.read();
     if (done) break;
     size += value.byteLength;
-    if (size > MAX_BODY_BYTES) {
+    if (size > limit) {
       await reader.cancel().catch(() => {});
       throw new AgentRequestFailed("invalid", "the agent's answer is too large");
     }
@@ -147,20 +167,28 @@ export async function getAgentJson(
 }
 
 /**
- * Opens the live-data stream. The deadline covers the response headers only; the stream then stays open until
- * `signal` aborts (the connection watches it for silence).
+ * Opens an event stream: a GET, or a POST of `json`. The deadline covers the response headers only; the stream then
+ * stays open until `signal` aborts (its reader watches it for silence). An answer other than 200 throws
+ * AgentRequestFailed with the agent's error document.
  */
-export async function openLiveStream(
+export async function openAgentStream(
   target: AgentTarget,
-  signal: AbortSignal,
-  timeoutMs = REQUEST_TIMEOUT_MS,
+  path: string,
+  opts: { signal: AbortSignal; timeoutMs?: number; query?: Record<string, string>; json?: unknown },
 ): Promise<ReadableStream<Uint8Array>> {
+  const { signal } = opts;
   const headersArrived = new AbortController();
-  const timer = setTimeout(() => headersArrived.abort(), timeoutMs);
+  const timer = setTimeout(() => headersArrived.abort(), opts.timeoutMs ?? REQUEST_TIMEOUT_MS);
   let response: Response;
   try {
-    response = await fetch(agentEndpoint(target.url, "/events", { stream: "live-data" }), {
-      headers: headers(target, "text/event-stream"),
+    response = await fetch(agentEndpoint(target.url, path, opts.query), {
+      ...(opts.json === undefined
+        ? { headers: headers(target, "text/event-stream") }
+        : {
+            method: "POST",
+            headers: { ...headers(target, "text/event-stream"), "content-type": "application/json" },
+            body: JSON.stringify(opts.json),
+          }),
       redirect: "manual",
       signal: AbortSignal.any([signal, headersArrived.signal]),
     });
@@ -169,13 +197,19 @@ export async function openLiveStream(
   } finally {
     clearTimeout(timer);
   }
-  if (response.status !== 200) {
-    await response.body?.cancel().catch(() => {});
-    throw statusFailure(response.status, "/events?stream=live-data");
-  }
+  if (response.status !== 200) throw statusFailure(response.status, path, await errorDetails(response));
   if (!(response.headers.get("content-type") ?? "").startsWith("text/event-stream") || !response.body) {
     await response.body?.cancel().catch(() => {});
-    throw new AgentRequestFailed("invalid", "the agent's /events is not an event stream");
+    throw new AgentRequestFailed("invalid", `the agent's ${path} is not an event stream`);
   }
   return response.body;
+}
+
+/** Opens the live-data stream (see openAgentStream). */
+export function openLiveStream(
+  target: AgentTarget,
+  signal: AbortSignal,
+  timeoutMs = REQUEST_TIMEOUT_MS,
+): Promise<ReadableStream<Uint8Array>> {
+  return openAgentStream(target, "/events", { signal, timeoutMs, query: { stream: "live-data" } });
 }

@@ -14,6 +14,8 @@ import {
   type InterfaceInfo,
   type LiveDirection,
   type LiveSample,
+  MEASURE_PATHS,
+  type MeasurementCapacity,
   type PeakStats,
   type SystemInfo,
   type TemperatureCategory,
@@ -65,11 +67,30 @@ export function readRoot(body: unknown): AgentRoot {
       ...(endpoint("tailscale") ? { tailscale: endpoint("tailscale") } : {}),
       ...(endpoint("system") ? { system: endpoint("system") } : {}),
       ...(endpoint("hardware") ? { hardware: endpoint("hardware") } : {}),
+      ...Object.fromEntries(
+        [...MEASURE_ENDPOINTS, "librespeed"].flatMap((key) => (endpoint(key) ? [[key, endpoint(key)]] : [])),
+      ),
     },
     authentication: o.authentication === "required" ? "required" : "none",
     auth_methods: list(o.auth_methods, 8).map((m) => text(m, 32)),
     ...(source ? { bandwidth_source: source } : {}),
     ...(optionalNum(o.protocol_version) !== undefined ? { protocol_version: num(o.protocol_version) } : {}),
+    ...(isObj(o.measurement) ? { measurement: readCapacity(o.measurement) } : {}),
+  };
+}
+
+const MEASURE_ENDPOINTS = Object.keys(MEASURE_PATHS);
+
+/** An agent's measurement limits; a limit that is not a positive whole number counts as 1. */
+function readCapacity(o: Obj): MeasurementCapacity {
+  const limits = isObj(o.limits) ? o.limits : {};
+  const limit = (key: string) => {
+    const n = limits[key];
+    return typeof n === "number" && Number.isInteger(n) && n >= 1 ? Math.min(n, 1000) : 1;
+  };
+  return {
+    root: bool(o.root),
+    limits: { speedtest: limit("speedtest"), probe: limit("probe"), traceroute: limit("traceroute") },
   };
 }
 

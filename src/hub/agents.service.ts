@@ -75,6 +75,8 @@ export function createAgentsService(deps: {
   secrets: SecretBox;
   monitor: Config["monitor"];
   retention: Config["retention"];
+  /** What runs from an agent ("2 monitors", "1 schedule"), so it is not deleted from under them. */
+  usersOf?: (agentId: number) => Promise<string[]>;
 }) {
   const { repo, history, supervisor, secrets } = deps;
   const reads: AgentReads = createAgentReads(repo, supervisor);
@@ -223,7 +225,13 @@ export function createAgentsService(deps: {
       return view(row);
     },
 
+    /** Deletes the agent; refused while monitors or schedules run from it (they would silently move elsewhere). */
     async remove(id: number): Promise<void> {
+      const users = (await deps.usersOf?.(id)) ?? [];
+      if (users.length)
+        throw new Conflict(
+          `${users.join(" and ")} run from this agent: move them to another machine or delete them first`,
+        );
       await supervisor.disconnect(id);
       if (!(await repo.remove(id))) throw new NotFound(`agent ${id} not found`);
     },

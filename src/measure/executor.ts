@@ -6,7 +6,8 @@
  * Failures: BadInput/NotFound (core/errors) for a request that cannot run (nothing started); ProviderError,
  * ProbeFailed or TracerouteError when the measurement ran and failed; CommandNotFound when a tool is missing
  * (traceroute; mtr hands over to ping, and the others report it as a failed measurement). An abort rejects with
- * the signal's reason. measure/failure.ts turns each into a MeasurementFailure and back.
+ * the signal's reason. measure/failure.ts turns each into a MeasurementFailure and back. An executor that measures
+ * elsewhere (an agent) also throws MachineUnavailable: the machine could not be asked, or went away mid-run.
  */
 import { BadInput } from "../core/errors";
 import type {
@@ -26,6 +27,20 @@ import { runProbe } from "./probes/run-probe";
 import { runTraceroute } from "./probes/traceroute-run";
 import type { SpeedTestProvider } from "./providers/provider";
 import { isProviderId, type ProviderId, type Providers } from "./providers/registry";
+
+/**
+ * The measuring machine was not there to measure: it could not be reached, refused (its key, or it does not run
+ * measurements), was busy, or went away before the measurement ended (restarted). Nothing was measured, so this is
+ * not a failed measurement: a monitor records the run as "unreachable", not as lost packets.
+ */
+export class MachineUnavailable extends Error {
+  constructor(
+    readonly reason: "unreachable" | "refused" | "busy" | "lost",
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 /** Cancellation and live progress of one measurement. */
 export interface Control<Progress> {
@@ -62,6 +77,7 @@ export function createLocalExecutor(deps: { providers: Providers; host?: ProbeHo
         serverId: request.serverId,
         host: request.host,
         udp: request.udp,
+        libreSpeedServer: request.libreSpeedServer,
         enableDownload: request.enableDownload,
         enableUpload: request.enableUpload,
         signal,

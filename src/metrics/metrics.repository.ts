@@ -62,6 +62,7 @@ export function createMetricsRepository({ db, t }: DbHandle) {
           minRtt: r.minRtt,
           avgRtt: r.avgRtt,
           maxRtt: r.maxRtt,
+          unreachable: r.unreachable,
           createdAt: r.createdAt,
         })
         .from(r)

@@ -62,6 +62,10 @@ export function checksFor(e: AppEvent): Check[] {
     }
     case "packetloss.finished": {
       const { monitor: m, result: r } = e;
+      // A run whose agent was unreachable measured nothing: the target is neither up nor down (the agent's own
+      // state events say it went away).
+      const loss = r.packetLoss;
+      if (r.unreachable || loss === null) return [];
       const base = {
         subject: `monitor:${m.id}`,
         subjectName: m.name || m.host,
@@ -81,7 +85,7 @@ export function checksFor(e: AppEvent): Check[] {
         {
           ...base,
           event: eventByKey("packetloss.threshold_exceeded"),
-          value: r.packetLoss,
+          value: loss,
           breached: false,
           ownThreshold: m.threshold,
         },
@@ -89,7 +93,7 @@ export function checksFor(e: AppEvent): Check[] {
           ...base,
           event: eventByKey("packetloss.monitor_down"),
           value: null,
-          breached: stateOf(r, m.threshold) === "down",
+          breached: stateOf({ packetLoss: loss, packetsRecv: r.packetsRecv }, m.threshold) === "down",
           detail: r.error ?? undefined,
         },
       ];

@@ -29,6 +29,13 @@ export interface AgentRoot {
     /** Absent with `disable_system_metrics`. */
     system?: string;
     hardware?: string;
+    /** Extension: the measurement endpoints (MEASURE_PATHS), absent when the agent does not run measurements. */
+    measure_servers?: string;
+    measure_speedtest?: string;
+    measure_probe?: string;
+    measure_traceroute?: string;
+    /** Extension: where the hub asks for the agent's LibreSpeed server entry; absent when that endpoint is off. */
+    librespeed?: string;
   };
   authentication: "required" | "none";
   auth_methods: string[];
@@ -36,6 +43,52 @@ export interface AgentRoot {
   bandwidth_source?: "vnstat" | "procfs";
   /** Extension: AGENT_PROTOCOL_VERSION of the agent. */
   protocol_version?: number;
+  /** Extension: what the agent's measurements may do, present with the measurement endpoints. */
+  measurement?: MeasurementCapacity;
+}
+
+/**
+ * The measurement endpoints (API key required). POST a JSON request (SpeedTestRequest, ProbeRequest,
+ * TracerouteRequest of protocol/measurements.ts); the answer is an event stream of `progress` events, then one
+ * `outcome` or one `failure` (a MeasurementFailure), then the end. A request refused before anything starts gets a
+ * JSON error instead: 400 for bad input (naming the field), 429 `busy` when the agent's limit for that kind is
+ * reached. Closing the stream stops the measurement and kills its processes. GET servers?provider=… lists a
+ * provider's servers (JSON), or answers 502 with `{error, message, failure}`.
+ */
+export const MEASURE_PATHS = {
+  measure_servers: "/measure/servers",
+  measure_speedtest: "/measure/speedtest",
+  measure_probe: "/measure/probe",
+  measure_traceroute: "/measure/traceroute",
+} as const;
+
+/** GET (API key required): the agent's LibreSpeed server entry, when its LibreSpeed endpoint is on. */
+export const LIBRESPEED_INFO_PATH = "/measure/librespeed";
+
+/** Event names of a measurement stream. */
+export const MEASURE_EVENTS = { progress: "progress", outcome: "outcome", failure: "failure" } as const;
+
+/** The agent's measurement limits and privileges. */
+export interface MeasurementCapacity {
+  /** Running as root: mtr may probe faster than once a second (decides how the hub plans a monitor's runs). */
+  root: boolean;
+  /** Measurements of each kind that may run at once; more are refused with 429. */
+  limits: { speedtest: number; probe: number; traceroute: number };
+}
+
+/** The answer of LIBRESPEED_INFO_PATH. */
+export interface AgentLibreSpeed {
+  /** The endpoint's base path on the agent, ending in "/", with its secret in it. */
+  path: string;
+  dlURL: string;
+  ulURL: string;
+  pingURL: string;
+  getIpURL: string;
+  /**
+   * What the secret in `path` is: a token of its own (safe to hand to another machine for agent-to-agent tests),
+   * or the agent's API key (used by the hub only).
+   */
+  secret: "token" | "api_key";
 }
 
 /** GET /netronome/info (public, used for discovery). */

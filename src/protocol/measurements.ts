@@ -40,6 +40,21 @@ export interface SpeedTestRequest {
   udp?: boolean;
   enableDownload: boolean;
   enableUpload: boolean;
+  /**
+   * LibreSpeed: a server the hub names itself (an agent's or the hub's own LibreSpeed endpoint), tested instead of
+   * one from the measuring machine's lists; `serverId` is then only its label.
+   */
+  libreSpeedServer?: LibreSpeedServerEntry;
+}
+
+/** A LibreSpeed server as LibreSpeed's server lists spell it: a base URL and endpoints relative to it. */
+export interface LibreSpeedServerEntry {
+  name: string;
+  server: string;
+  dlURL: string;
+  ulURL: string;
+  pingURL: string;
+  getIpURL: string;
 }
 
 export interface SpeedTestProgress {

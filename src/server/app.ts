@@ -45,7 +45,9 @@ import { agentsPages } from "../hub/agents.pages";
 import { agentsApi } from "../hub/agents.plugin";
 import { createAgentsRepository } from "../hub/agents.repository";
 import { createAgentsService } from "../hub/agents.service";
+import { Machines } from "../hub/machines";
 import { createLocalExecutor } from "../measure/executor";
+import { LIBRESPEED_MAX_UPLOAD_BYTES } from "../measure/librespeed-backend";
 import { createProviders } from "../measure/providers/registry";
 import { metricsPlugin } from "../metrics/metrics.plugin";
 import { createDeliveries, DEFAULT_DELIVERY, type DeliveryOptions } from "../notify/delivery";
@@ -55,11 +57,11 @@ import { notifyApi } from "../notify/notify.plugin";
 import { createNotifyRepository } from "../notify/notify.repository";
 import { createNotifyService } from "../notify/notify.service";
 import { Scheduler } from "../scheduler/scheduler";
-import { Semaphore } from "../scheduler/semaphore";
 import { settingsPlugin } from "../settings/settings.plugin";
 import { tokensPages } from "../settings/tokens.pages";
 import { usersPages } from "../settings/users.pages";
 import { createIperfServersService } from "../speedtest/iperf-servers.service";
+import { hubLibreSpeedRoutes } from "../speedtest/librespeed-endpoint";
 import { schedulesPlugin } from "../speedtest/schedules.plugin";
 import { createSchedulesService } from "../speedtest/schedules.service";
 import { speedtestPages } from "../speedtest/speedtest.pages";
@@ -97,19 +99,6 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
   const bus = new Bus<AppEvent>();
   const scheduler = new Scheduler({ timezone: ctx.config.server.timezone, log: ctx.log.child("scheduler") });
 
-  // Every measurement runs through the executor: on this machine today.
-  const executor = createLocalExecutor({
-    providers: createProviders({ speedtest: ctx.config.speedtest, dir: ctx.loaded.dir }),
-  });
-  // Shared by traceroute hops and MTR hop data in monitor results.
-  const geoip = new GeoIp(ctx.config.geoip, ctx.log.child("geoip"));
-  const traceroute = createTracerouteService({
-    settings: ctx.config.traceroute,
-    executor,
-    geoip,
-    log: ctx.log.child("traceroute"),
-  });
-
   const sessionsRepo = createSessionsRepository(ctx.db);
   const usersRepo = createAuthRepository(ctx.db);
   const auth = createAuthService({
@@ -120,15 +109,47 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
   });
   const users = createUsersService({ auth, repo: usersRepo });
   const tokens = createTokensService({ repo: createTokensRepository(ctx.db) });
+  const secret = await auth.sessionSecret(ctx.config.session.session_secret);
+  // Agents' API keys are stored encrypted under a key derived from the session secret.
+  const agentSecrets = createSecretBox(secret, "agent api keys");
+  const agentsRepo = createAgentsRepository(ctx.db);
+  const agentHistory = createAgentHistoryRepository(ctx.db);
+  const supervisor = new AgentSupervisor({
+    repo: agentsRepo,
+    scheduler,
+    bus,
+    secrets: agentSecrets,
+    monitor: ctx.config.monitor,
+    log: ctx.log.child("agents"),
+  });
+
+  // Every measurement runs through a machine's executor: this server's, or an agent's ("run from"). Each machine
+  // has its own concurrency: one speed test, and [packetloss] max_concurrent_monitors monitor runs (extra runs queue).
+  const machines = new Machines({
+    local: createLocalExecutor({
+      providers: createProviders({ speedtest: ctx.config.speedtest, dir: ctx.loaded.dir }),
+    }),
+    repo: agentsRepo,
+    supervisor,
+    maxMonitors: ctx.config.packetloss.max_concurrent_monitors,
+  });
+
+  // Shared by traceroute hops and MTR hop data in monitor results.
+  const geoip = new GeoIp(ctx.config.geoip, ctx.log.child("geoip"));
+  const traceroute = createTracerouteService({
+    settings: ctx.config.traceroute,
+    machines,
+    geoip,
+    log: ctx.log.child("traceroute"),
+  });
+
   const speedtestRepo = createSpeedtestRepository(ctx.db);
   const iperfServers = createIperfServersService(speedtestRepo);
   const speedtest = createSpeedtestService({
     repo: speedtestRepo,
     iperfServers,
-    executor,
+    machines,
     bus,
-    // One test at a time on this machine: manual tests and schedules share the slot.
-    slot: new Semaphore(1),
     log: ctx.log.child("speedtest"),
   });
   const schedules = createSchedulesService({
@@ -144,15 +165,30 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
     repo: createMonitorsRepository(ctx.db),
     history: historyRepo,
     scheduler,
-    // Scheduled and manual monitor runs share [packetloss] max_concurrent_monitors; extra runs queue.
-    group: new Semaphore(ctx.config.packetloss.max_concurrent_monitors),
+    machines,
     bus,
-    executor,
     geoip,
     settings: ctx.config.packetloss,
     retention: ctx.config.retention,
     timezone: ctx.config.server.timezone,
     log: ctx.log.child("monitors"),
+  });
+
+  const agents = createAgentsService({
+    repo: agentsRepo,
+    history: agentHistory,
+    supervisor,
+    secrets: agentSecrets,
+    monitor: ctx.config.monitor,
+    retention: ctx.config.retention,
+    usersOf: async (agentId) => {
+      const count = (n: number, what: string) => (n ? [`${n} ${what}${n === 1 ? "" : "s"}`] : []);
+      const [ms, ss] = await Promise.all([monitors.list(), schedules.list()]);
+      return [
+        ...count(ms.filter((m) => m.agentId === agentId).length, "monitor"),
+        ...count(ss.filter((x) => (x.options as { agentId?: number | null }).agentId === agentId).length, "schedule"),
+      ];
+    },
   });
 
   const notifyRepo = createNotifyRepository(ctx.db);
@@ -167,27 +203,6 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
   });
   let stopNotify: (() => void) | undefined;
 
-  const secret = await auth.sessionSecret(ctx.config.session.session_secret);
-  // Agents' API keys are stored encrypted under a key derived from the session secret.
-  const agentSecrets = createSecretBox(secret, "agent api keys");
-  const agentsRepo = createAgentsRepository(ctx.db);
-  const agentHistory = createAgentHistoryRepository(ctx.db);
-  const supervisor = new AgentSupervisor({
-    repo: agentsRepo,
-    scheduler,
-    bus,
-    secrets: agentSecrets,
-    monitor: ctx.config.monitor,
-    log: ctx.log.child("agents"),
-  });
-  const agents = createAgentsService({
-    repo: agentsRepo,
-    history: agentHistory,
-    supervisor,
-    secrets: agentSecrets,
-    monitor: ctx.config.monitor,
-    retention: ctx.config.retention,
-  });
   const base = ctx.config.server.base_url;
   // The socket peer comes from the server the app listens on (app.server, set by listen), never from what Elysia
   // infers a handler wants: "the client" of a request is worked out here, once (client.ts).
@@ -238,14 +253,22 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
     : undefined;
 
   const signIn = signInPage(ctx, page, signInOptions(ctx, oidc));
+  const libreSpeedRoutes = hubLibreSpeedRoutes(ctx.config.librespeed_server, base);
   const app = new Elysia({
     prefix: base,
     serve: {
       // Once an account exists, Bun's router answers GET /login with the static sign-in page by itself. Before that
-      // (first run), the Elysia route sends visitors to registration.
-      routes: (await auth.registrationOpen()) ? {} : { [`${base}/login`]: { GET: htmlResponse(signIn) } },
-      // No route takes more (server/body.ts); routes read their bodies themselves, within their own limits.
-      maxRequestBodySize: MAX_BODY_BYTES,
+      // (first run), the Elysia route sends visitors to registration. LibreSpeed clients (agents included) test
+      // against the hub on its own routes, with its token in the path.
+      routes: {
+        ...((await auth.registrationOpen()) ? {} : { [`${base}/login`]: { GET: htmlResponse(signIn) } }),
+        ...libreSpeedRoutes,
+      },
+      // No route takes more (server/body.ts); routes read their bodies themselves, within their own limits. The
+      // LibreSpeed endpoint, when on, takes uploads as large as LibreSpeed's clients send (and discards them).
+      maxRequestBodySize: Object.keys(libreSpeedRoutes).length
+        ? Math.max(MAX_BODY_BYTES, LIBRESPEED_MAX_UPLOAD_BYTES)
+        : MAX_BODY_BYTES,
     },
   })
     .use(errorsPlugin(ctx, page, clientOf))
@@ -272,11 +295,11 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
     )
     .use(dashboardPlugin(ctx, speedtestRepo, monitors, session, page))
     .use(speedtestApi(ctx, speedtest, speedtestRepo, iperfServers, session))
-    .use(speedtestPages(ctx, speedtest, speedtestRepo, schedules, iperfServers, session, page))
-    .use(schedulesPlugin(ctx, schedules, session, page))
+    .use(speedtestPages(ctx, speedtest, speedtestRepo, schedules, iperfServers, machines, session, page))
+    .use(schedulesPlugin(ctx, schedules, machines, session, page))
     .use(diagnosticsPages(ctx, session, page))
-    .use(monitorsPlugin(ctx, monitors, session, page))
-    .use(traceroutePlugin(ctx, traceroute, geoip, session, page))
+    .use(monitorsPlugin(ctx, monitors, machines, session, page))
+    .use(traceroutePlugin(ctx, traceroute, geoip, machines, session, page))
     .use(agentsApi(ctx, agents, session))
     .use(agentsPages(ctx, agents, session, page))
     .use(settingsPlugin(ctx, { auth, sessions, tokens, signIns, session, page }))
@@ -312,7 +335,7 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
     /** Stops background work: running scheduled tests are aborted. */
     async stop() {
       discovery?.stop();
-      speedtest.cancel();
+      speedtest.cancelAll();
       await supervisor.stopAll();
       await scheduler.stop();
       stopNotify?.();

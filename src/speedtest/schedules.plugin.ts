@@ -1,10 +1,12 @@
 /** Schedule routes: the JSON API (/api/schedules, the original's paths and fields) and the page's schedule card. */
 import { Elysia } from "elysia";
+import type { MachineChoice } from "../../views/components/run-from";
 import { schedulesCard } from "../../views/speedtest/schedules";
 import type { SessionUser } from "../auth/identity";
 import type { SessionPlugin } from "../auth/session.plugin";
 import { AppError } from "../core/errors";
 import { fragmentResponse } from "../core/html";
+import { agentIdOf } from "../hub/run-from";
 import { PROVIDERS } from "../measure/providers/registry";
 import type { AppContext } from "../server/context";
 import type { PageContextFactory } from "../server/page-context";
@@ -23,12 +25,15 @@ export function scheduleJson(s: ScheduleView) {
     enabled: s.enabled,
     options: { ...s.options, serverIds: s.serverIds },
     createdAt: s.createdAt.toISOString(),
+    /** Extension: the agent the schedule runs from; null: this server. */
+    agentId: s.options.agentId ?? null,
   };
 }
 
 export function schedulesPlugin(
   ctx: AppContext,
   schedules: SchedulesService,
+  machines: { choices(): Promise<MachineChoice[]> },
   session: SessionPlugin,
   page: PageContextFactory,
 ) {
@@ -39,9 +44,15 @@ export function schedulesPlugin(
     extra: { error?: string; notice?: string; interval?: string } = {},
     status = 200,
   ) =>
-    fragmentResponse(schedulesCard(page(request, user), { schedules: await schedules.list(), timezone, ...extra }), {
-      status,
-    });
+    fragmentResponse(
+      schedulesCard(page(request, user), {
+        schedules: await schedules.list(),
+        timezone,
+        machines: await machines.choices(),
+        ...extra,
+      }),
+      { status },
+    );
 
   return new Elysia({ name: "speedtest.schedules", seed: ctx.instanceId })
     .use(session)
@@ -82,6 +93,7 @@ export function schedulesPlugin(
                   serverHost: PROVIDERS[body.provider].target === "host" ? body.serverHost : undefined,
                   enableDownload: body.enableDownload === "on",
                   enableUpload: body.enableUpload === "on",
+                  agentId: agentIdOf(body.runFrom),
                 },
               });
               return card(request, user, { notice: "Schedule added." });

@@ -16,6 +16,8 @@ export interface ScheduleInput {
   interval: string;
   enabled?: boolean;
   options?: TestOptions;
+  /** The agent to run from (also accepted inside `options`); null: this server. */
+  agentId?: number | null;
 }
 
 export interface ScheduleView extends ScheduleRow {
@@ -69,7 +71,8 @@ export function createSchedulesService(deps: {
   ): Promise<{ interval: Interval; options: TestOptions; serverIds: string[] }> {
     const interval = parseInterval(input.interval, SPEED_TEST_INTERVALS);
     const serverIds = (input.serverIds ?? input.options?.serverIds ?? []).filter((id) => id.trim() !== "");
-    const options: TestOptions = { enableDownload: true, enableUpload: true, ...input.options, serverIds };
+    const agentId = input.agentId === undefined ? (input.options?.agentId ?? null) : input.agentId;
+    const options: TestOptions = { enableDownload: true, enableUpload: true, ...input.options, serverIds, agentId };
     await speedtest.check(options);
     return { interval, options, serverIds };
   }

@@ -10,6 +10,10 @@ export interface RunInfo {
   isScheduled: boolean;
   startedAt: number;
   phases: Phase[];
+  /** The agent the test runs on; null: this server. */
+  agentId: number | null;
+  /** "this server" or the agent's name. */
+  from: string;
 }
 
 export interface LiveProgress {
@@ -31,7 +35,10 @@ export type RunOutcome = { run: RunInfo /** When it ended, ms. */; at: number } 
 
 /** What a page's event stream starts with: the running test, or else how the last one ended. */
 export interface SpeedtestSnapshot {
+  /** The test started last among those running. */
   current: { run: RunInfo; progress?: LiveProgress } | null;
+  /** Every test under way (one per machine at most). */
+  running: RunInfo[];
   last: RunOutcome | null;
 }
 

@@ -22,6 +22,9 @@ export function resultJson(r: SpeedTestRow) {
     isScheduled: r.isScheduled,
     error: r.error,
     createdAt: r.createdAt.toISOString(),
+    /** Extension: the agent the test ran on (null: this server), and its name then. */
+    agentId: r.agentId,
+    agentName: r.agentName,
   };
 }
 
@@ -44,6 +47,8 @@ export const CSV_COLUMNS = [
   "error",
   "isp",
   "udp",
+  "agentId",
+  "agentName",
 ] as const;
 
 function csvCell(v: unknown): string {

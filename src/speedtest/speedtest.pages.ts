@@ -1,6 +1,7 @@
 /** The Speed Test page and its htmx fragments (server picker, run, cancel, results table). */
 import { Elysia } from "elysia";
 import { alert } from "../../views/components/form";
+import type { MachineChoice } from "../../views/components/run-from";
 import { iperfServersCard } from "../../views/speedtest/iperf-servers";
 import { savedServerSelect, speedtestPage } from "../../views/speedtest/page";
 import { resultsTable } from "../../views/speedtest/results-table";
@@ -11,6 +12,7 @@ import type { SessionPlugin } from "../auth/session.plugin";
 import { AppError, BadInput } from "../core/errors";
 import { fragmentResponse, html, htmlResponse } from "../core/html";
 import { pageWindow } from "../core/pagination";
+import { agentIdOf, machineFilterOf } from "../hub/run-from";
 import { PROVIDERS } from "../measure/providers/registry";
 import type { AppContext } from "../server/context";
 import type { PageContextFactory } from "../server/page-context";
@@ -18,6 +20,7 @@ import type { IperfServersService } from "./iperf-servers.service";
 import type { SchedulesService } from "./schedules.service";
 import type { SpeedtestRepository } from "./speedtest.repository";
 import {
+  cancelForm,
   idParams,
   iperfServerForm,
   resultsQuery,
@@ -44,6 +47,7 @@ export function formToOptions(f: RunForm): TestOptions {
     useUdp: f.useUdp === "on",
     enableDownload: f.enableDownload === "on",
     enableUpload: f.enableUpload === "on",
+    agentId: agentIdOf(f.runFrom),
   };
   if (!options.enableDownload && !options.enableUpload)
     throw new BadInput("enableDownload: choose download, upload or both", "enableDownload");
@@ -56,16 +60,18 @@ export function speedtestPages(
   repo: SpeedtestRepository,
   schedules: SchedulesService,
   iperfServers: IperfServersService,
+  machines: { choices(): Promise<MachineChoice[]> },
   session: SessionPlugin,
   page: PageContextFactory,
 ) {
-  const resultsPage = async (query: { page?: number; limit?: number }) => {
+  const resultsPage = async (query: { page?: number; limit?: number; from?: string }) => {
     const w = pageWindow(
       { page: query.page, limit: query.limit ?? ctx.config.pagination.default_limit },
       ctx.config.pagination,
     );
-    const { rows, total } = await repo.history({}, w.limit, w.offset);
-    return { rows, total, page: w.page, limit: w.limit };
+    const from = query.from ?? "";
+    const { rows, total } = await repo.history({ agentId: machineFilterOf(from) }, w.limit, w.offset);
+    return { rows, total, page: w.page, limit: w.limit, machines: await machines.choices(), from };
   };
 
   /** The saved-server card; a change also refreshes the run form's choice of saved servers (HX-Trigger). */
@@ -85,14 +91,18 @@ export function speedtestPages(
       .get("/speedtest", async ({ request, user }) => {
         const pageCtx = page(request, user);
         const saved = await iperfServers.list();
+        const choices = await machines.choices();
         return htmlResponse(
           speedtestPage(pageCtx, {
             current: service.current(),
+            running: service.snapshot().running,
+            machines: choices,
             iperfServers: saved,
             iperfServersCard: iperfServersCard(pageCtx, { servers: saved }),
             schedules: schedulesCard(pageCtx, {
               schedules: await schedules.list(),
               timezone: ctx.config.server.timezone,
+              machines: choices,
             }),
             results: resultsTable(pageCtx, await resultsPage({})),
           }),
@@ -104,7 +114,10 @@ export function speedtestPages(
           const testType = query.testType ?? TEST_TYPES[0];
           const url = `${ctx.config.server.base_url}/speedtest/servers?testType=${testType}`;
           try {
-            return fragmentResponse(serverList(testType, await service.listServers(testType, request.signal), url));
+            const from = agentIdOf(query.runFrom);
+            return fragmentResponse(
+              serverList(testType, await service.listServers(testType, request.signal, from), url),
+            );
           } catch (e) {
             ctx.log.warn("server list failed", { testType, error: (e as Error).message });
             return fragmentResponse(serverList(testType, [], url, (e as Error).message));
@@ -128,8 +141,13 @@ export function speedtestPages(
         { body: runForm },
       )
       // The live card says "Cancelling…" until the stream reports the end; only a cancel that came too late is news.
-      .post("/speedtest/cancel", () =>
-        fragmentResponse(service.cancel() ? html`` : alert("warn", "No test is running: it had already ended.")),
+      .post(
+        "/speedtest/cancel",
+        ({ body }) =>
+          fragmentResponse(
+            service.cancel({ runId: body.runId }) ? html`` : alert("warn", "No test is running: it had already ended."),
+          ),
+        { body: cancelForm },
       )
       .get("/speedtest/iperf-servers/select", async () =>
         fragmentResponse(savedServerSelect(await iperfServers.list())),

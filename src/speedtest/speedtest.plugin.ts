@@ -3,18 +3,21 @@ import { Elysia } from "elysia";
 import type { SessionPlugin } from "../auth/session.plugin";
 import { pageWindow } from "../core/pagination";
 import { canonicalRange, rangeStart } from "../core/time-range";
+import { machineFilterOf } from "../hub/run-from";
 import type { AppContext } from "../server/context";
 import type { IperfServersService } from "./iperf-servers.service";
 import { chartPoints } from "./speedtest.chart";
 import { CSV_COLUMNS, csvRow, resultJson } from "./speedtest.json";
 import type { SpeedTestRow, SpeedtestRepository } from "./speedtest.repository";
 import {
+  cancelBody,
   chartQuery,
   exportQuery,
   historyQuery,
   idParams,
   iperfServerBody,
   serversQuery,
+  statusQuery,
   TEST_TYPES,
   testOptions,
 } from "./speedtest.schema";
@@ -33,7 +36,8 @@ export function speedtestApi(
     app
       .get(
         "/api/servers",
-        ({ query, request }) => service.listServers(query.testType ?? TEST_TYPES[0], request.signal),
+        ({ query, request }) =>
+          service.listServers(query.testType ?? TEST_TYPES[0], request.signal, machineFilterOf(query.agentId) ?? null),
         {
           query: serversQuery,
         },
@@ -51,28 +55,39 @@ export function speedtestApi(
         },
         { body: testOptions },
       )
-      .post("/api/speedtest/cancel", () => ({ cancelled: service.cancel() }))
-      .get("/api/speedtest/status", () => {
-        const now = service.current();
-        if (!now) return { type: "idle", isComplete: true, progress: 0 };
-        return {
-          type: now.progress?.phase ?? "latency",
-          testType: now.run.testType,
-          serverName: now.run.serverName,
-          speed: now.progress?.mbps ?? 0,
-          latency: now.progress?.latencyMs ?? null,
-          progress: now.progress?.percent ?? 0,
-          isComplete: false,
-          isScheduled: now.run.isScheduled,
-        };
-      })
+      .post("/api/speedtest/cancel", ({ body }) => ({ cancelled: service.cancel(body ?? {}) }), { body: cancelBody })
+      .get(
+        "/api/speedtest/status",
+        ({ query }) => {
+          const now = service.current(query.agentId === undefined ? undefined : machineFilterOf(query.agentId));
+          if (!now) return { type: "idle", isComplete: true, progress: 0 };
+          return {
+            type: now.progress?.phase ?? "latency",
+            testType: now.run.testType,
+            serverName: now.run.serverName,
+            speed: now.progress?.mbps ?? 0,
+            latency: now.progress?.latencyMs ?? null,
+            progress: now.progress?.percent ?? 0,
+            isComplete: false,
+            isScheduled: now.run.isScheduled,
+            agentId: now.run.agentId,
+            from: now.run.from,
+          };
+        },
+        { query: statusQuery },
+      )
       .get(
         "/api/speedtest/history",
         async ({ query }) => {
           const w = pageWindow(query, ctx.config.pagination);
           const range = query.timeRange ?? ctx.config.pagination.default_time_range;
           const { rows, total } = await repo.history(
-            { since: rangeStart(range), testType: query.testType, serverId: query.serverId },
+            {
+              since: rangeStart(range),
+              testType: query.testType,
+              serverId: query.serverId,
+              agentId: machineFilterOf(query.agentId),
+            },
             w.limit,
             w.offset,
           );
@@ -86,6 +101,7 @@ export function speedtestApi(
           const format = query.format ?? "csv";
           const range = canonicalRange(query.timeRange ?? "all");
           const since = rangeStart(range);
+          const agentId = machineFilterOf(query.agentId);
           const encoder = new TextEncoder();
           // Streamed in batches so a long history never sits in memory at once.
           const body = new ReadableStream<Uint8Array>({
@@ -94,7 +110,7 @@ export function speedtestApi(
               let afterId = 0;
               let first = true;
               for (;;) {
-                const rows = await repo.chronological({ since }, EXPORT_BATCH, afterId);
+                const rows = await repo.chronological({ since, agentId }, EXPORT_BATCH, afterId);
                 for (const r of rows) {
                   stream.enqueue(
                     encoder.encode(
@@ -125,7 +141,11 @@ export function speedtestApi(
         async ({ query }) => {
           const range = canonicalRange(query.timeRange ?? ctx.config.pagination.default_time_range);
           const rows: SpeedTestRow[] = [];
-          const filter = { since: rangeStart(range), serverId: query.serverId };
+          const filter = {
+            since: rangeStart(range),
+            serverId: query.serverId,
+            agentId: machineFilterOf(query.agentId),
+          };
           for (let afterId = 0; ; ) {
             const batch = await repo.chronological(filter, EXPORT_BATCH, afterId);
             rows.push(...batch);

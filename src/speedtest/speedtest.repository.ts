@@ -13,6 +13,8 @@ export interface HistoryFilter {
   since?: Date;
   testType?: TestType;
   serverId?: string;
+  /** Where the tests ran: undefined for everywhere, null for this server, else one agent. */
+  agentId?: number | null;
 }
 
 export function createSpeedtestRepository({ db, t }: DbHandle) {
@@ -21,6 +23,11 @@ export function createSpeedtestRepository({ db, t }: DbHandle) {
       f.since ? gte(t.speedTests.createdAt, f.since) : undefined,
       f.testType ? eq(t.speedTests.testType, f.testType) : undefined,
       f.serverId ? eq(t.speedTests.serverId, f.serverId) : undefined,
+      f.agentId === undefined
+        ? undefined
+        : f.agentId === null
+          ? isNull(t.speedTests.agentId)
+          : eq(t.speedTests.agentId, f.agentId),
     );
 
   return {
@@ -120,6 +127,16 @@ export function createSpeedtestRepository({ db, t }: DbHandle) {
         .orderBy(desc(s.createdAt), desc(s.id))
         .limit(2);
       return rows.map((r) => ({ value: r.value!, createdAt: r.createdAt }));
+    },
+
+    /** The agents results were measured on (their names when last used), for the history's filter. */
+    async distinctAgents(): Promise<{ agentId: number; agentName: string }[]> {
+      const rows = await db
+        .select({ agentId: t.speedTests.agentId, agentName: max(t.speedTests.agentName) })
+        .from(t.speedTests)
+        .where(isNotNull(t.speedTests.agentId))
+        .groupBy(t.speedTests.agentId);
+      return rows.map((r) => ({ agentId: r.agentId!, agentName: r.agentName ?? `agent ${r.agentId}` }));
     },
 
     // ---- schedules

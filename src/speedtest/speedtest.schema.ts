@@ -1,5 +1,6 @@
 /** Request shapes of the speed-test API (the original's field names), validated with Elysia's t. */
 import { t } from "elysia";
+import { agentFilterField, agentIdField, runFromField } from "../hub/run-from";
 import { PROVIDER_IDS, type ProviderId } from "../measure/providers/registry";
 import { oneOf, pageLimit, pageNumber, rowId } from "../server/validation";
 
@@ -44,11 +45,17 @@ export const testOptions = t.Object({
   serverHost: t.Optional(t.String({ maxLength: 300, error: "at most 300 characters" })),
   serverName: t.Optional(t.String({ maxLength: 200, error: "at most 200 characters" })),
   isPublicServer: flag(),
+  /** Extension: run the test from this agent (its id); null or absent: from this server. */
+  agentId: agentIdField,
 });
 export type TestOptions = typeof testOptions.static;
 
 export const serversQuery = t.Object({
   testType: t.Optional(oneOf(TEST_TYPES, "testType")),
+  /** The servers as this agent sees them (its id; absent: this server). */
+  agentId: agentFilterField,
+  /** The page's form field for the same choice. */
+  runFrom: runFromField,
 });
 
 export const historyQuery = t.Object({
@@ -57,23 +64,40 @@ export const historyQuery = t.Object({
   limit: t.Optional(pageLimit),
   testType: t.Optional(oneOf(TEST_TYPES, "testType")),
   serverId: t.Optional(t.String({ maxLength: 300, error: "serverId: at most 300 characters" })),
+  /** Extension: results of one agent, or "local" for this server's. */
+  agentId: agentFilterField,
 });
 
 export const chartQuery = t.Object({
   timeRange: t.Optional(oneOf(TIME_RANGES, "timeRange")),
   serverId: t.Optional(t.String({ maxLength: 300, error: "serverId: at most 300 characters" })),
+  agentId: agentFilterField,
 });
 
 export const exportQuery = t.Object({
   format: t.Optional(oneOf(["csv", "json"], "format")),
   timeRange: t.Optional(oneOf(TIME_RANGES, "timeRange")),
+  agentId: agentFilterField,
 });
+
+/** Which machine's test the status is of (else the one started last). */
+export const statusQuery = t.Object({ agentId: agentFilterField });
+
+/** Which running test to cancel: by run, by machine, else the newest. */
+export const cancelBody = t.Optional(
+  t.Object({
+    runId: t.Optional(t.String({ maxLength: 64, error: "runId: at most 64 characters" })),
+    agentId: agentIdField,
+  }),
+);
 
 export const scheduleBody = t.Object({
   serverIds,
   interval: t.String({ maxLength: 400, error: "interval: required, at most 400 characters" }),
   enabled: flag(),
   options: t.Optional(testOptions),
+  /** Extension: run from this agent (also accepted as options.agentId); null or absent: this server. */
+  agentId: agentIdField,
 });
 
 export const iperfServerBody = t.Object({
@@ -99,6 +123,7 @@ const serverChoices = Object.fromEntries(TEST_TYPES.map((id) => [`serverId-${id}
 /** The Speed Test page's form (only the visible provider's fieldset is submitted). */
 export const runForm = t.Object({
   provider: oneOf(TEST_TYPES, "provider"),
+  runFrom: runFromField,
   ...serverChoices,
   serverIdManual: t.Optional(t.String({ maxLength: 32 })),
   serverHost: t.Optional(t.String({ maxLength: 300 })),
@@ -110,12 +135,22 @@ export const runForm = t.Object({
 export const resultsQuery = t.Object({
   page: t.Optional(pageNumber),
   limit: t.Optional(pageLimit),
+  /** The machine filter: "" (all), "local", or an agent's id. */
+  from: t.Optional(t.String({ maxLength: 12, error: "from: at most 12 characters" })),
 });
+
+/** The page's Cancel button names the run its live card shows. */
+export const cancelForm = t.Object(
+  { runId: t.Optional(t.String({ maxLength: 64 })) },
+  // The button sits in the run form, whose fields come along.
+  { additionalProperties: true },
+);
 
 /** The schedule form on the Speed Test page. */
 export const scheduleForm = t.Object({
   interval: t.String({ maxLength: 400 }),
   provider: oneOf(TEST_TYPES, "provider"),
+  runFrom: runFromField,
   serverId: t.Optional(t.String({ maxLength: 128 })),
   serverHost: t.Optional(t.String({ maxLength: 300 })),
   enableDownload: t.Optional(t.String({ maxLength: 3 })),

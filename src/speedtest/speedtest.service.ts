@@ -1,30 +1,30 @@
 /**
- * Runs speed tests: one at a time on the machine (a manual request while one
- * runs is refused, scheduled runs wait their turn), live progress on the bus,
- * cancellation that kills child processes and writes nothing, and the stored
- * result. Knows nothing about HTTP.
+ * Runs speed tests, here or from an agent ("run from"): one at a time on each machine (a manual request while one
+ * runs there is refused, scheduled runs wait their turn), live progress on the bus, cancellation that kills child
+ * processes (the agent's too) and writes nothing, and the stored result with where it ran. Knows nothing about HTTP.
  */
 import type { Publisher } from "../core/bus";
-import { AppError, BadGateway, BadInput, Conflict, NotFound } from "../core/errors";
-import { formatTarget, parseTarget } from "../core/host";
+import { AppError, BadGateway, Conflict } from "../core/errors";
+import { formatTarget } from "../core/host";
 import type { Logger } from "../core/log";
 import { plainError } from "../core/plain-error";
-import type { Executor } from "../measure/executor";
+import type { Machine, Machines } from "../hub/machines";
+import { MachineUnavailable } from "../measure/executor";
 import { ProviderError } from "../measure/providers/provider";
 import { PROVIDERS } from "../measure/providers/registry";
 import type { SpeedTestPhase as Phase, SpeedTestServer } from "../protocol/measurements";
-import type { Semaphore } from "../scheduler/semaphore";
 import type { IperfServersService } from "./iperf-servers.service";
 import type { LiveProgress, RunInfo, RunOutcome, SpeedtestEvent, SpeedtestSnapshot } from "./speedtest.events";
 import type { IperfServerRow, SpeedTestRow, SpeedtestRepository } from "./speedtest.repository";
 import { LEGACY_PROVIDER_FLAGS, TEST_TYPES, type TestOptions, type TestType } from "./speedtest.schema";
+import { resolveTarget, SAVED_IPERF_PREFIX, type TestTarget } from "./speedtest.target";
+
+export { SAVED_IPERF_PREFIX };
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 /** Share of the whole test each phase represents, for one overall percentage. */
 const PHASE_WEIGHT: Record<Phase, number> = { latency: 1, download: 4.5, upload: 4.5 };
-/** Prefix of saved iperf3 server IDs in server lists and TestOptions.serverIds. */
-export const SAVED_IPERF_PREFIX = "iperf-";
 
 export interface StartedTest {
   run: RunInfo;
@@ -36,15 +36,6 @@ export class TestCancelled extends Error {
   constructor() {
     super("the test was cancelled");
   }
-}
-
-/** What a test runs against, resolved from its options. */
-interface TestTarget {
-  testType: TestType;
-  serverId?: string;
-  host?: string;
-  displayName: string;
-  udp: boolean;
 }
 
 /** `testType` when given; else the original's flags (useIperf wins, as there); else the first provider. */
@@ -81,55 +72,31 @@ export function iperfServerInfo(s: IperfServerRow): SpeedTestServer {
   };
 }
 
+/** A test under way on one machine. */
+interface Running {
+  run: RunInfo;
+  controller: AbortController;
+  progress?: LiveProgress;
+}
+
+/** The running tests map's key: an agent's id, or 0 for this server. */
+const keyOf = (agentId: number | null) => agentId ?? 0;
+
 export function createSpeedtestService(deps: {
   repo: SpeedtestRepository;
   iperfServers: Pick<IperfServersService, "find">;
-  executor: Executor;
+  /** Where tests run, each machine with its own slot (hub/machines.ts). */
+  machines: Pick<Machines, "of" | "libreSpeedEntry" | "libreSpeedServers">;
   bus: Publisher<SpeedtestEvent>;
-  slot: Semaphore;
   log: Logger;
 }) {
-  const { repo, iperfServers, executor, bus, slot, log } = deps;
-  let current: { run: RunInfo; controller: AbortController; progress?: LiveProgress } | undefined;
+  const { repo, iperfServers, machines, bus, log } = deps;
+  /** Tests under way, by machine, in the order they started. */
+  const running = new Map<number, Running>();
   let last: RunOutcome | null = null;
-
-  async function resolveTarget(options: TestOptions): Promise<TestTarget> {
-    const testType = testTypeOf(options);
-    const provider = PROVIDERS[testType];
-    const requested = options.serverIds?.find((id) => id.trim() !== "");
-    if (provider.target === "servers")
-      return {
-        testType,
-        serverId: requested,
-        displayName: options.serverName ?? requested ?? "closest server",
-        udp: false,
-      };
-    if (options.serverHost?.trim()) {
-      const target = parseTarget(options.serverHost, "serverHost");
-      // A typed address of a saved server is that server: its results carry its name.
-      const saved = options.serverName ? undefined : await iperfServers.find(target.host, target.port);
-      return {
-        testType,
-        host: formatTarget(target),
-        displayName: options.serverName || saved?.name || formatTarget(target),
-        udp: Boolean(options.useUdp),
-      };
-    }
-    if (provider.savedServers && requested?.startsWith(SAVED_IPERF_PREFIX)) {
-      const saved = await repo.findIperfServer(Number(requested.slice(SAVED_IPERF_PREFIX.length)));
-      if (!saved) throw new NotFound(`iperf3 server "${requested}" not found`);
-      return {
-        testType,
-        host: formatTarget({ host: saved.host, port: saved.port }),
-        displayName: saved.name,
-        udp: Boolean(options.useUdp),
-      };
-    }
-    throw new BadInput(
-      `serverHost: a test with ${provider.label} needs a host (host, host:port or [IPv6]:port)${provider.savedServers ? " or a saved server" : ""}`,
-      "serverHost",
-    );
-  }
+  const targetSources = { repo, iperfServers, libreSpeedEntry: machines.libreSpeedEntry.bind(machines) };
+  /** The test started last among those running: what a page's live card follows. */
+  const newest = () => [...running.values()].at(-1);
 
   function phasesOf(options: TestOptions): Phase[] {
     const phases: Phase[] = ["latency"];
@@ -146,6 +113,7 @@ export function createSpeedtestService(deps: {
 
   async function execute(
     run: RunInfo,
+    machine: Machine,
     target: TestTarget,
     options: TestOptions,
     controller: AbortController,
@@ -157,11 +125,13 @@ export function createSpeedtestService(deps: {
       serverId: target.serverId,
       host: target.host,
       udp: target.udp,
+      ...(target.libreSpeedServer ? { libreSpeedServer: target.libreSpeedServer } : {}),
       enableDownload: options.enableDownload !== false,
       enableUpload: options.enableUpload !== false,
     };
+    const where = { agentId: machine.agentId, agentName: machine.agentId === null ? null : machine.name };
     try {
-      const m = await executor.runSpeedTest(request, {
+      const m = await machine.executor.runSpeedTest(request, {
         signal: controller.signal,
         onProgress: (p) => {
           const progress: LiveProgress = {
@@ -171,7 +141,8 @@ export function createSpeedtestService(deps: {
             ...(p.mbps !== undefined ? { mbps: p.mbps } : {}),
             ...(p.latencyMs !== undefined ? { latencyMs: p.latencyMs } : {}),
           };
-          if (current?.run === run) current.progress = progress;
+          const entry = running.get(keyOf(run.agentId));
+          if (entry?.run === run) entry.progress = progress;
           bus.publish({ type: "speedtest.progress", run, progress });
         },
       });
@@ -193,6 +164,7 @@ export function createSpeedtestService(deps: {
         durationMs: Math.round(m.durationMs),
         isScheduled: run.isScheduled,
         scheduleId: scheduleId ?? null,
+        ...where,
       });
     } catch (e) {
       if (controller.signal.aborted) throw new TestCancelled();
@@ -209,6 +181,7 @@ export function createSpeedtestService(deps: {
         udp: target.udp,
         isScheduled: run.isScheduled,
         scheduleId: scheduleId ?? null,
+        ...where,
         durationMs: Date.now() - started,
         error: message,
       });
@@ -218,23 +191,38 @@ export function createSpeedtestService(deps: {
   return {
     /** Validates the options' provider and target without starting anything (schedules check them when saved). */
     async check(options: TestOptions): Promise<{ testType: TestType; displayName: string }> {
-      const target = await resolveTarget(options);
+      const machine = await machines.of(options.agentId);
+      const target = await resolveTarget(targetSources, testTypeOf(options), options, machine.agentId);
       return { testType: target.testType, displayName: target.displayName };
     },
 
-    /** Servers for the picker: the provider's list (502 when it cannot be had: no internet, service down), or the saved servers. */
-    async listServers(testType: TestType, signal: AbortSignal): Promise<SpeedTestServer[]> {
+    /**
+     * Servers for the picker, as the machine the test runs from sees them: the provider's list (502 when it cannot
+     * be had: no internet, service down, agent away), or the saved servers; LibreSpeed adds the agents' endpoints.
+     */
+    async listServers(
+      testType: TestType,
+      signal: AbortSignal,
+      agentId: number | null = null,
+    ): Promise<SpeedTestServer[]> {
       if (PROVIDERS[testType].savedServers) return (await repo.listIperfServers()).map(iperfServerInfo);
+      const machine = await machines.of(agentId);
+      const agents = testType === "librespeed" ? await machines.libreSpeedServers(machine.agentId) : [];
       try {
-        return await executor.listServers(testType, signal);
+        return [...agents, ...(await machine.executor.listServers(testType, signal))];
       } catch (e) {
-        throw e instanceof ProviderError ? new BadGateway(e.message) : e;
+        if (e instanceof ProviderError || e instanceof MachineUnavailable) {
+          if (agents.length) return agents;
+          throw new BadGateway(e.message);
+        }
+        throw e;
       }
     },
 
-    /** The running test and its latest progress, for pages opened mid-test. */
-    current(): { run: RunInfo; progress?: LiveProgress } | undefined {
-      return current && { run: current.run, progress: current.progress };
+    /** The running test on a machine (else the one started last) and its latest progress, for pages opened mid-test. */
+    current(agentId?: number | null): { run: RunInfo; progress?: LiveProgress } | undefined {
+      const entry = agentId === undefined ? newest() : running.get(keyOf(agentId));
+      return entry && { run: entry.run, progress: entry.progress };
     },
 
     /**
@@ -246,9 +234,14 @@ export function createSpeedtestService(deps: {
       options: TestOptions,
       how: { scheduled: boolean; scheduleId?: number; signal?: AbortSignal },
     ): Promise<StartedTest> {
-      const target = await resolveTarget(options);
+      const machine = await machines.of(options.agentId);
+      const target = await resolveTarget(targetSources, testTypeOf(options), options, machine.agentId);
+      const slot = machine.speedtestSlot;
       const release = how.scheduled ? await slot.acquire(how.signal) : slot.tryAcquire();
-      if (!release) throw new Conflict("a test is already running");
+      if (!release)
+        throw new Conflict(
+          machine.agentId === null ? "a test is already running" : `a test is already running on ${machine.name}`,
+        );
       const controller = new AbortController();
       const abort = () => controller.abort();
       how.signal?.addEventListener("abort", abort, { once: true });
@@ -259,16 +252,18 @@ export function createSpeedtestService(deps: {
         isScheduled: how.scheduled,
         startedAt: Date.now(),
         phases: phasesOf(options),
+        agentId: machine.agentId,
+        from: machine.name,
       };
-      current = { run, controller };
+      running.set(keyOf(machine.agentId), { run, controller });
       bus.publish({ type: "speedtest.started", run });
       // The outcome is recorded and the run stops being current before anyone hears of it, so a snapshot never
       // shows a test as running after its outcome was published.
       const end = (outcome: DistributiveOmit<RunOutcome, "at">) => {
         last = { ...outcome, at: Date.now() } as RunOutcome;
-        if (current?.run === run) current = undefined;
+        if (running.get(keyOf(run.agentId))?.run === run) running.delete(keyOf(run.agentId));
       };
-      const done = execute(run, target, options, controller, how.scheduleId)
+      const done = execute(run, machine, target, options, controller, how.scheduleId)
         .then((result) => {
           end({ run, outcome: "finished", result });
           bus.publish({ type: "speedtest.finished", run, result });
@@ -292,16 +287,35 @@ export function createSpeedtestService(deps: {
       return { run, done };
     },
 
-    /** The running test, or how the last one ended: what a page's event stream starts with. */
+    /** The tests under way (the newest as `current`), or how the last one ended: what a page's stream starts with. */
     snapshot(): SpeedtestSnapshot {
-      return { current: current ? { run: current.run, progress: current.progress } : null, last };
+      const entry = newest();
+      return {
+        current: entry ? { run: entry.run, progress: entry.progress } : null,
+        running: [...running.values()].map((r) => r.run),
+        last,
+      };
     },
 
-    /** Aborts the running test: its child processes are killed and no result is written. */
-    cancel(): boolean {
-      if (!current) return false;
-      current.controller.abort();
+    /**
+     * Aborts a running test (the one with `runId`, else the one on the machine `agentId`, else the newest): its child
+     * processes are killed, on the agent too, and no result is written.
+     */
+    cancel(which: { runId?: string; agentId?: number | null } = {}): boolean {
+      const entry =
+        which.runId !== undefined
+          ? [...running.values()].find((r) => r.run.id === which.runId)
+          : which.agentId !== undefined
+            ? running.get(keyOf(which.agentId))
+            : newest();
+      if (!entry) return false;
+      entry.controller.abort();
       return true;
+    },
+
+    /** At shutdown: every running test is aborted. */
+    cancelAll(): void {
+      for (const entry of running.values()) entry.controller.abort();
     },
   };
 }

@@ -39,6 +39,6 @@ function outcomeJson(o: RunOutcome) {
 export function speedtestSnapshotSse(s: SpeedtestSnapshot): SseMessage {
   return {
     event: "speedtest-snapshot",
-    data: JSON.stringify({ current: s.current, last: s.last && outcomeJson(s.last) }),
+    data: JSON.stringify({ current: s.current, running: s.running, last: s.last && outcomeJson(s.last) }),
   };
 }

@@ -91,7 +91,16 @@ describe("the page event stream on a real server", () => {
     expect(stream.closed).toBe(false);
     t.services.bus.publish({
       type: "speedtest.cancelled",
-      run: { id: "x", testType: "iperf3", serverName: "s", isScheduled: false, startedAt: Date.now(), phases: [] },
+      run: {
+        id: "x",
+        testType: "iperf3",
+        serverName: "s",
+        isScheduled: false,
+        startedAt: Date.now(),
+        phases: [],
+        agentId: null,
+        from: "this server",
+      },
     });
     expect((await stream.waitFor("speedtest-cancelled")).data).toMatchObject({ run: { id: "x" } });
     await stream.stop();
@@ -101,7 +110,7 @@ describe("the page event stream on a real server", () => {
     const stream = await connect();
     await stream.waitFor("stream-ready");
     expect(stream.events.map((e) => e.event)).toEqual(["speedtest-snapshot", "packetloss-snapshot", "stream-ready"]);
-    expect(stream.events[0]!.data).toEqual({ current: null, last: null });
+    expect(stream.events[0]!.data).toEqual({ current: null, running: [], last: null });
     expect(stream.events[1]!.data).toEqual({ live: [] });
     expect(stream.events[2]!.data).toEqual({ missed: false });
     await stream.stop();

@@ -149,7 +149,7 @@ describeIf(hasCommand("traceroute"), "traceroute is not installed", "traceroute 
     expect(res.headers.get("content-type")).toContain("text/event-stream");
     const events = await readEvents(res);
     expect(events.map((e) => e.event)).toEqual(["start", "resolved", "hop", "done"]);
-    expect(events[0]!.data).toEqual({ destination: "127.0.0.1", maxHops: 5 });
+    expect(events[0]!.data).toEqual({ destination: "127.0.0.1", from: "this server", maxHops: 5 });
     expect(events[1]!.data).toEqual({ ip: "127.0.0.1" });
     expect(events[2]!.data).toMatchObject({ hop: { number: 1, ip: "127.0.0.1", timeout: false }, progress: 20 });
     expect(events[3]!.data).toMatchObject({ destination: "127.0.0.1", ip: "127.0.0.1", totalHops: 1, complete: true });

@@ -24,7 +24,15 @@ export interface AgentProcess {
     opts?: { key?: string | null; headers?: Record<string, string>; method?: string },
   ): Promise<Response>;
   json<T>(path: string): Promise<T>;
+  /** POSTs JSON with the test key (or `key`; null sends none). */
+  post(
+    path: string,
+    body: unknown,
+    opts?: { key?: string | null; headers?: Record<string, string> },
+  ): Promise<Response>;
   live(query?: string): Promise<LiveStream>;
+  /** POSTs a measurement request and opens its event stream (the response must be 200). */
+  measure(path: string, body: unknown): Promise<LiveStream>;
   /** Direct child processes (vnstat). */
   children(): number[];
   log(): string;
@@ -42,13 +50,21 @@ export interface StartAgentOptions {
   key?: string | null;
   /** The port to listen on (to restart an agent where a hub expects it); default: a free one. */
   port?: number;
+  /** Run inside this network namespace (`ip netns exec`), listening on `host` there. */
+  netns?: string;
+  /** The address to listen on; default 127.0.0.1. */
+  host?: string;
 }
 
 export async function startAgent(opts: StartAgentOptions = {}): Promise<AgentProcess> {
   const home = opts.home ?? mkdtempSync(join(tmpdir(), "netronome-agent-"));
   const port = opts.port ?? freePort();
   const key = opts.key === undefined ? TEST_API_KEY : opts.key;
-  const command = opts.binary ? [opts.binary] : [process.execPath, MAIN];
+  const host = opts.host ?? "127.0.0.1";
+  const command = [
+    ...(opts.netns ? ["ip", "netns", "exec", opts.netns] : []),
+    ...(opts.binary ? [opts.binary] : [process.execPath, MAIN]),
+  ];
   const logPath = join(home, `agent-${port}.log`);
   const logFd = openSync(logPath, "a");
   let proc: Subprocess;
@@ -58,7 +74,7 @@ export async function startAgent(opts: StartAgentOptions = {}): Promise<AgentPro
         ...command,
         "agent",
         "--host",
-        "127.0.0.1",
+        host,
         "--port",
         String(port),
         ...(key ? ["--api-key", key] : []),
@@ -75,7 +91,7 @@ export async function startAgent(opts: StartAgentOptions = {}): Promise<AgentPro
   } finally {
     closeSync(logFd);
   }
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://${host}:${port}`;
   const log = () => readFileSync(logPath, "utf8");
   const deadline = Date.now() + 20_000;
   for (;;) {
@@ -98,12 +114,22 @@ export async function startAgent(opts: StartAgentOptions = {}): Promise<AgentPro
       headers: { ...(k ? { "X-API-Key": k } : {}), ...o.headers },
     });
   };
+  const post: AgentProcess["post"] = (path, body, o = {}) => {
+    const k = o.key === undefined ? key : o.key;
+    return fetch(`${url}${path}`, {
+      method: "POST",
+      body: typeof body === "string" ? body : JSON.stringify(body),
+      headers: { "content-type": "application/json", ...(k ? { "X-API-Key": k } : {}), ...o.headers },
+    });
+  };
   return {
     url,
     port,
     home,
     proc,
     get,
+    post,
+    measure: async (path, body) => LiveStream.open(await post(path, body)),
     async json<T>(path: string) {
       const res = await get(path);
       if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
@@ -121,9 +147,11 @@ export async function startAgent(opts: StartAgentOptions = {}): Promise<AgentPro
   };
 }
 
-/** An open live-data stream: its events and comment lines as they arrive. */
+/** An open event stream (live data, a measurement): its events and comment lines as they arrive. */
 export class LiveStream {
   readonly samples: { sample: LiveSample; at: number }[] = [];
+  /** Events other than `message`, with their data parsed. */
+  readonly events: { event: string; data: unknown; at: number }[] = [];
   readonly comments: { text: string; at: number }[] = [];
   readonly raw: string[] = [];
   private buffer = "";
@@ -171,6 +199,25 @@ export class LiveStream {
     }
     if (data.length && event === "message")
       this.samples.push({ sample: JSON.parse(data.join("\n")) as LiveSample, at });
+    else if (data.length) this.events.push({ event, data: JSON.parse(data.join("\n")), at });
+  }
+
+  /** Waits for the first event named `name` and returns its data. */
+  async waitForEvent<T = unknown>(name: string, timeoutMs = 15_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.events.find((e) => e.event === name);
+      if (found) return found.data as T;
+      if (Date.now() > deadline)
+        throw new Error(`no "${name}" event within ${timeoutMs} ms: ${JSON.stringify(this.events)}`);
+      await Bun.sleep(20);
+    }
+  }
+
+  /** Every event until the server ends the stream. */
+  async all(): Promise<{ event: string; data: unknown }[]> {
+    await this.done;
+    return this.events.map(({ event, data }) => ({ event, data }));
   }
 
   /** Waits until `count` samples have arrived in total. */

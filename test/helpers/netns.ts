@@ -29,6 +29,10 @@ export interface NetnsChain {
   targetIp: string;
   /** The addresses a trace from the root namespace sees, in order: r1, r2, target. */
   hopIps: string[];
+  /** The root namespace's address on the chain (where a trace from the target goes back to). */
+  rootIp: string;
+  /** The addresses a trace from the target to rootIp sees, in order: r2, r1, root. */
+  reverseHopIps: string[];
   /** The namespace names, for diagnostics. */
   namespaces: Record<ChainNode, string>;
   /** The chain's interface in the root namespace (its traffic passes there). */
@@ -112,6 +116,8 @@ export async function createChain(): Promise<NetnsChain> {
   const chain: NetnsChain = {
     targetIp: addr(10),
     hopIps: [addr(2), addr(6), addr(10)],
+    rootIp: addr(1),
+    reverseHopIps: [addr(9), addr(5), addr(1)],
     namespaces: ns,
     rootLink,
     async exec(node, argv) {

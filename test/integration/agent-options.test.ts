@@ -18,7 +18,15 @@ describe("agent options as a process", () => {
     });
     try {
       const root = (await (await agent.get("/")).json()) as AgentRoot;
-      expect(Object.keys(root.endpoints).sort()).toEqual(["historical", "live", "peaks"]);
+      expect(Object.keys(root.endpoints).sort()).toEqual([
+        "historical",
+        "live",
+        "measure_probe",
+        "measure_servers",
+        "measure_speedtest",
+        "measure_traceroute",
+        "peaks",
+      ]);
       for (const path of ["/system/info", "/system/hardware"]) expect((await agent.get(path)).status).toBe(404);
       expect((await agent.get("/stats/peaks")).status).toBe(200);
     } finally {

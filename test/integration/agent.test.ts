@@ -39,11 +39,16 @@ describeIf(hasVnstat, "vnstat is not installed", "agent with an API key, live da
         peaks: "/stats/peaks",
         system: "/system/info",
         hardware: "/system/hardware",
+        measure_servers: "/measure/servers",
+        measure_speedtest: "/measure/speedtest",
+        measure_probe: "/measure/probe",
+        measure_traceroute: "/measure/traceroute",
       },
       authentication: "required",
       auth_methods: ["X-API-Key header", "apikey query parameter"],
       bandwidth_source: "vnstat",
       protocol_version: 1,
+      measurement: { root: process.getuid?.() === 0, limits: { speedtest: 1, probe: 10, traceroute: 4 } },
     } satisfies AgentRoot);
     const info = (await (await agent.get("/netronome/info", { key: null })).json()) as AgentInfo;
     expect(info).toEqual({

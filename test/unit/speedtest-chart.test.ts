@@ -20,6 +20,8 @@ const row = (id: number, fields: Partial<SpeedTestRow>): SpeedTestRow => ({
   durationMs: 0,
   isScheduled: false,
   scheduleId: null,
+  agentId: null,
+  agentName: null,
   error: null,
   createdAt: new Date(id * 60_000),
   ...fields,

@@ -33,9 +33,11 @@ export function monitorsSummary(ctx: PageContext, rows: readonly MonitorOverview
               </span>
               <span class="monitor-overview-figures small">${
                 latest
-                  ? latest.error
-                    ? html`<span class="loss">last run failed</span>`
-                    : html`<span class="${latest.packetLoss > 0 ? "loss" : ""}">${percent(latest.packetLoss)} loss</span> · ${ms(latest.avgRtt)} ms`
+                  ? latest.unreachable || latest.packetLoss === null
+                    ? html`<span class="warn-text">agent unreachable</span>`
+                    : latest.error
+                      ? html`<span class="loss">last run failed</span>`
+                      : html`<span class="${latest.packetLoss > 0 ? "loss" : ""}">${percent(latest.packetLoss)} loss</span> · ${ms(latest.avgRtt)} ms`
                   : html`<span class="muted">no runs yet</span>`
               }</span>
               <span class="small muted">${latest ? html`${timeTag(ctx.timezone, latest.createdAt, "relative")}` : ""}</span>

@@ -4,6 +4,7 @@
  * On a phone the table turns into one card per hop.
  */
 import { html, jsonAttr } from "../../src/core/html";
+import { type MachineChoice, runFromSelect } from "../components/run-from";
 import { icons } from "../icons";
 import type { PageContext } from "../layout";
 
@@ -17,6 +18,8 @@ export interface TraceroutePanelView {
   timeoutSeconds: number;
   /** Whether a GeoIP database is configured; without one the country/network column is left out. */
   geoip: boolean;
+  /** The agents a trace may run from. */
+  machines: readonly MachineChoice[];
 }
 
 /** Every form the host field accepts, one example each; clicking one fills the field. */
@@ -57,6 +60,7 @@ export function traceroutePanel(ctx: PageContext, v: TraceroutePanelView) {
             aria-describedby="f-trace-host-hint"
           />
         </div>
+        ${runFromSelect(v.machines, null, { id: "f-trace-from", model: "runFrom" })}
         <button class="btn btn-primary" type="submit" x-show="!running">${icons.play} Trace</button>
         <button class="btn btn-danger" type="button" x-show="running" x-cloak @click="stop()">${icons.stop} Stop</button>
       </div>

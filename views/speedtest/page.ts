@@ -7,11 +7,16 @@ import type { LiveProgress, RunInfo } from "../../src/speedtest/speedtest.events
 import type { IperfServerRow } from "../../src/speedtest/speedtest.repository";
 import { TEST_TYPES, type TestType } from "../../src/speedtest/speedtest.schema";
 import { liveFigures } from "../components/charts";
+import { type MachineChoice, runFromSelect } from "../components/run-from";
 import { icons } from "../icons";
 import { layout, type PageContext } from "../layout";
 
 export interface SpeedtestPageView {
   current?: { run: RunInfo; progress?: LiveProgress };
+  /** Every test under way (one per machine at most): Start waits only while the chosen machine is busy. */
+  running: RunInfo[];
+  /** The agents a test may run from. */
+  machines: readonly MachineChoice[];
   iperfServers: IperfServerRow[];
   /** The card that manages the saved iperf3 servers. */
   iperfServersCard: SafeHtml;
@@ -38,7 +43,8 @@ function providerPanel(ctx: PageContext, v: SpeedtestPageView, id: TestType, fir
 }
 
 function serverPicker(ctx: PageContext, id: TestType, def: ProviderDefinition) {
-  return html`<div class="server-list" hx-get="${ctx.base}/speedtest/servers?testType=${id}" hx-trigger="intersect once" hx-swap="innerHTML">
+  // The list is the one the chosen machine sees (an agent elsewhere has other nearest servers).
+  return html`<div class="server-list" hx-get="${ctx.base}/speedtest/servers?testType=${id}" hx-include="#f-run-from" hx-trigger="intersect once, change from:#f-run-from" hx-swap="innerHTML">
       <p class="muted small" aria-live="polite">Loading servers…</p>
     </div>
     ${
@@ -116,7 +122,12 @@ function livePanel() {
 }
 
 export function speedtestPage(ctx: PageContext, v: SpeedtestPageView) {
-  const initial = { base: ctx.base, provider: TEST_TYPES[0], current: v.current ?? null };
+  const initial = {
+    base: ctx.base,
+    provider: TEST_TYPES[0],
+    current: v.current ?? null,
+    busy: v.running.map((run) => ({ agentId: run.agentId, runId: run.id })),
+  };
   return layout(ctx, {
     title: "Speed Test",
     live: true,
@@ -126,6 +137,11 @@ export function speedtestPage(ctx: PageContext, v: SpeedtestPageView) {
         <section class="card" data-change aria-labelledby="run-title">
           <h2 id="run-title">Run a test</h2>
           <form class="form" hx-post="${ctx.base}/speedtest/run" hx-target="#run-message" hx-swap="innerHTML">
+            ${runFromSelect(v.machines, null, {
+              id: "f-run-from",
+              model: "runFrom",
+              hint: "An agent tests its own connection; the live card follows the test started last.",
+            })}
             ${providerTabs()}
             ${TEST_TYPES.map((id, i) => providerPanel(ctx, v, id, i === 0))}
             <div class="row">
@@ -135,9 +151,10 @@ export function speedtestPage(ctx: PageContext, v: SpeedtestPageView) {
             <div id="run-message" aria-live="polite"></div>
             <div class="row">
               <button class="btn btn-primary" type="submit" :disabled="!canStart">${icons.play} Start test</button>
-              <button class="btn btn-danger" type="button" x-show="running" x-cloak :disabled="cancelling" @click="requestCancel()" hx-post="${ctx.base}/speedtest/cancel" hx-target="#run-message" hx-swap="innerHTML">${icons.stop} Cancel</button>
+              <button class="btn btn-danger" type="button" x-show="running" x-cloak :disabled="cancelling" @click="requestCancel()" hx-post="${ctx.base}/speedtest/cancel" :hx-vals="JSON.stringify({ runId })" hx-target="#run-message" hx-swap="innerHTML">${icons.stop} Cancel</button>
             </div>
             <p class="hint" x-show="listFailed[provider] && !running" x-cloak>Start needs the server list; it could not be loaded (see above).</p>
+            <p class="hint" x-show="machineBusy && runId !== busyRun" x-cloak>A test is already running on that machine; Start is free again when it ends.</p>
             <details class="help">
               <summary>How latency and jitter are measured</summary>
               ${TEST_TYPES.map((id, i) => html`<p class="small muted" x-show="provider === '${id}'" ${i === 0 ? "" : html`x-cloak`}>${PROVIDERS[id].latencyHelp}</p>`)}

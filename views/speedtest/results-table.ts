@@ -4,6 +4,7 @@ import { PROVIDERS } from "../../src/measure/providers/registry";
 import type { SpeedTestRow } from "../../src/speedtest/speedtest.repository";
 import { ms, percent, rateCell, timeTag } from "../components/format";
 import { pager } from "../components/pager";
+import { type MachineChoice, machineName } from "../components/run-from";
 import type { PageContext } from "../layout";
 
 export interface ResultsPage {
@@ -11,6 +12,10 @@ export interface ResultsPage {
   total: number;
   page: number;
   limit: number;
+  /** The agents (for the "From" column and filter; none: neither is shown unless a result ran on one). */
+  machines: readonly MachineChoice[];
+  /** The machine filter as the query carries it: "" (all), "local", or an agent's id. */
+  from: string;
 }
 
 const UDP_NOTE = "UDP at a fixed send rate: the rate that arrived, not the link's capacity";
@@ -37,9 +42,10 @@ function figures(r: SpeedTestRow) {
     }</td>`;
 }
 
-function resultRow(ctx: PageContext, r: SpeedTestRow) {
+function resultRow(ctx: PageContext, r: SpeedTestRow, machines: readonly MachineChoice[] | null) {
   return html`<tr${r.error ? html` class="failed"` : ""}>
     <td class="cell-time" data-label="Time">${timeTag(ctx.timezone, r.createdAt)}</td>
+    ${machines ? html`<td data-label="From"><span class="truncate">${machineName(machines, r.agentId, r.agentName)}</span></td>` : ""}
     <td data-label="Provider"><span class="badge">${PROVIDERS[r.testType].label}</span>${
       r.udp ? html` <span class="badge badge-warn" title="${UDP_NOTE}">UDP</span>` : ""
     }${r.isScheduled ? html` <span class="badge badge-info" title="Started by a schedule">scheduled</span>` : ""}</td>
@@ -55,17 +61,34 @@ function resultRow(ctx: PageContext, r: SpeedTestRow) {
   </tr>`;
 }
 
+/** The machine filter: all, this server, or one agent (results of removed agents are under "all"). */
+function fromFilter(ctx: PageContext, p: ResultsPage) {
+  const option = (value: string, label: string) =>
+    html`<option value="${value}" ${p.from === value ? html`selected` : ""}>${label}</option>`;
+  return html`<div class="field results-filter">
+    <label for="results-from">Ran from</label>
+    <select id="results-from" name="from" hx-get="${ctx.base}/speedtest/results" hx-target="#results" hx-swap="outerHTML">
+      ${option("", "Every machine")} ${option("local", "This server")}
+      ${p.machines.map((m) => option(String(m.id), m.name))}
+    </select>
+  </div>`;
+}
+
 export function resultsTable(ctx: PageContext, p: ResultsPage) {
-  const url = (page: number) => `${ctx.base}/speedtest/results?page=${page}&limit=${p.limit}`;
+  const from = p.from ? `&from=${encodeURIComponent(p.from)}` : "";
+  const url = (page: number) => `${ctx.base}/speedtest/results?page=${page}&limit=${p.limit}${from}`;
+  const machines = p.machines.length > 0 || p.rows.some((r) => r.agentId !== null) ? p.machines : null;
   return html`<div id="results" hx-get="${url(p.page)}" hx-trigger="speedtest-finished from:body, stream-resync from:body" hx-swap="outerHTML">
+    ${machines ? fromFilter(ctx, p) : ""}
     ${
       p.rows.length === 0
-        ? html`<p class="empty">No results yet: run a test and it appears here.</p>`
+        ? html`<p class="empty">${p.from ? "No results from this machine yet." : "No results yet: run a test and it appears here."}</p>`
         : html`<div class="table-wrap">
           <table class="card-rows">
             <thead>
               <tr>
                 <th scope="col">Time</th>
+                ${machines ? html`<th scope="col">From</th>` : ""}
                 <th scope="col">Provider</th>
                 <th scope="col">Server</th>
                 <th scope="col" class="num">Download</th>
@@ -76,7 +99,7 @@ export function resultsTable(ctx: PageContext, p: ResultsPage) {
               </tr>
             </thead>
             <tbody>
-              ${p.rows.map((r) => resultRow(ctx, r))}
+              ${p.rows.map((r) => resultRow(ctx, r, machines))}
             </tbody>
           </table>
         </div>

@@ -5,6 +5,7 @@ import type { ScheduleView } from "../../src/speedtest/schedules.service";
 import { TEST_TYPES } from "../../src/speedtest/speedtest.schema";
 import { alert } from "../components/form";
 import { timeTag } from "../components/format";
+import { type MachineChoice, machineName, runFromSelect } from "../components/run-from";
 import { icons } from "../icons";
 import type { PageContext } from "../layout";
 
@@ -12,8 +13,17 @@ const PRESETS = ["15m", "30m", "1h", "6h", "12h", "24h", "7d", "exact:06:00,18:0
 
 export function schedulesCard(
   ctx: PageContext,
-  o: { schedules: ScheduleView[]; timezone: string; error?: string; notice?: string; interval?: string },
+  o: {
+    schedules: ScheduleView[];
+    timezone: string;
+    machines: readonly MachineChoice[];
+    error?: string;
+    notice?: string;
+    interval?: string;
+  },
 ) {
+  const agentOf = (s: ScheduleView) => (s.options as { agentId?: number | null }).agentId ?? null;
+  const showFrom = o.machines.length > 0 || o.schedules.some((s) => agentOf(s) !== null);
   const hostProviders = TEST_TYPES.filter((id) => PROVIDERS[id].target === "host");
   const hostLabels = Object.fromEntries(hostProviders.map((id) => [id, PROVIDERS[id].host?.label ?? "Server host"]));
   const state = { provider: TEST_TYPES[0], hostProviders, hostLabels, interval: o.interval ?? "1h" };
@@ -24,11 +34,12 @@ export function schedulesCard(
       o.schedules.length === 0
         ? html`<p class="muted">No schedules yet. Add one below to test automatically.</p>`
         : html`<div class="table-wrap"><table>
-          <thead><tr><th scope="col">Runs</th><th scope="col">Provider</th><th scope="col">Server</th><th scope="col">Next run</th><th scope="col">Last run</th><th scope="col">State</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
+          <thead><tr><th scope="col">Runs</th>${showFrom ? html`<th scope="col">From</th>` : ""}<th scope="col">Provider</th><th scope="col">Server</th><th scope="col">Next run</th><th scope="col">Last run</th><th scope="col">State</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
           <tbody>
             ${o.schedules.map(
               (s) => html`<tr>
                 <td><strong>${s.description}</strong><div class="muted small mono">${s.interval}</div></td>
+                ${showFrom ? html`<td>${machineName(o.machines, agentOf(s))}</td>` : ""}
                 <td><span class="badge">${PROVIDERS[s.testType].label}</span></td>
                 <td><span class="truncate">${s.target}</span></td>
                 <td>${s.enabled ? timeTag(o.timezone, s.nextRun) : html`<span class="muted">–</span>`}</td>
@@ -51,6 +62,7 @@ export function schedulesCard(
           <datalist id="s-presets">${PRESETS.map((p) => html`<option value="${p}"></option>`)}</datalist>
           <span class="hint">A duration (<code>30m</code>, <code>1h</code>, <code>7d</code>), daily times (<code>exact:06:00,18:00</code>) or cron (<code>0 */4 * * *</code>). A random delay spreads runs out.</span>
         </div>
+        ${runFromSelect(o.machines, null, { id: "s-run-from" })}
         <div class="field">
           <label for="s-provider">Provider</label>
           <select id="s-provider" name="provider" x-model="provider">

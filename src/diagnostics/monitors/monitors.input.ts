@@ -15,6 +15,8 @@ export interface MonitorInput {
   enabled?: boolean;
   /** Create (or edit) and run once right away; implies enabled. */
   startImmediately?: boolean;
+  /** The agent to run from; null: this server (an edit without it keeps the stored choice). */
+  agentId?: number | null;
 }
 
 export const DEFAULT_THRESHOLD = 5;

@@ -24,6 +24,8 @@ export function monitorJson(m: MonitorView) {
     description: m.description,
     /** Active (scheduled), stopped, queued for a slot, or testing right now. */
     status: m.status,
+    /** Extension: the agent the monitor runs from; null: this server. */
+    agentId: m.agentId,
   };
 }
 
@@ -46,6 +48,10 @@ export function resultJson(r: ResultSummary) {
     error: r.error,
     /** Extension: why this run has no hop data (ping ran instead of mtr). */
     fallbackReason: r.fallbackReason,
+    /** Extension: where the run was measured (null: this server). */
+    agentId: r.agentId,
+    /** Extension: the agent was unreachable, so nothing was measured (packetLoss is null, not 100). */
+    agentUnreachable: r.unreachable,
     createdAt: r.createdAt.toISOString(),
   };
 }

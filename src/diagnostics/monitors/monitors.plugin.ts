@@ -4,13 +4,12 @@
  * of the monitors panel on the Traceroute page.
  */
 import { Elysia } from "elysia";
+import type { MachineChoice } from "../../../views/components/run-from";
+import { type MonitorFormView, monitorForm } from "../../../views/diagnostics/monitor-form";
 import {
   hopDataNote,
   hopTable,
-  type MonitorFormValues,
-  type MonitorFormView,
   monitorDetail,
-  monitorForm,
   monitorList,
   monitorResults,
   monitorsPage,
@@ -19,13 +18,15 @@ import {
 } from "../../../views/diagnostics/monitors";
 import type { SessionUser } from "../../auth/identity";
 import type { SessionPlugin } from "../../auth/session.plugin";
-import { AppError, BadInput } from "../../core/errors";
+import { AppError } from "../../core/errors";
 import { fragmentResponse, htmlResponse } from "../../core/html";
 import { pageWindow } from "../../core/pagination";
+import { agentIdOf } from "../../hub/run-from";
 import type { AppContext } from "../../server/context";
 import type { PageContextFactory } from "../../server/page-context";
 import type { MonitorHop } from "./hops";
-import { DEFAULT_THRESHOLD, durationText, type MonitorInput } from "./monitors.input";
+import { formToInput, formValues } from "./monitors.forms";
+import { DEFAULT_THRESHOLD, durationText } from "./monitors.input";
 import { monitorJson, resultDetailJson, resultJson } from "./monitors.json";
 import {
   chartQuery,
@@ -47,48 +48,17 @@ const HISTORY_PAGE_SIZE = { default_page_size: 25, max_page_size: 100 };
 const RESULTS_PER_PAGE = 10;
 const EVENTS_LIMIT = 100;
 
-type FormBody = typeof monitorFormSchema.static;
-
-function formNumber(text: string | undefined, field: string, what: string): number | undefined {
-  if (text === undefined || text.trim() === "") return undefined;
-  const value = Number(text);
-  if (!Number.isFinite(value)) throw new BadInput(`${field}: ${what}`, field);
-  return value;
-}
-
-/** Turns the panel's form into the service's input. */
-function formToInput(f: FormBody): MonitorInput {
-  const exact = f.intervalMode === "exact";
-  return {
-    host: f.host,
-    name: f.name,
-    interval: exact ? `exact:${f.exactTimes ?? ""}` : f.interval,
-    packetCount: formNumber(f.packetCount, "packetCount", "must be a whole number from 1 to 1000"),
-    threshold: formNumber(f.threshold, "threshold", "must be a loss percentage from 0 to 100"),
-    startImmediately: f.startImmediately === "on",
-  };
-}
-
-function formValues(f: FormBody): MonitorFormValues {
-  return {
-    host: f.host,
-    name: f.name ?? "",
-    interval: f.intervalMode === "exact" ? `exact:${f.exactTimes ?? ""}` : (f.interval ?? "1m"),
-    packetCount: f.packetCount ?? "",
-    threshold: f.threshold ?? "",
-    startImmediately: f.startImmediately === "on",
-  };
-}
-
 export function monitorsPlugin(
   ctx: AppContext,
   monitors: MonitorsService,
+  machines: { choices(): Promise<MachineChoice[]> },
   session: SessionPlugin,
   page: PageContextFactory,
 ) {
   const settings = ctx.config.packetloss;
   const historyPaging = { ...ctx.config.pagination, ...HISTORY_PAGE_SIZE };
-  const blankForm = (host = ""): MonitorFormView => ({
+  const blankForm = async (host = ""): Promise<MonitorFormView> => ({
+    machines: await machines.choices(),
     values: {
       host,
       name: "",
@@ -96,6 +66,7 @@ export function monitorsPlugin(
       packetCount: settings.default_packet_count,
       threshold: DEFAULT_THRESHOLD,
       startImmediately: true,
+      runFrom: null,
     },
   });
 
@@ -103,7 +74,8 @@ export function monitorsPlugin(
     o: { form?: MonitorFormView; selected?: number; notice?: string; error?: string } = {},
   ): Promise<PanelView> => ({
     monitors: await monitors.list(),
-    form: o.form ?? blankForm(),
+    machines: await machines.choices(),
+    form: o.form ?? (await blankForm()),
     selected: o.selected,
     notice: o.notice,
     error: o.error,
@@ -251,22 +223,31 @@ export function monitorsPlugin(
         .get(
           "/monitors",
           async ({ request, user, query }) =>
-            htmlResponse(monitorsPage(page(request, user), await panelView({ form: blankForm(query.host?.trim()) }))),
+            htmlResponse(
+              monitorsPage(page(request, user), await panelView({ form: await blankForm(query.host?.trim()) })),
+            ),
           { query: panelQuery },
         )
         .get(
           "/monitors/list",
           async ({ request, user, query }) =>
-            fragmentResponse(monitorList(page(request, user), await monitors.list(), query.selected)),
+            fragmentResponse(
+              monitorList(page(request, user), await monitors.list(), await machines.choices(), query.selected),
+            ),
           { query: listQuery },
         )
-        .get("/monitors/new", ({ request, user }) => fragmentResponse(monitorForm(page(request, user), blankForm())))
+        .get("/monitors/new", async ({ request, user }) =>
+          fragmentResponse(monitorForm(page(request, user), await blankForm())),
+        )
         .get(
           "/monitors/hop-note",
-          ({ query }) => {
+          async ({ query }) => {
             const interval =
               query.intervalMode === "exact" ? `exact:${query.exactTimes ?? ""}` : (query.interval ?? "");
-            return fragmentResponse(hopDataNote(monitors.hopDataNote(interval, Number(query.packetCount))));
+            const agentId = agentIdOf(query.runFrom);
+            return fragmentResponse(
+              hopDataNote(await monitors.hopDataNote(interval, Number(query.packetCount), agentId)),
+            );
           },
           { query: hopNoteQuery },
         )
@@ -278,7 +259,12 @@ export function monitorsPlugin(
               return panel(request, user, { notice: `Monitor ${created.name} added.`, selected: created.id });
             } catch (e) {
               if (!(e instanceof AppError)) throw e;
-              return panel(request, user, { form: { values: formValues(body), error: e } }, e.status);
+              return panel(
+                request,
+                user,
+                { form: { values: formValues(body), error: e, machines: await machines.choices() } },
+                e.status,
+              );
             }
           },
           { body: monitorFormSchema },
@@ -290,6 +276,7 @@ export function monitorsPlugin(
             return fragmentResponse(
               monitorForm(page(request, user), {
                 id: m.id,
+                machines: await machines.choices(),
                 values: {
                   host: m.host,
                   name: m.name,
@@ -297,6 +284,7 @@ export function monitorsPlugin(
                   packetCount: m.packetCount,
                   threshold: m.threshold,
                   startImmediately: false,
+                  runFrom: m.agentId,
                 },
               }),
             );
@@ -311,7 +299,12 @@ export function monitorsPlugin(
               return panel(request, user, { notice: `Monitor ${updated.name} saved.`, selected: updated.id });
             } catch (e) {
               if (!(e instanceof AppError)) throw e;
-              return panel(request, user, { form: { id: params.id, values: formValues(body), error: e } }, e.status);
+              return panel(
+                request,
+                user,
+                { form: { id: params.id, values: formValues(body), error: e, machines: await machines.choices() } },
+                e.status,
+              );
             }
           },
           { params: monitorParams, body: monitorFormSchema },

@@ -32,6 +32,7 @@ const RESULT_FIELDS = [
   "hopCount",
   "error",
   "fallbackReason",
+  "agentId",
   "createdAt",
 ] as const satisfies readonly (keyof NewResult)[];
 const ROLLUP_FIELDS = [
@@ -74,6 +75,8 @@ export function createMonitorsRepository(h: DbHandle) {
     hopCount: r.hopCount,
     error: r.error,
     fallbackReason: r.fallbackReason,
+    agentId: r.agentId,
+    unreachable: r.unreachable,
     createdAt: r.createdAt,
   };
   const excluded = (column: string) => sql.raw(`excluded.${column}`);
@@ -240,6 +243,20 @@ export function createMonitorsRepository(h: DbHandle) {
         .where(eq(t.monitorEvents.monitorId, monitorId))
         .orderBy(desc(t.monitorEvents.createdAt), desc(t.monitorEvents.id))
         .limit(limit);
+    },
+
+    /**
+     * Stores a run that could not happen (its agent was unreachable): the result alone, with no figures, no rollups
+     * and no state change, as nothing was measured.
+     */
+    async recordUnreachable(
+      result: Pick<NewResult, "monitorId" | "agentId" | "method" | "privilegedMode" | "error"> & { createdAt: Date },
+    ): Promise<ResultSummary> {
+      const [row] = await db
+        .insert(r)
+        .values({ ...result, packetLoss: null, packetsSent: 0, packetsRecv: 0, unreachable: true })
+        .returning(summaryColumns);
+      return row!;
     },
 
     /**

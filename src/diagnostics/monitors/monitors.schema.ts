@@ -1,6 +1,7 @@
 /** Request shapes of the packet-loss monitor API (the original's field names) and the page's forms. */
 import { t } from "elysia";
 import { CHART_RANGES } from "../../history/chart";
+import { agentIdField, runFromField } from "../../hub/run-from";
 import { oneOf, pageLimit, pageNumber, rowId } from "../../server/validation";
 
 const monitorFields = {
@@ -21,6 +22,8 @@ const monitorFields = {
   ),
   enabled: t.Optional(t.Boolean({ error: "enabled: must be true or false" })),
   startImmediately: t.Optional(t.Boolean({ error: "startImmediately: must be true or false" })),
+  /** Extension: the agent the monitor runs from; null or absent: this server. */
+  agentId: agentIdField,
 };
 
 export const monitorBody = t.Object(monitorFields);
@@ -54,6 +57,7 @@ export const monitorForm = t.Object({
   packetCount: t.Optional(t.String({ maxLength: 10 })),
   threshold: t.Optional(t.String({ maxLength: 10 })),
   startImmediately: t.Optional(t.String({ maxLength: 3 })),
+  runFrom: runFromField,
 });
 
 export const panelQuery = t.Object({
@@ -75,4 +79,5 @@ export const hopNoteQuery = t.Object({
   interval: t.Optional(t.String({ maxLength: 400 })),
   exactTimes: t.Optional(t.String({ maxLength: 400 })),
   packetCount: t.Optional(t.String({ maxLength: 10 })),
+  runFrom: runFromField,
 });

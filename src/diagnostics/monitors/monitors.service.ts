@@ -1,33 +1,26 @@
 /**
- * Packet-loss monitors: CRUD, scheduling on the shared scheduler, and runs.
- * Scheduled and manual runs share one concurrency group
- * ([packetloss] max_concurrent_monitors), so extra runs wait in its queue; a
- * monitor's runs never overlap. Starting a monitor answers at once and the
- * run reports over the bus. Knows nothing about HTTP.
+ * Packet-loss monitors: CRUD, scheduling on the shared scheduler, and runs (monitor-run.ts), each from this
+ * server or from an agent. On each machine scheduled and manual runs share one concurrency group
+ * ([packetloss] max_concurrent_monitors), so extra runs wait in its queue; a monitor's runs never overlap.
+ * Starting a monitor answers at once and the run reports over the bus. Knows nothing about HTTP.
  */
 import type { Config } from "../../config/schema";
 import type { Publisher } from "../../core/bus";
 import { Conflict, NotFound } from "../../core/errors";
-import { parseTarget } from "../../core/host";
 import type { Logger } from "../../core/log";
 import { type ChartRange, chartPlan, chartPoints, rangeSummary } from "../../history/chart";
 import type { HistoryRepository } from "../../history/history.repository";
-import { runFigures } from "../../history/rollups";
-import type { Executor } from "../../measure/executor";
-import { ProbeFailed } from "../../measure/probes/loss-probe";
-import { planProbe } from "../../measure/probes/plan";
+import type { Machine } from "../../hub/machines";
+import type { ProbePlan } from "../../measure/probes/plan";
 import { PROBES, type ProbeMethod } from "../../measure/probes/registry";
-import type { ProbeOutcome } from "../../protocol/measurements";
-import { describeStoredInterval, type Interval, MONITOR_INTERVALS, parseInterval } from "../../scheduler/interval";
+import { describeStoredInterval, MONITOR_INTERVALS, parseInterval } from "../../scheduler/interval";
 import { type JobInfo, rowBookkeeping, type Scheduler } from "../../scheduler/scheduler";
-import type { Semaphore } from "../../scheduler/semaphore";
 import type { GeoIp } from "../geoip";
-import { runBudgetSeconds, runSpacingSeconds } from "./budget";
-import { monitorHop } from "./hops";
-import { type LiveRun, liveUpdate, type MonitorEvent, type PacketLossUpdate, resultUpdate } from "./monitors.events";
+import { runSpacingSeconds } from "./budget";
+import { createMonitorRuns, intervalOf, planOn } from "./monitor-run";
+import { liveUpdate, type MonitorEvent, type PacketLossUpdate, resultUpdate } from "./monitors.events";
 import { type MonitorInput, validateMonitorInput } from "./monitors.input";
-import type { MonitorRow, MonitorsRepository, NewResult, ResultSummary } from "./monitors.repository";
-import { stateOf, transition } from "./state";
+import type { MonitorRow, MonitorsRepository, ResultSummary } from "./monitors.repository";
 
 export type MonitorStatus = "active" | "stopped" | "queued" | "testing";
 
@@ -39,29 +32,28 @@ export interface MonitorView extends MonitorRow {
 
 const jobId = (id: number) => `monitor:${id}`;
 
+/** Where runs go: this server or an agent, each with its own concurrency group (hub/machines.ts). */
+export interface MachineSource {
+  /** Throws BadInput (field `agentId`) for an agent that does not exist. */
+  of(agentId: number | null | undefined): Promise<Machine>;
+}
+
 export function createMonitorsService(deps: {
   repo: MonitorsRepository;
   history: HistoryRepository;
   scheduler: Scheduler;
-  /** Shared by scheduled and manual runs: [packetloss] max_concurrent_monitors. */
-  group: Semaphore;
+  /** Scheduled and manual runs on one machine share its group ([packetloss] max_concurrent_monitors each). */
+  machines: MachineSource;
   bus: Publisher<MonitorEvent>;
-  executor: Executor;
   geoip: GeoIp;
   settings: Config["packetloss"];
   retention: Config["retention"];
   timezone: string;
   log: Logger;
 }) {
-  const { repo, history, scheduler, group, bus, executor, geoip, settings, timezone, log } = deps;
-  const running = new Map<number, LiveRun>();
-
-  const intervalOf = (row: Pick<MonitorRow, "interval">): Interval => parseInterval(row.interval, MONITOR_INTERVALS);
-  const planOf = (row: Pick<MonitorRow, "interval" | "packetCount">) =>
-    planProbe(
-      { count: row.packetCount, budgetSeconds: runBudgetSeconds(intervalOf(row)), icmp: settings.privileged_mode },
-      executor.probeHost,
-    );
+  const { repo, history, scheduler, machines, bus, geoip, settings, timezone, log } = deps;
+  const runs = createMonitorRuns({ repo, machineOf: (id) => machines.of(id), bus, geoip, settings, log });
+  const { running } = runs;
 
   function statusOf(row: MonitorRow, job: JobInfo | undefined): MonitorStatus {
     // A run being abandoned by stop() is still winding down; the monitor is already stopped.
@@ -80,102 +72,16 @@ export function createMonitorsService(deps: {
     };
   }
 
-  /** One run: probe, then store result, rollups and state together, then tell the pages. */
-  async function execute(monitorId: number, signal: AbortSignal): Promise<void> {
-    const monitor = await repo.find(monitorId);
-    if (!monitor) return;
-    const plan = planOf(monitor);
-    const live: LiveRun = { monitorId, host: monitor.host, method: plan.steps[0]!.method, progress: null };
-    running.set(monitorId, live);
-    // Published events are delivered later, so clearing `running` in `finally` still precedes any reaction to them.
-    try {
-      bus.publish({ type: "packetloss.started", update: liveUpdate(live, false) });
-      let outcome: ProbeOutcome | undefined;
-      let failure: ProbeFailed | undefined;
-      try {
-        const target = parseTarget(monitor.host);
-        const request = {
-          host: target.host,
-          family: target.family,
-          count: monitor.packetCount,
-          budgetSeconds: runBudgetSeconds(intervalOf(monitor)),
-          icmp: settings.privileged_mode,
-          dns: settings.mtr_enable_dns,
-        };
-        outcome = await executor.runProbe(request, {
-          signal,
-          onProgress: (progress) => {
-            live.method = progress.method;
-            live.progress = progress;
-            bus.publish({ type: "packetloss.progress", update: liveUpdate(live, false) });
-          },
-        });
-        if (outcome.fallbackReason)
-          log.info("no hop data", { monitor: monitorId, method: outcome.method, reason: outcome.fallbackReason });
-      } catch (e) {
-        // Stopped, removed, timed out or shutting down: nothing was measured, so nothing is stored.
-        if (signal.aborted || !(e instanceof ProbeFailed)) {
-          bus.publish({ type: "packetloss.cancelled", update: resultUpdate(monitor, undefined) });
-          throw e;
-        }
-        failure = e;
-      }
-      const createdAt = new Date();
-      const result: NewResult & { createdAt: Date } = outcome
-        ? {
-            monitorId,
-            packetLoss: outcome.packetLoss,
-            packetsSent: outcome.packetsSent,
-            packetsRecv: outcome.packetsRecv,
-            minRtt: outcome.minRtt,
-            avgRtt: outcome.avgRtt,
-            maxRtt: outcome.maxRtt,
-            stdDevRtt: outcome.stdDevRtt,
-            method: outcome.method,
-            privilegedMode: settings.privileged_mode,
-            hopCount: outcome.hops?.length ?? null,
-            hops: outcome.hops?.map((hop) => monitorHop(hop, geoip)) ?? null,
-            fallbackReason: outcome.fallbackReason ?? null,
-            createdAt,
-          }
-        : {
-            monitorId,
-            packetLoss: 100,
-            packetsSent: 0,
-            packetsRecv: 0,
-            method: failure!.method,
-            privilegedMode: settings.privileged_mode,
-            error: failure!.message,
-            createdAt,
-          };
-      const state = stateOf({ packetLoss: result.packetLoss, packetsRecv: result.packetsRecv }, monitor.threshold);
-      const change = transition(monitor.lastState, state, result.packetLoss);
-      const recorded = await repo.recordRun({
-        result,
-        figures: runFigures({ ...result, rttSamplesMs: outcome?.rttSamplesMs ?? [] }),
-        state,
-        transition: change,
-      });
-      bus.publish({
-        type: "packetloss.finished",
-        update: resultUpdate(recorded.monitor, recorded.result),
-        monitor: recorded.monitor,
-        result: recorded.result,
-      });
-      if (change) bus.publish({ type: "packetloss.state", monitor: recorded.monitor, transition: change });
-    } finally {
-      running.delete(monitorId);
-    }
-  }
-
-  function schedule(row: MonitorRow): void {
+  /** Puts the monitor on the scheduler, in the concurrency group of the machine it runs from. */
+  async function schedule(row: MonitorRow): Promise<void> {
+    const machine = await machines.of(row.agentId);
     scheduler.add({
       id: jobId(row.id),
       interval: intervalOf(row),
-      group,
-      timeoutMs: planOf(row).timeoutSeconds * 1000,
+      group: machine.monitorGroup,
+      timeoutMs: planOn(row, machine, settings).timeoutSeconds * 1000,
       persistedNextRun: row.nextRun,
-      run: (signal) => execute(row.id, signal),
+      run: (signal) => runs.execute(row.id, signal),
       ...rowBookkeeping({
         save: (times) => repo.touch(row.id, times),
         log,
@@ -221,10 +127,10 @@ export function createMonitorsService(deps: {
       for (const row of await repo.list()) {
         if (!row.enabled) continue;
         try {
-          schedule(row);
+          await schedule(row);
           count++;
         } catch (e) {
-          log.warn("monitor not restored: invalid interval", { monitor: row.id, interval: row.interval, error: e });
+          log.warn("monitor not restored", { monitor: row.id, interval: row.interval, error: e });
           continue;
         }
         if (settings.restore_monitors_on_startup) runNow(row);
@@ -247,10 +153,15 @@ export function createMonitorsService(deps: {
      * Why runs with this interval and packet count would have no hop data (the method that runs instead, and why
      * the hop-by-hop one cannot), or null when they will. Unparsable input has no note: saving reports it.
      */
-    hopDataNote(interval: string, packetCount: number): { method: ProbeMethod; reason: string } | null {
-      let plan: ReturnType<typeof planOf>;
+    async hopDataNote(
+      interval: string,
+      packetCount: number,
+      agentId: number | null = null,
+    ): Promise<{ method: ProbeMethod; reason: string } | null> {
+      let plan: ProbePlan;
       try {
-        plan = planOf({ interval: parseInterval(interval, MONITOR_INTERVALS).text, packetCount });
+        const row = { interval: parseInterval(interval, MONITOR_INTERVALS).text, packetCount };
+        plan = planOn(row, await machines.of(agentId), settings);
       } catch {
         return null;
       }
@@ -266,6 +177,8 @@ export function createMonitorsService(deps: {
 
     async create(input: MonitorInput): Promise<MonitorView> {
       const v = validate(input);
+      const agentId = input.agentId ?? null;
+      await machines.of(agentId);
       const enabled = Boolean(input.enabled || input.startImmediately);
       if (enabled) requireEnabledFeature();
       const row = await repo.insert({
@@ -275,9 +188,10 @@ export function createMonitorsService(deps: {
         packetCount: v.packetCount,
         threshold: v.threshold,
         enabled,
+        agentId,
       });
       if (enabled) {
-        schedule(row);
+        await schedule(row);
         if (input.startImmediately) runNow(row);
       }
       return view(row);
@@ -290,6 +204,10 @@ export function createMonitorsService(deps: {
       const enabled = input.startImmediately ? true : (input.enabled ?? existing.enabled);
       if (input.startImmediately || (enabled && !existing.enabled)) requireEnabledFeature();
       const intervalChanged = v.interval.text !== existing.interval;
+      const agentId = input.agentId === undefined ? existing.agentId : input.agentId;
+      await machines.of(agentId);
+      // Another machine means another concurrency group: the job is made again.
+      if (agentId !== existing.agentId) scheduler.remove(jobId(id));
       const row = (await repo.update(id, {
         host: v.host,
         name: v.name,
@@ -297,11 +215,15 @@ export function createMonitorsService(deps: {
         packetCount: v.packetCount,
         threshold: v.threshold,
         enabled,
+        agentId,
         ...(intervalChanged || !enabled ? { nextRun: null } : {}),
       }))!;
       if (!enabled || !settings.enabled) scheduler.remove(jobId(id));
-      else if (!scheduler.get(jobId(id))) schedule(row);
-      else scheduler.update(jobId(id), { interval: v.interval, timeoutMs: planOf(row).timeoutSeconds * 1000 });
+      else if (!scheduler.get(jobId(id))) await schedule(row);
+      else {
+        const timeoutMs = planOn(row, await machines.of(agentId), settings).timeoutSeconds * 1000;
+        scheduler.update(jobId(id), { interval: v.interval, timeoutMs });
+      }
       if (input.startImmediately) runNow(row);
       return view(row);
     },
@@ -316,7 +238,7 @@ export function createMonitorsService(deps: {
       requireEnabledFeature();
       let row = await found(id);
       if (!row.enabled) row = (await repo.update(id, { enabled: true }))!;
-      if (!scheduler.get(jobId(id))) schedule(row);
+      if (!scheduler.get(jobId(id))) await schedule(row);
       const queued = runNow(row);
       return { monitor: view(row), queued };
     },

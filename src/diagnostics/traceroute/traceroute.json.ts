@@ -40,6 +40,9 @@ export function tracerouteJson(r: TraceResult) {
     timedOut: r.timedOut,
     maxHops: r.maxHops,
     durationMs: Math.round(r.durationMs),
+    /** Extension: where the trace ran (null: this server). */
+    agentId: r.agentId,
+    from: r.from,
   };
 }
 
@@ -58,5 +61,7 @@ export function statusJson(s: TraceSnapshot | undefined) {
     totalHops: s.hops.length,
     hops: s.hops.map(hopJson),
     terminatedEarly: s.terminatedEarly,
+    agentId: s.agentId,
+    from: s.from,
   };
 }

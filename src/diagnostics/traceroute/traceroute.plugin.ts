@@ -11,11 +11,13 @@
  * ends, and every reconnection would start the trace over.
  */
 import { Elysia } from "elysia";
+import type { MachineChoice } from "../../../views/components/run-from";
 import { traceroutePanel } from "../../../views/diagnostics/traceroute";
 import type { SessionPlugin } from "../../auth/session.plugin";
 import { AppError } from "../../core/errors";
 import { fragmentResponse } from "../../core/html";
 import { type SseMessage, sseResponse } from "../../core/sse";
+import { agentIdOf, machineFilterOf } from "../../hub/run-from";
 import type { AppContext } from "../../server/context";
 import type { PageContextFactory } from "../../server/page-context";
 import type { GeoIp } from "../geoip";
@@ -53,7 +55,10 @@ async function* traceEvents(trace: PreparedTrace, signal: AbortSignal, ctx: AppC
       finished = true;
       wake?.();
     });
-  yield { event: "start", data: JSON.stringify({ destination: trace.destination, maxHops: trace.maxHops }) };
+  yield {
+    event: "start",
+    data: JSON.stringify({ destination: trace.destination, from: trace.from, maxHops: trace.maxHops }),
+  };
   while (pending.length > 0 || !finished) {
     const next = pending.shift();
     if (next) {
@@ -72,6 +77,7 @@ export function traceroutePlugin(
   ctx: AppContext,
   service: TracerouteService,
   geoip: GeoIp,
+  machines: { choices(): Promise<MachineChoice[]> },
   session: SessionPlugin,
   page: PageContextFactory,
 ) {
@@ -84,7 +90,11 @@ export function traceroutePlugin(
           "/api/traceroute",
           async ({ query, request }) =>
             tracerouteJson(
-              await service.trace(query.host, { signal: AbortSignal.any([request.signal, ctx.stopping]) }),
+              await service.trace(
+                query.host,
+                { signal: AbortSignal.any([request.signal, ctx.stopping]) },
+                machineFilterOf(query.agentId) ?? null,
+              ),
             ),
           { query: traceQuery },
         )
@@ -92,9 +102,9 @@ export function traceroutePlugin(
         // Read by fetch, not navigated to: an expired session is a 401 the component acts on, not a login page.
         .get(
           "/traceroute/stream",
-          ({ query, request, server }) => {
+          async ({ query, request, server }) => {
             // Prepared before the response starts, so bad input and a full house answer 400 and 429.
-            const trace = service.prepare(query.host);
+            const trace = await service.prepare(query.host, agentIdOf(query.runFrom ?? query.agentId));
             return sseResponse(request, (signal) => traceEvents(trace, signal, ctx), { stop: ctx.stopping, server });
           },
           { query: traceQuery },
@@ -103,9 +113,10 @@ export function traceroutePlugin(
     .guard({ page: true }, (app) =>
       app.get(
         "/traceroute/panel",
-        ({ query, request, user }) =>
+        async ({ query, request, user }) =>
           fragmentResponse(
             traceroutePanel(page(request, user), {
+              machines: await machines.choices(),
               host: query.host,
               maxHops: settings.max_hops,
               queries: settings.queries,

@@ -1,5 +1,5 @@
 /**
- * Runs traceroutes: the typed host is parsed and validated before anything is
+ * Runs traceroutes, here or from an agent: the typed host is parsed and validated before anything is
  * spawned, at most `max_concurrent` traces run at once (each one is a process
  * anyone signed in can start), hops are enriched with GeoIP and reported as
  * soon as they are complete, and a trace ends at the destination, after
@@ -11,7 +11,8 @@ import { AppError, TooManyRequests } from "../../core/errors";
 import { parseTarget } from "../../core/host";
 import type { Logger } from "../../core/log";
 import { CommandNotFound } from "../../core/runner";
-import type { Executor } from "../../measure/executor";
+import type { Machine } from "../../hub/machines";
+import { type Executor, MachineUnavailable } from "../../measure/executor";
 import { TracerouteError } from "../../measure/probes/traceroute";
 import type { TracerouteHop, TracerouteRequest } from "../../protocol/measurements";
 import { Semaphore } from "../../scheduler/semaphore";
@@ -35,6 +36,10 @@ export interface TraceHop extends TracerouteHop {
 export interface TraceResult {
   /** The host that was traced, as parsed from the input (a URL's host name, say). */
   destination: string;
+  /** The agent the trace ran from; null: this server. */
+  agentId: number | null;
+  /** "this server" or the agent's name. */
+  from: string;
   /** The address traceroute resolved the destination to; null when it printed nothing. */
   ip: string | null;
   hops: TraceHop[];
@@ -65,6 +70,7 @@ export interface TraceListeners {
 /** A validated trace holding one of the concurrency slots; `run` must be called, once. */
 export interface PreparedTrace {
   readonly destination: string;
+  readonly from: string;
   readonly maxHops: number;
   run(listeners: TraceListeners): Promise<TraceResult>;
 }
@@ -100,17 +106,24 @@ function reachedDestination(hops: readonly TracerouteHop[], ip: string | null): 
 
 export function createTracerouteService(deps: {
   settings: TracerouteSettings;
-  executor: Executor;
+  machines: { of(agentId: number | null | undefined): Promise<Machine> };
   geoip: GeoIp;
   log: Logger;
 }) {
-  const { settings, executor, geoip, log } = deps;
+  const { settings, machines, geoip, log } = deps;
   const slots = new Semaphore(settings.max_concurrent);
   let latest: TraceSnapshot | undefined;
 
-  async function execute(request: TracerouteRequest, listeners: TraceListeners): Promise<TraceResult> {
+  async function execute(
+    request: TracerouteRequest,
+    machine: Machine,
+    listeners: TraceListeners,
+  ): Promise<TraceResult> {
+    const executor: Executor = machine.executor;
     const snapshot: TraceSnapshot = {
       destination: request.host,
+      agentId: machine.agentId,
+      from: machine.name,
       ip: null,
       hops: [],
       maxHops: request.maxHops,
@@ -145,6 +158,7 @@ export function createTracerouteService(deps: {
     } catch (e) {
       if (listeners.signal.aborted) throw new TraceCancelled();
       if (e instanceof CommandNotFound) throw new AppError(503, "unavailable", e.message);
+      if (e instanceof MachineUnavailable) throw new AppError(503, "agent_unavailable", e.message);
       if (e instanceof TracerouteError) throw new AppError(422, "traceroute_failed", e.message);
       throw e;
     } finally {
@@ -163,9 +177,10 @@ export function createTracerouteService(deps: {
     return { ...outcome, hops: [...snapshot.hops] };
   }
 
-  function prepare(input: string): PreparedTrace {
-    // The host is validated before a slot is taken, so bad input never starts anything.
+  async function prepare(input: string, agentId: number | null = null): Promise<PreparedTrace> {
+    // The host and the agent are checked before a slot is taken, so bad input never starts anything.
     const target = parseTarget(input, "host");
+    const machine = await machines.of(agentId);
     const request: TracerouteRequest = {
       host: target.host,
       family: target.family,
@@ -185,12 +200,13 @@ export function createTracerouteService(deps: {
     let started = false;
     return {
       destination: target.host,
+      from: machine.name,
       maxHops: settings.max_hops,
       async run(listeners) {
         if (started) throw new Error("a prepared traceroute runs only once");
         started = true;
         try {
-          return await execute(request, listeners);
+          return await execute(request, machine, listeners);
         } finally {
           release();
         }
@@ -199,12 +215,12 @@ export function createTracerouteService(deps: {
   }
 
   return {
-    /** Validates `input` and reserves a slot; throws BadInput (field `host`) or TooManyRequests. */
+    /** Validates `input` and the agent, and reserves a slot; throws BadInput (`host`, `agentId`) or TooManyRequests. */
     prepare,
 
-    /** Validates, runs and waits for a whole trace. */
-    trace(input: string, listeners: TraceListeners): Promise<TraceResult> {
-      return prepare(input).run(listeners);
+    /** Validates, runs and waits for a whole trace, here or from an agent. */
+    async trace(input: string, listeners: TraceListeners, agentId: number | null = null): Promise<TraceResult> {
+      return (await prepare(input, agentId)).run(listeners);
     },
 
     /** The trace started last (running or finished), if any. */

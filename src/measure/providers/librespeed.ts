@@ -20,7 +20,7 @@
  */
 import { join } from "node:path";
 import { NotFound } from "../../core/errors";
-import type { SpeedTestMeasurement, SpeedTestServer } from "../../protocol/measurements";
+import type { LibreSpeedServerEntry, SpeedTestMeasurement, SpeedTestServer } from "../../protocol/measurements";
 import { libreSpeedLatency, measureHttpPings } from "./http-latency";
 import {
   type HttpTestSettings,
@@ -225,7 +225,11 @@ export function createLibreSpeedProvider(settings: LibreSpeedSettings): LibreSpe
       return withDeadline("LibreSpeed test", timeoutMs, options.signal, async (signal) => {
         const startedAt = performance.now();
         options.onProgress({ phase: "latency", percent: 0 });
-        const server = options.serverId ? await findServer(options.serverId, signal) : await pickBestServer(signal);
+        const server = options.libreSpeedServer
+          ? givenServer(options.libreSpeedServer, options.serverId)
+          : options.serverId
+            ? await findServer(options.serverId, signal)
+            : await pickBestServer(signal);
         const isp = await ispThrough(server, signal);
 
         const samples = await measureHttpPings(server.pingUrl, {
@@ -307,6 +311,13 @@ export function parseServerList(entries: unknown, prefix: string, listUrl: strin
     });
   }
   return servers;
+}
+
+/** A server named by the caller (an agent's or the hub's endpoint) rather than found in a list. */
+export function givenServer(entry: LibreSpeedServerEntry, id = "given"): LibreSpeedServer {
+  const [server] = parseServerList([{ ...entry, id }], "", entry.server);
+  if (!server) throw new ProviderError(`LibreSpeed server "${entry.name}" has no usable URL`);
+  return server;
 }
 
 /** getIP's answer without the IP: the ISP (AS number stripped) and country from rawIspInfo, else from the text label. */

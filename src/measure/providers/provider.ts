@@ -4,7 +4,12 @@
  * its tests pick a server. Providers take plain settings and return protocol types.
  */
 import type { Config } from "../../config/schema";
-import type { SpeedTestMeasurement, SpeedTestProgress, SpeedTestServer } from "../../protocol/measurements";
+import type {
+  LibreSpeedServerEntry,
+  SpeedTestMeasurement,
+  SpeedTestProgress,
+  SpeedTestServer,
+} from "../../protocol/measurements";
 
 export interface RunOptions {
   /** Provider-specific server ID; absent = choose automatically. */
@@ -13,6 +18,8 @@ export interface RunOptions {
   host?: string;
   /** iperf3 only: test with UDP at a fixed target rate and report jitter and packet loss; default TCP. */
   udp?: boolean;
+  /** LibreSpeed only: a server named by the caller instead of one from the lists (see SpeedTestRequest). */
+  libreSpeedServer?: LibreSpeedServerEntry;
   enableDownload: boolean;
   enableUpload: boolean;
   signal: AbortSignal;

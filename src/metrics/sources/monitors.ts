@@ -12,7 +12,8 @@ export function monitorMetrics(repo: MetricsRepository): MetricSource {
     const fromResult = (value: (r: (typeof results)[number]) => number | null) =>
       monitors.map((m) => {
         const r = latest.get(m.id);
-        return { labels: labels(m), value: r ? value(r) : null };
+        // A run whose agent was unreachable measured nothing: no figures rather than zeros.
+        return { labels: labels(m), value: r && !r.unreachable ? value(r) : null };
       });
     const ms = (v: number | null) => (v === null ? null : v / 1000);
     return [
@@ -31,7 +32,7 @@ export function monitorMetrics(repo: MetricsRepository): MetricSource {
       gauge(
         "netronome_monitor_packet_loss_ratio",
         "Packets lost in the latest run (0 to 1)",
-        fromResult((r) => r.packetLoss / 100),
+        fromResult((r) => (r.packetLoss === null ? null : r.packetLoss / 100)),
       ),
       gauge(
         "netronome_monitor_rtt_min_seconds",

@@ -70,6 +70,9 @@ describe("the agent's imports", () => {
         "node:os",
         "node:path",
         "node:net",
+        // The measurement endpoints: probes resolve names once before probing.
+        "node:dns",
+        "node:dns/promises",
       ]).toContain(p);
     expect(agent.packages).not.toContain("elysia");
     expect(

@@ -16,6 +16,14 @@ describe("agent options", () => {
       diskIncludes: [],
       diskExcludes: [],
       disableSystemMetrics: false,
+      disableMeasurements: false,
+      measure: {
+        speedtest: configFrom({}).config.speedtest,
+        configDir: process.cwd(),
+        maxProbes: 10,
+        maxTraceroutes: 4,
+      },
+      libreSpeed: null,
       logLevel: "info",
     });
   });
