@@ -14,7 +14,13 @@ export const notifications = {
     { check: channelUrlCheck },
   ),
   ping_threshold: num(30, "NOTIFICATIONS_PING_THRESHOLD", "Notify when latency exceeds this many ms", 0, 1e6),
-  upload_threshold: num(200, "NOTIFICATIONS_UPLOAD_THRESHOLD", "Notify when upload falls below this many Mbit/s", 0, 1e6),
+  upload_threshold: num(
+    200,
+    "NOTIFICATIONS_UPLOAD_THRESHOLD",
+    "Notify when upload falls below this many Mbit/s",
+    0,
+    1e6,
+  ),
   download_threshold: num(
     200,
     "NOTIFICATIONS_DOWNLOAD_THRESHOLD",

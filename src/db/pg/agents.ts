@@ -1,5 +1,15 @@
 /** Remote agents, what they last reported, and their resource history (raw samples and rollups). */
-import { bigint, boolean, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  boolean,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+} from "drizzle-orm/pg-core";
 import { createdAt, timestampTz, updatedAt } from "./columns";
 
 const AGENT_STATES = ["online", "offline", "unauthorized", "incompatible"] as const;
