@@ -1,7 +1,7 @@
 /**
  * Speed-test accuracy over a shaped link: this process is the client in the root namespace, and iperf3 -s, the
- * speedtest.net and the LibreSpeed protocol servers run in a namespace behind a veth pair shaped with tbf, first to
- * 100 Mbit/s, then to 500 Mbit/s. Each provider, built from the default configuration as the appliance builds it,
+ * speedtest.net and the LibreSpeed protocol servers run in a namespace behind a veth pair shaped with tbf to each
+ * rate of RATES_MBIT in turn. Each provider, built from the default configuration as the appliance builds it,
  * measures download and upload; each figure is judged as a ratio to iperf3 over the same link in the same round.
  */
 import { join } from "node:path";
@@ -17,7 +17,8 @@ import { createShapedLink, type ShapedLink, TBF_BURST, TBF_LATENCY } from "./lib
 import { median } from "./lib/stats";
 import { makeTempDir, removeTempDir } from "./lib/temp";
 
-const RATES_MBIT = [100, 500] as const;
+/** Link rates, in the order measured: a home line, a fast one, gigabit fibre and a 2.5 GbE port. */
+const RATES_MBIT = [100, 500, 1000, 2500] as const;
 const ROUNDS = 3;
 /** |provider / iperf3 − 1| at most this. */
 const TARGET_DEVIATION = 0.02;
@@ -381,7 +382,7 @@ const benchmark: Benchmark = {
         .map(({ row, ratio }) => `${formatPercent(ratio)} (${row})`);
       const notes = [
         `Topology: this process (the client) in the root namespace at ${link.clientAddress}; iperf3 -s (3.12) and the Bun processes of test/servers/speedtestnet-server.ts and test/servers/librespeed-server.ts in a namespace of their own, listening on its 127.0.0.1 and reached at ${link.serverAddress} through one iptables DNAT rule per port (route_localnet on), so all three take the same path; the namespace and the veth pair are deleted afterwards.`,
-        `Shaping: tbf on the egress of both veth ends (download and upload), \`rate <R>mbit burst ${TBF_BURST} latency ${TBF_LATENCY}\`; the burst exceeds veth's 64 KiB GSO packets, which tbf would otherwise split in software at a cost in CPU. tbf counts Ethernet frames, so TCP goodput tops out near ${formatPercent(GOODPUT_PER_LINE_RATE)} of the rate (95.6 and 478.2 Mbit/s).`,
+        `Shaping: tbf on the egress of both veth ends (download and upload), \`rate <R>mbit burst ${TBF_BURST} latency ${TBF_LATENCY}\`; the burst exceeds veth's 64 KiB GSO packets, which tbf would otherwise split in software at a cost in CPU. tbf counts Ethernet frames, so TCP goodput tops out near ${formatPercent(GOODPUT_PER_LINE_RATE)} of the rate (${RATES_MBIT.map((rate) => (rate * GOODPUT_PER_LINE_RATE).toFixed(1)).join(", ")} Mbit/s).`,
         `Reference: \`iperf3 -c ${link.serverAddress} -p ${IPERF3_PORT} -P <n> -t ${window.seconds} -O ${window.omitSeconds} -J [-R]\`, end.sum_received, for 1 stream and for each stream count a provider uses, in every round. Each provider is compared with iperf3 at its own stream count, so both put the same number of TCP connections through the same bucket and only the measuring method differs; the ratio to single-stream iperf3 is given too.`,
         `Providers: createProviders() of the default configuration, each run once per round with download and upload enabled: speedtest.net (server ${SPEEDTESTNET_SERVER_ID}, random4000x4000.jpg and upload.php) and LibreSpeed (server ${LIBRESPEED_SERVER_ID}, garbage.php?ckSize=100 and empty.php) discard a 2 s warm-up and measure ${settings.speedtestnet.duration} s; the iperf3 provider runs \`iperf3 -t ${settings.iperf.test_duration} -P ${settings.iperf.parallel_conns}\` and reports its whole run, as it does in the appliance.`,
         "The speedtest.net list and configuration and the LibreSpeed list are the namespace servers' own answers, fetched once and served on 127.0.0.1 with their 127.0.0.1:<port> origin replaced by the namespace address (bench/lib/list-mirror.ts).",
