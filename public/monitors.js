@@ -1,39 +1,31 @@
-// Packet-loss monitors panel (Traceroute page): live status from the page's event stream, the schedule form,
-// per-monitor loss and RTT charts, and results that refresh when a run of their monitor finishes.
+// Monitors page: live status from the page's event stream, the schedule form, per-monitor loss and RTT charts, and
+// results that refresh when a run of their monitor finishes.
 (() => {
-  const { chartTheme, getJson, listen, themeColor } = window.netronome;
-  const rtt = (v) => {
-    if (v === null || v === undefined || !Number.isFinite(v)) return "–";
-    return v < 1 ? v.toFixed(3) : v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0);
-  };
-  const STATE = {
-    ok: ["OK", "badge-ok"],
-    threshold_exceeded: ["Loss above threshold", "badge-warn"],
-    down: ["Down", "badge-bad"],
-    unknown: ["No data yet", ""],
-  };
-  const STATUS = {
-    active: ["Active", "badge-info"],
-    stopped: ["Stopped", ""],
-    queued: ["Queued", "badge-warn"],
-    testing: ["Testing", "badge-info badge-live"],
-  };
+  const { chartTheme, getJson, listen, themeColor, timeAxis, track, units } = window.netronome;
 
   document.addEventListener("alpine:init", () => {
     const Alpine = window.Alpine;
 
     Alpine.data("monitorsPanel", (initial) => ({
       live: {},
+      synced: false,
       states: {},
       selected: initial.selected,
 
       init() {
+        // Opened as /monitors/:id: the monitor's detail is what the visitor came for.
+        if (initial.scrollToDetail) this.$nextTick(() => document.getElementById("monitor-detail")?.scrollIntoView());
         const running = (update) => {
           this.live[update.monitorId] = update;
         };
         // htmx replaces the panel after every action: the replaced component must stop listening (destroy).
         this.stop = listen({
           events: {
+            // Every (re)connection starts with the runs under way: anything else shown as running has ended.
+            "packetloss-snapshot": ({ live }) => {
+              this.live = Object.fromEntries(live.map((update) => [update.monitorId, update]));
+              this.synced = true;
+            },
             "packetloss-queued": running,
             "packetloss-started": running,
             "packetloss-progress": running,
@@ -50,32 +42,41 @@
       destroy() {
         this.stop?.();
       },
+      /** Marks the chosen monitor and gives the address bar its own link (/monitors/:id). */
       select(id) {
         this.selected = id;
-        for (const item of this.$root.querySelectorAll(".monitor-item"))
-          item.classList.toggle("selected", Number(item.dataset.monitorId) === id);
+        for (const item of this.$root.querySelectorAll(".monitor-item")) {
+          const chosen = Number(item.dataset.monitorId) === id;
+          item.classList.toggle("selected", chosen);
+          const link = item.querySelector(".monitor-name");
+          if (chosen) link?.setAttribute("aria-current", "true");
+          else link?.removeAttribute("aria-current");
+        }
+        history.replaceState(null, "", `${initial.base}/monitors/${id}`);
       },
       statusOf(id, fallback) {
         const update = this.live[id];
-        if (!update) return fallback;
-        return update.isQueued ? "queued" : "testing";
+        if (update) return update.isQueued ? "queued" : "testing";
+        // Until the stream's snapshot is in, the page's own status stands; after it, a run not listed has ended.
+        const wasLive = fallback === "testing" || fallback === "queued";
+        return wasLive && this.synced ? "active" : fallback;
       },
       statusLabel(id, fallback) {
-        return STATUS[this.statusOf(id, fallback)][0];
+        return initial.labels.status[this.statusOf(id, fallback)][0];
       },
       statusClass(id, fallback) {
-        return STATUS[this.statusOf(id, fallback)][1];
+        return initial.labels.status[this.statusOf(id, fallback)][1];
       },
       stateLabel(id, fallback) {
-        return STATE[this.states[id] ?? fallback][0];
+        return initial.labels.state[this.states[id] ?? fallback][0];
       },
       stateClass(id, fallback) {
-        return STATE[this.states[id] ?? fallback][1];
+        return initial.labels.state[this.states[id] ?? fallback][1];
       },
       progressText(id) {
         const u = this.live[id];
         if (!u) return "";
-        const loss = u.packetLoss === null ? "" : ` · ${u.packetLoss.toFixed(1)}% loss so far`;
+        const loss = u.packetLoss === null ? "" : ` · ${units.percent(u.packetLoss)} loss so far`;
         return `${u.method ?? "probe"}: ${Math.round(u.progress)}% · ${u.packetsRecv}/${u.packetsSent} replies${loss}`;
       },
     }));
@@ -85,13 +86,30 @@
       times: initial.times,
     }));
 
-    // Reloads page 1 when a run of its monitor finishes, unless the user has hop details open.
+    // Reloads page 1 when a run of its monitor finishes, unless the user has hop details open; says when a first run
+    // is under way.
     Alpine.data("monitorResults", (initial) => ({
+      running: initial.running,
       init() {
+        const mine = (update) => update.monitorId === initial.id;
         this.stop = listen({
           events: {
+            "packetloss-snapshot": ({ live }) => {
+              this.running = live.some(mine);
+            },
+            "packetloss-queued": (update) => {
+              if (mine(update)) this.running = true;
+            },
+            "packetloss-started": (update) => {
+              if (mine(update)) this.running = true;
+            },
+            "packetloss-cancelled": (update) => {
+              if (mine(update)) this.running = false;
+            },
             "packetloss-finished": (update) => {
-              if (update.monitorId !== initial.id || initial.page !== 1) return;
+              if (!mine(update)) return;
+              this.running = false;
+              if (initial.page !== 1) return;
               if (this.$root.querySelector(".hops-row:not([style*='display: none'])")) return;
               this.$root.dispatchEvent(new CustomEvent("refresh"));
             },
@@ -112,12 +130,13 @@
       charts: [],
 
       init() {
-        this.load();
+        track(this.load());
         this.stop = listen({
           events: {
             "packetloss-finished": (update) => {
               if (update.monitorId === initial.id) this.load();
             },
+            "stream-resync": () => this.load(),
           },
           onTheme: () => this.render(),
         });
@@ -132,10 +151,10 @@
         this.load();
       },
       pct(v) {
-        return v === null || v === undefined ? "–" : `${v.toFixed(v > 0 && v < 1 ? 2 : 1)}%`;
+        return units.percent(v);
       },
       ms(v) {
-        return rtt(v);
+        return units.ms(v);
       },
       async load() {
         this.error = "";
@@ -150,15 +169,26 @@
           const step = this.data.stepSeconds;
           const every = step >= 86400 ? "day" : step >= 3600 ? `${step / 3600} h` : `${step / 60} min`;
           this.note = `One point per ${every}; gaps are times without runs.`;
-          this.render();
+          await this.render();
         } catch (e) {
           this.error = `Could not load the chart: ${e.message}`;
         }
       },
+      /** The whole range, or from a little before the first run when the monitor is younger than the range. */
+      span() {
+        const from = Date.parse(this.data.from);
+        const to = Date.parse(this.data.to);
+        const first = this.data.points.find((p) => p.runs > 0)?.t;
+        if (first === undefined) return { min: from, max: to };
+        const margin = Math.max(this.data.stepSeconds * 1000 * 2, (to - first) * 0.05);
+        return { min: Math.max(from, first - margin), max: to };
+      },
       render() {
         if (!this.data || !window.ApexCharts) return;
         for (const chart of this.charts) chart.destroy();
-        const points = this.data.points;
+        const span = this.span();
+        const points = this.data.points.filter((p) => p.t >= span.min - this.data.stepSeconds * 1000);
+        const axis = timeAxis(span.max - span.min);
         const theme = chartTheme();
         const base = {
           chart: {
@@ -171,59 +201,70 @@
           },
           theme: { mode: theme.mode },
           grid: { borderColor: theme.grid },
-          xaxis: {
-            type: "datetime",
-            labels: { datetimeUTC: false },
-            min: Date.parse(this.data.from),
-            max: Date.parse(this.data.to),
-          },
+          xaxis: { type: "datetime", labels: axis.labels, min: span.min, max: span.max },
           legend: { position: "top" },
           dataLabels: { enabled: false },
           noData: { text: "No runs in this range" },
         };
-        const hasData = points.some((p) => p.runs > 0);
+        const runs = points.filter((p) => p.runs > 0).length;
+        const hasData = runs > 0;
         const loss = new window.ApexCharts(this.$refs.loss, {
           ...base,
-          chart: { ...base.chart, type: "area" },
+          chart: { ...base.chart, id: `monitor-loss-${initial.id}`, type: "area" },
           series: hasData ? [{ name: "Packet loss", data: points.map((p) => [p.t, p.loss]) }] : [],
           colors: [themeColor("--bad")],
           stroke: { width: 1.5, curve: "straight" },
           fill: { opacity: 0.25, type: "solid" },
-          markers: { size: points.filter((p) => p.runs > 0).length < 40 ? 3 : 0 },
+          markers: { size: runs < 40 ? 3 : 0 },
           yaxis: {
             min: 0,
             max: (max) => Math.max(5, Math.ceil(max)),
             labels: { formatter: (v) => (v === null || v === undefined ? "–" : `${v.toFixed(0)}%`) },
           },
           tooltip: {
-            x: { format: "dd MMM HH:mm" },
-            y: { formatter: (v) => (v === null || v === undefined ? "no runs" : `${v.toFixed(2)}%`) },
+            x: { formatter: axis.tooltip },
+            y: { formatter: (v) => (v === null || v === undefined ? "no runs" : units.percent(v)) },
           },
         });
+        const slowest = Math.max(0, ...points.map((p) => p.max ?? 0));
+        const tickStep = slowest > 0 ? slowest / 5 : 1;
         const band = points.map((p) => ({ x: p.t, y: p.min === null ? null : [p.min, p.max] }));
+        const line = (key) => points.map((p) => ({ x: p.t, y: p[key] }));
         const latency = new window.ApexCharts(this.$refs.rtt, {
           ...base,
-          chart: { ...base.chart, type: "rangeArea" },
+          chart: { ...base.chart, id: `monitor-rtt-${initial.id}`, type: "rangeArea" },
           series: hasData
             ? [
                 { type: "rangeArea", name: "Fastest–slowest", data: band },
-                { type: "line", name: "Average", data: points.map((p) => ({ x: p.t, y: p.avg })) },
+                { type: "line", name: "Median", data: line("p50") },
+                { type: "line", name: "95th percentile", data: line("p95") },
               ]
             : [],
-          colors: [themeColor("--latency"), themeColor("--accent-strong")],
-          fill: { opacity: [0.3, 1] },
-          stroke: { width: [0, 2], curve: "straight" },
-          markers: { size: points.filter((p) => p.runs > 0).length < 40 ? [0, 3] : 0 },
+          colors: [themeColor("--latency"), themeColor("--accent-strong"), themeColor("--warn")],
+          fill: { opacity: [0.25, 1, 1] },
+          stroke: { width: [0, 2, 1.5], curve: "straight", dashArray: [0, 0, 4] },
+          markers: { size: runs < 40 ? [0, 3, 2] : 0 },
           yaxis: {
             min: 0,
-            labels: { formatter: (v) => (v === null || v === undefined ? "–" : v === 0 ? "0" : rtt(v)) },
+            forceNiceScale: true,
+            labels: { formatter: (v) => (v === null || v === undefined ? "–" : units.tick(v, tickStep)) },
             title: { text: "ms" },
           },
-          tooltip: { shared: true, x: { format: "dd MMM HH:mm" } },
+          tooltip: {
+            shared: true,
+            x: { formatter: axis.tooltip },
+            y: {
+              formatter: (v) =>
+                v === null || v === undefined
+                  ? "–"
+                  : Array.isArray(v)
+                    ? `${units.ms(v[0])}–${units.ms(v[1])} ms`
+                    : `${units.ms(v)} ms`,
+            },
+          },
         });
         this.charts = [loss, latency];
-        loss.render();
-        latency.render();
+        return Promise.all([loss.render(), latency.render()]);
       },
     }));
   });

@@ -79,7 +79,7 @@
         return "Hops appear here as they are discovered.";
       },
       get monitorHref() {
-        return `${initial.base}/traceroute?tab=monitors&host=${encodeURIComponent(this.destination)}`;
+        return `${initial.base}/monitors?host=${encodeURIComponent(this.destination)}`;
       },
       get statusText() {
         const target = this.ip && this.ip !== this.destination ? `${this.destination} (${this.ip})` : this.destination;

@@ -47,7 +47,7 @@ bun build --compile --bytecode --format=esm \
   --define "NETRONOME_REPOSITORY=\"${NETRONOME_REPOSITORY:-}\"" \
   --define "NETRONOME_UPDATE_KEY=\"${NETRONOME_UPDATE_KEY:-}\"" \
   --no-compile-autoload-dotenv --no-compile-autoload-bunfig \
-  --asset ./drizzle \
+  --asset ./drizzle --asset ./public/units.js \
   ${target:+--target="$target"} \
   src/main.ts --outfile "$out"
 rm -f "$out.map"

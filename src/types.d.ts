@@ -11,6 +11,10 @@ declare module "*.min.js" {
   const path: string;
   export default path;
 }
+declare module "*/public/agents.js" {
+  const path: string;
+  export default path;
+}
 declare module "*/public/app.js" {
   const path: string;
   export default path;

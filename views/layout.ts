@@ -11,6 +11,8 @@ export interface PageContext {
   /** Request path without the base, used to mark the current navigation entry. */
   readonly path: string;
   readonly version: string;
+  /** The configured [server] timezone: every time on the pages is shown in it. */
+  readonly timezone: string;
 }
 
 interface NavItem {
@@ -22,6 +24,8 @@ const NAV: readonly NavItem[] = [
   { href: "/", label: "Dashboard" },
   { href: "/speedtest", label: "Speed Test" },
   { href: "/traceroute", label: "Traceroute" },
+  { href: "/monitors", label: "Monitors" },
+  { href: "/agents", label: "Agents" },
   { href: "/settings", label: "Settings" },
 ];
 
@@ -47,6 +51,7 @@ function head(ctx: PageContext, title: string, scripts: readonly AssetName[] | n
     ${
       scripts &&
       html`<meta name="htmx-config" content='{"noSwap":[204,304]}' />
+        <script type="module" src="${asset(ctx, "units.js")}"></script>
         <script defer src="${asset(ctx, "htmx.js")}"></script>
         <script defer src="${asset(ctx, "hx-sse.js")}"></script>
         <script defer src="${asset(ctx, "app.js")}"></script>
@@ -70,9 +75,10 @@ export function layout(
     live?: boolean;
   },
 ): SafeHtml {
+  const renderedAt = Date.now();
   return html`<html lang="en">
     ${head(ctx, opts.title, opts.scripts ?? [])}
-    <body data-base="${ctx.base}">
+    <body data-base="${ctx.base}" data-timezone="${ctx.timezone}" data-rendered-at="${renderedAt}">
       <a class="skip-link" href="#main">Skip to content</a>
       <header class="topbar">
         <div class="topbar-inner">
@@ -99,7 +105,8 @@ export function layout(
       <main id="main" class="container">${opts.content}</main>
       ${
         // One event stream per page: named events reach Alpine (x-on:*.window) and htmx triggers (from:body).
-        opts.live ? html`<div hx-sse:connect="${ctx.base}/events" hx-swap="none" hidden></div>` : ""
+        // `since`: the stream tells the page whether anything happened after it was rendered (app.js resyncs).
+        opts.live ? html`<div hx-sse:connect="${ctx.base}/events?since=${renderedAt}" hx-swap="none" hidden></div>` : ""
       }
       <footer class="footer">Netronome ${ctx.version}</footer>
     </body>

@@ -100,6 +100,12 @@ const cidrListCheck = (ranges: readonly string[]) => {
   const bad = ranges.filter((r) => parseCidr(r) === null);
   return bad.length ? `has malformed CIDR ranges: ${bad.join(", ")}` : null;
 };
+/** A duration key's value in milliseconds (keys are checked at load, so it parses). */
+export function durationMs(value: string): number {
+  const ms = parseDuration(value);
+  if (ms === null) throw new Error(`not a duration: ${value}`);
+  return ms;
+}
 const timezoneCheck = (v: string) => {
   if (v === "") return null;
   try {
@@ -147,7 +153,7 @@ export const configSchema = {
     base_url: str("", "BASE_URL", "Sub-path when served behind a reverse proxy, e.g. `/netronome`", {
       check: baseUrlCheck,
     }),
-    timezone: str("", "TIMEZONE", "IANA timezone for exact-time and cron schedules (empty: the system's)", {
+    timezone: str("", "TIMEZONE", "IANA timezone of schedules and of every time the pages show (empty: the system's)", {
       check: timezoneCheck,
     }),
     trusted_proxies: list(
@@ -250,7 +256,12 @@ export const configSchema = {
     default_page: int(1, "DEFAULT_PAGE", "Default page number", 1, 1_000_000),
     default_page_size: int(20, "DEFAULT_PAGE_SIZE", "Default page size", 1, 10_000),
     max_page_size: int(100, "MAX_PAGE_SIZE", "Largest page size a request may ask for", 1, 10_000),
-    default_time_range: choice(["1d", "3d", "1w", "1m", "all"], "1w", "DEFAULT_TIME_RANGE", "Default history range"),
+    default_time_range: choice(
+      ["1h", "6h", "1d", "3d", "1w", "1m", "all"],
+      "1w",
+      "DEFAULT_TIME_RANGE",
+      "Default history range",
+    ),
     default_limit: int(20, "DEFAULT_LIMIT", "Default number of rows in lists", 1, 10_000),
   },
   geoip: {
@@ -290,6 +301,27 @@ export const configSchema = {
     minute_days: int(30, "RETENTION_MINUTE_DAYS", "Days 1-minute packet-loss rollups are kept", 1, 3650),
     hour_days: int(0, "RETENTION_HOUR_DAYS", "Days hourly packet-loss rollups are kept (0: forever)", 0, 36500),
     speedtest_days: int(0, "RETENTION_SPEEDTEST_DAYS", "Days speed-test results are kept (0: forever)", 0, 36500),
+    agent_raw_days: int(
+      1,
+      "RETENTION_AGENT_RAW_DAYS",
+      "Days each agent's raw resource samples (one per poll) are kept before only rollups remain",
+      1,
+      3650,
+    ),
+    agent_minute_days: int(
+      3,
+      "RETENTION_AGENT_MINUTE_DAYS",
+      "Days 1-minute rollups of agent resources and bandwidth are kept (charts up to 3 days read them)",
+      1,
+      3650,
+    ),
+    agent_hour_days: int(
+      0,
+      "RETENTION_AGENT_HOUR_DAYS",
+      "Days hourly rollups of agent resources and bandwidth are kept (0: forever)",
+      0,
+      36500,
+    ),
     notification_days: int(
       90,
       "RETENTION_NOTIFICATION_DAYS",
@@ -341,9 +373,24 @@ export const configSchema = {
   },
   monitor: {
     enabled: bool(true, "MONITOR_ENABLED", "Connect to configured agents"),
-    reconnect_interval: str("30s", "MONITOR_RECONNECT_INTERVAL", "Longest wait between agent reconnection attempts", {
-      check: durationCheck,
-    }),
+    reconnect_interval: str(
+      "30s",
+      "MONITOR_RECONNECT_INTERVAL",
+      "Longest wait between agent reconnection attempts (they back off from 1 s, with jitter)",
+      { check: durationCheck },
+    ),
+    poll_interval: str(
+      "30s",
+      "MONITOR_POLL_INTERVAL",
+      "How often system information, hardware figures and peaks are read from each connected agent",
+      { check: durationCheck },
+    ),
+    stale_after: str(
+      "20s",
+      "MONITOR_STALE_AFTER",
+      "An agent stream that sends neither data nor a heartbeat for this long counts as lost",
+      { check: durationCheck },
+    ),
   },
   update: {
     api_url: str("https://api.github.com", "UPDATE_API_URL", "GitHub API that `netronome update` asks for releases", {

@@ -21,11 +21,13 @@ export class Bus<E> implements Publisher<E> {
   }
 
   /**
-   * Yields events until `signal` aborts. Waiting is abort-aware, so the generator
-   * ends promptly on disconnect. A slow reader keeps at most `maxQueue` events
-   * (the oldest are dropped), so it cannot grow memory without bound.
+   * Yields events until `signal` aborts. The subscription starts when this is
+   * called, not at the first read, so a caller can take a snapshot of the state
+   * after subscribing and miss nothing in between. Waiting is abort-aware, so the
+   * iterator ends promptly on disconnect. A slow reader keeps at most `maxQueue`
+   * events (the oldest are dropped), so it cannot grow memory without bound.
    */
-  async *subscribe(signal: AbortSignal, maxQueue = 1000): AsyncGenerator<E> {
+  subscribe(signal: AbortSignal, maxQueue = 1000): AsyncGenerator<E> {
     const queue: E[] = [];
     let wake: (() => void) | undefined;
     const off = this.on((event) => {
@@ -33,22 +35,28 @@ export class Bus<E> implements Publisher<E> {
       if (queue.length > maxQueue) queue.shift();
       wake?.();
     });
-    const onAbort = () => wake?.();
-    signal.addEventListener("abort", onAbort, { once: true });
-    try {
-      while (!signal.aborted) {
-        if (queue.length === 0) {
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-          });
-          wake = undefined;
-          continue;
-        }
-        yield queue.shift()!;
-      }
-    } finally {
+    // Also releases a subscription whose iterator is never read.
+    const onAbort = () => {
       off();
-      signal.removeEventListener("abort", onAbort);
-    }
+      wake?.();
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    return (async function* () {
+      try {
+        while (!signal.aborted) {
+          if (queue.length === 0) {
+            await new Promise<void>((resolve) => {
+              wake = resolve;
+            });
+            wake = undefined;
+            continue;
+          }
+          yield queue.shift()!;
+        }
+      } finally {
+        off();
+        signal.removeEventListener("abort", onAbort);
+      }
+    })();
   }
 }

@@ -26,10 +26,17 @@ export function formatSse(m: SseMessage): string {
 /** Proxies close idle connections; a comment every 15 s keeps the stream open. */
 export const SSE_HEARTBEAT_MS = 15_000;
 
+/** The part of Bun's server a stream needs: exempting its request from the idle timeout. */
+export interface IdleTimeoutControl {
+  timeout(request: Request, seconds: number): void;
+}
+
 /**
  * Builds a text/event-stream Response from an async source of messages, with
  * heartbeats, and stops the source when the client disconnects or `stop` aborts
- * (server shutdown).
+ * (server shutdown). Pass `server`: Bun closes a connection that sent nothing for
+ * 10 s (its idleTimeout), which would cut a quiet stream between heartbeats and
+ * lose whatever happens while the browser reconnects.
  */
 export function sseResponse(
   request: Request,
@@ -42,8 +49,10 @@ export function sseResponse(
      * draining) holds at most this many in memory instead of an ever-growing queue.
      */
     maxQueued?: number;
+    server?: IdleTimeoutControl | null;
   } = {},
 ): Response {
+  opts.server?.timeout(request, 0);
   const controller = new AbortController();
   const abort = () => controller.abort();
   request.signal.addEventListener("abort", abort, { once: true });

@@ -1,7 +1,13 @@
-/** History ranges shared by charts and lists: `1d` (alias `24h`), `3d`, `1w` (`week`), `1m` (`month`), `all`. */
+/**
+ * History ranges shared by charts and lists: `1h`, `6h`, `1d` (alias `24h`), `3d`, `1w` (`week`), `1m` (`month`),
+ * `all`.
+ */
 
-const DAY = 86_400_000;
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 const SPANS: Record<string, number> = {
+  "1h": HOUR,
+  "6h": 6 * HOUR,
   "1d": DAY,
   "24h": DAY,
   "3d": 3 * DAY,
@@ -18,7 +24,7 @@ export function rangeStart(range: string, now = Date.now()): Date | undefined {
 }
 
 /** Canonical name of a range alias (`24h` → `1d`). */
-export function canonicalRange(range: string): "1d" | "3d" | "1w" | "1m" | "all" {
+export function canonicalRange(range: string): "1h" | "6h" | "1d" | "3d" | "1w" | "1m" | "all" {
   switch (range) {
     case "24h":
       return "1d";
@@ -26,6 +32,8 @@ export function canonicalRange(range: string): "1d" | "3d" | "1w" | "1m" | "all"
       return "1w";
     case "month":
       return "1m";
+    case "1h":
+    case "6h":
     case "1d":
     case "3d":
     case "1w":

@@ -15,19 +15,23 @@ import {
   type RollupFigures,
 } from "./rollups";
 
-export const CHART_RANGES = ["1d", "3d", "1w", "1m", "all"] as const;
+export const CHART_RANGES = ["1h", "6h", "1d", "3d", "1w", "1m", "all"] as const;
 export type ChartRange = (typeof CHART_RANGES)[number];
 
 const DAY_MS = 86_400_000;
 const RANGE_SPAN_MS: Record<Exclude<ChartRange, "all">, number> = {
+  "1h": DAY_MS / 24,
+  "6h": DAY_MS / 4,
   "1d": DAY_MS,
   "3d": 3 * DAY_MS,
   "1w": 7 * DAY_MS,
   "1m": 30 * DAY_MS,
 };
 
-/** Which rollups each range reads and the step between its points (about 170 to 1,440 points). */
+/** Which rollups each range reads and the step between its points (60 to 1,440 points). */
 export const CHART_RESOLUTION: Record<ChartRange, { source: Resolution; stepSeconds: number }> = {
+  "1h": { source: 60, stepSeconds: 60 },
+  "6h": { source: 60, stepSeconds: 60 },
   "1d": { source: 60, stepSeconds: 60 },
   "3d": { source: 60, stepSeconds: 300 },
   "1w": { source: 3600, stepSeconds: 3600 },
@@ -93,6 +97,15 @@ export interface ChartPoint {
   min: number | null;
   avg: number | null;
   max: number | null;
+  /** RTT percentiles over the step's replies (from the rollups' histograms). */
+  p50: number | null;
+  p95: number | null;
+}
+
+/** A rollup bucket's RTT histogram. */
+export interface BucketHistogram {
+  bucketStart: Date;
+  histogram: readonly number[];
 }
 
 /** Sums and extremes over rollup rows: what a chart point and the range summary are made of. */
@@ -124,17 +137,31 @@ function addRow(totals: Totals, row: ChartRow): void {
 
 const meanRtt = (totals: Totals) => (totals.rttCount > 0 ? totals.rttSum / totals.rttCount : null);
 
-/** Merges rows (sorted by bucket) into one point per step, with null points for steps nothing ran in. */
-export function chartPoints(plan: ChartPlan, rows: readonly ChartRow[]): ChartPoint[] {
+/**
+ * Merges rows (sorted by bucket) into one point per step, with null points for steps nothing ran in. Histograms
+ * (sorted by bucket) give each step its RTT percentiles.
+ */
+export function chartPoints(
+  plan: ChartPlan,
+  rows: readonly ChartRow[],
+  histograms: readonly BucketHistogram[] = [],
+): ChartPoint[] {
   const stepMs = plan.stepSeconds * 1000;
   const points: ChartPoint[] = [];
   let rowIndex = 0;
+  let histogramIndex = 0;
   for (let t = plan.from; t <= plan.to; t += stepMs) {
     const step = noTotals();
     while (rowIndex < rows.length && rows[rowIndex]!.bucketStart.getTime() < t + stepMs) {
       const row = rows[rowIndex++]!;
       if (row.bucketStart.getTime() >= t) addRow(step, row);
     }
+    let merged: number[] = [];
+    while (histogramIndex < histograms.length && histograms[histogramIndex]!.bucketStart.getTime() < t + stepMs) {
+      const h = histograms[histogramIndex++]!;
+      if (h.bucketStart.getTime() >= t) merged = mergeHistograms(merged, h.histogram);
+    }
+    const bounds = { min: step.rttMin, max: step.rttMax };
     points.push({
       t,
       runs: step.runs,
@@ -143,6 +170,8 @@ export function chartPoints(plan: ChartPlan, rows: readonly ChartRow[]): ChartPo
       min: step.rttMin,
       avg: meanRtt(step),
       max: step.rttMax,
+      p50: histogramPercentile(merged, 50, bounds),
+      p95: histogramPercentile(merged, 95, bounds),
     });
   }
   return points;

@@ -1,21 +1,25 @@
 /** Reads of packet-loss rollups for charts, and the deletes of the retention job. Both dialects. */
-import { and, asc, eq, gte, inArray, lt, lte, type SQL, sql } from "drizzle-orm";
-import type { DbHandle } from "../db";
-import type { ChartRow } from "./chart";
+import { type AnyColumn, and, asc, eq, gte, inArray, lt, lte, type SQL, sql } from "drizzle-orm";
+import type { DbHandle, Dialect } from "../db";
+import type { BucketHistogram, ChartRow } from "./chart";
 import type { Resolution } from "./rollups";
+
+/**
+ * The start of the chart step a bucket falls in, as epoch ms: the one expression the dialects spell differently.
+ * The step is a trusted integer, inlined so that SELECT and GROUP BY read as the same expression.
+ */
+export function chartStepStart(column: AnyColumn, stepSeconds: number, dialect: Dialect): SQL {
+  const step = sql.raw(String(Math.round(stepSeconds * 1000)));
+  return dialect === "sqlite"
+    ? sql`(${column} / ${step}) * ${step}`
+    : sql`floor(extract(epoch from ${column}) * 1000 / ${step}) * ${step}`;
+}
 
 export function createHistoryRepository({ db, t, dialect }: DbHandle) {
   const r = t.packetLossRollups;
   const inRange = (monitorId: number, resolution: Resolution, from: Date, to: Date) =>
     and(eq(r.monitorId, monitorId), eq(r.resolution, resolution), gte(r.bucketStart, from), lte(r.bucketStart, to));
-  /** The start of the chart step a bucket falls in, as epoch ms: the one expression the dialects spell differently. */
-  const stepStart = (stepSeconds: number): SQL => {
-    // A trusted integer, inlined so that SELECT and GROUP BY read as the same expression.
-    const step = sql.raw(String(Math.round(stepSeconds * 1000)));
-    return dialect === "sqlite"
-      ? sql`(${r.bucketStart} / ${step}) * ${step}`
-      : sql`floor(extract(epoch from ${r.bucketStart}) * 1000 / ${step}) * ${step}`;
-  };
+  const stepStart = (stepSeconds: number): SQL => chartStepStart(r.bucketStart, stepSeconds, dialect);
   const asNumber = (value: unknown) => Number(value);
   /** Deletes up to `batch` rows of `table` created before `before`, oldest ids first; returns how many went. */
   const pruneOldest = async (table: typeof t.packetLossResults | typeof t.speedTests, before: Date, batch: number) => {
@@ -55,17 +59,13 @@ export function createHistoryRepository({ db, t, dialect }: DbHandle) {
         .orderBy(start);
     },
 
-    /** The same rows' histograms, for percentiles over the range. */
-    async histograms(
-      monitorId: number,
-      resolution: Resolution,
-      from: Date,
-      to: Date,
-    ): Promise<{ histogram: number[] }[]> {
+    /** The same rows' histograms with their buckets, for percentiles over the range and per chart step. */
+    async histograms(monitorId: number, resolution: Resolution, from: Date, to: Date): Promise<BucketHistogram[]> {
       return db
-        .select({ histogram: r.histogram })
+        .select({ bucketStart: r.bucketStart, histogram: r.histogram })
         .from(r)
-        .where(inRange(monitorId, resolution, from, to));
+        .where(inRange(monitorId, resolution, from, to))
+        .orderBy(asc(r.bucketStart));
     },
 
     /** The oldest hourly bucket of a monitor (the start of "all"), or null. */

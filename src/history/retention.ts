@@ -20,12 +20,13 @@ export interface RetentionRule {
 
 const DAY_MS = 86_400_000;
 /** Rows per delete statement, so a first run after a long outage never holds a lock for long. */
-const DELETE_BATCH = 5000;
+export const DELETE_BATCH = 5000;
 /** Batches per rule and run; whatever is left waits for the next hour. */
 const MAX_BATCHES = 200;
 export const RETENTION_JOB_ID = "housekeeping:retention";
 
-async function inBatches(deleteBatch: () => Promise<number>, signal: AbortSignal): Promise<number> {
+/** Repeats a batch delete until a batch comes back short (or MAX_BATCHES ran); returns the rows deleted. */
+export async function inBatches(deleteBatch: () => Promise<number>, signal: AbortSignal): Promise<number> {
   let total = 0;
   for (let i = 0; i < MAX_BATCHES && !signal.aborted; i++) {
     const deleted = await deleteBatch();

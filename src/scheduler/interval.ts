@@ -130,6 +130,32 @@ function parseExact(body: string, rules: IntervalRules): Interval {
   return { kind: "exact", text: EXACT_PREFIX + times.map(formatTimeOfDay).join(","), times };
 }
 
+const CRON_FIELD_RANGES: Record<string, string> = {
+  second: "0–59",
+  minute: "0–59",
+  hour: "0–23",
+  day: "1–31",
+  month: "1–12",
+  weekday: "0–7 (Sunday is 0 or 7)",
+};
+
+/** What is wrong with a cron expression croner refused, in the words of someone writing one (not croner's). */
+function cronProblem(expression: string, croner: string): string {
+  const fields = expression.split(" ").length;
+  if (/space separated parts|exactly 5 or 6 parts/.test(croner))
+    return `it has ${fields} field${fields === 1 ? "" : "s"}; a cron expression has 5 (minute hour day month weekday), or 6 with seconds first`;
+  const value = /Invalid value for (\w+): (\S+)/i.exec(croner);
+  if (value) {
+    const field = value[1]!.toLowerCase().replace("dayofmonth", "day").replace("dayofweek", "weekday");
+    const range = CRON_FIELD_RANGES[field];
+    return `${value[2]} is not a valid ${field}${range ? ` (${range})` : ""}`;
+  }
+  const illegal = /entry (\d+) \((.*)\) contains illegal characters/i.exec(croner);
+  if (illegal) return `"${illegal[2]}" (field ${illegal[1]}) is not a number, range (1-5), list (1,3) or step (*/5)`;
+  if (/stepping/i.test(croner)) return "a step must be a whole number of at least 1 (*/5)";
+  return 'use 5 fields (minute hour day month weekday), or 6 with seconds first, such as "0 */6 * * *"';
+}
+
 function parseCron(raw: string, rules: IntervalRules): Interval {
   const expression = raw.split(/\s+/).join(" ");
   if (!rules.cron) reject(`cron expressions are not accepted for ${rules.subject}`, rules);
@@ -137,8 +163,9 @@ function parseCron(raw: string, rules: IntervalRules): Interval {
   try {
     pattern = new CronPattern(expression, undefined, CRON_OPTIONS);
   } catch (error) {
-    const reason = error instanceof Error ? error.message.replace(/^CronPattern: /, "") : String(error);
-    return reject(`"${expression}" is not a valid cron expression (${reason})`, rules);
+    // The user meant cron: one sentence about the expression, not the list of every accepted form.
+    const problem = cronProblem(expression, error instanceof Error ? error.message : String(error));
+    throw new BadInput(`${FIELD}: "${expression}" is not a valid cron expression: ${problem}.`, FIELD);
   }
   if (new Cron(expression, CRON_OPTIONS).nextRun() == null) reject(`"${expression}" never matches a date`, rules);
   const runsPerMinute = pattern.second.filter(Boolean).length;

@@ -18,16 +18,25 @@ import { Bus } from "../core/bus";
 import { parseDuration } from "../core/duration";
 import { htmlResponse } from "../core/html";
 import { parseRanges } from "../core/net";
+import { createSecretBox } from "../core/secret-box";
 import { dashboardPlugin } from "../dashboard/dashboard.plugin";
 import { diagnosticsPages } from "../diagnostics/diagnostics.pages";
 import { GeoIp } from "../diagnostics/geoip";
 import { monitorsPlugin } from "../diagnostics/monitors/monitors.plugin";
 import { createMonitorsRepository } from "../diagnostics/monitors/monitors.repository";
 import { createMonitorsService } from "../diagnostics/monitors/monitors.service";
+import { monitorSnapshotSse } from "../diagnostics/monitors/monitors.sse";
 import { traceroutePlugin } from "../diagnostics/traceroute/traceroute.plugin";
 import { createTracerouteService } from "../diagnostics/traceroute/traceroute.service";
 import { createHistoryRepository } from "../history/history.repository";
 import { retentionRules, scheduleRetention } from "../history/retention";
+import { createAgentHistoryRepository } from "../hub/agent-history.repository";
+import { agentRetentionRules } from "../hub/agent-retention";
+import { AgentSupervisor } from "../hub/agent-supervisor";
+import { agentsPages } from "../hub/agents.pages";
+import { agentsApi } from "../hub/agents.plugin";
+import { createAgentsRepository } from "../hub/agents.repository";
+import { createAgentsService } from "../hub/agents.service";
 import { createLocalExecutor } from "../measure/executor";
 import { createProviders } from "../measure/providers/registry";
 import { createDeliveries, DEFAULT_DELIVERY, type DeliveryOptions } from "../notify/delivery";
@@ -39,12 +48,14 @@ import { createNotifyService } from "../notify/notify.service";
 import { Scheduler } from "../scheduler/scheduler";
 import { Semaphore } from "../scheduler/semaphore";
 import { settingsPlugin } from "../settings/settings.plugin";
+import { createIperfServersService } from "../speedtest/iperf-servers.service";
 import { schedulesPlugin } from "../speedtest/schedules.plugin";
 import { createSchedulesService } from "../speedtest/schedules.service";
 import { speedtestPages } from "../speedtest/speedtest.pages";
 import { speedtestApi } from "../speedtest/speedtest.plugin";
 import { createSpeedtestRepository } from "../speedtest/speedtest.repository";
 import { createSpeedtestService } from "../speedtest/speedtest.service";
+import { speedtestSnapshotSse } from "../speedtest/speedtest.sse";
 import { assetsPlugin } from "./assets";
 import { MAX_BODY_BYTES } from "./body";
 import { clientResolver } from "./client";
@@ -85,8 +96,10 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
     throttle: new LoginThrottle(),
   });
   const speedtestRepo = createSpeedtestRepository(ctx.db);
+  const iperfServers = createIperfServersService(speedtestRepo);
   const speedtest = createSpeedtestService({
     repo: speedtestRepo,
+    iperfServers,
     executor,
     bus,
     // One test at a time on this machine: manual tests and schedules share the slot.
@@ -129,6 +142,27 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
   });
   let stopNotify: (() => void) | undefined;
 
+  const secret = await auth.sessionSecret(ctx.config.session.session_secret);
+  // Agents' API keys are stored encrypted under a key derived from the session secret.
+  const agentSecrets = createSecretBox(secret, "agent api keys");
+  const agentsRepo = createAgentsRepository(ctx.db);
+  const agentHistory = createAgentHistoryRepository(ctx.db);
+  const supervisor = new AgentSupervisor({
+    repo: agentsRepo,
+    scheduler,
+    bus,
+    secrets: agentSecrets,
+    monitor: ctx.config.monitor,
+    log: ctx.log.child("agents"),
+  });
+  const agents = createAgentsService({
+    repo: agentsRepo,
+    history: agentHistory,
+    supervisor,
+    secrets: agentSecrets,
+    monitor: ctx.config.monitor,
+    retention: ctx.config.retention,
+  });
   const base = ctx.config.server.base_url;
   // The socket peer comes from the server the app listens on (app.server, set by listen), never from what Elysia
   // infers a handler wants: "the client" of a request is worked out here, once (client.ts).
@@ -138,7 +172,7 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
   );
   const sessions = createSessionsService({
     repo: sessionsRepo,
-    secret: await auth.sessionSecret(ctx.config.session.session_secret),
+    secret,
     timeouts: {
       idleMs: parseDuration(ctx.config.session.idle_timeout)!,
       absoluteMs: parseDuration(ctx.config.session.absolute_timeout)!,
@@ -173,21 +207,28 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
     .use(authPlugin(ctx, { auth, signIns, session, page, signIn }))
     // Everything below requires a session: each route opts into the `page` or `api` guard.
     .use(sessionsApi(ctx, { sessions, signIns, session }))
-    .use(eventsPlugin(ctx, bus, session))
-    .use(dashboardPlugin(ctx, speedtestRepo, session, page))
-    .use(speedtestApi(ctx, speedtest, speedtestRepo, session))
-    .use(speedtestPages(ctx, speedtest, speedtestRepo, schedules, session, page))
+    .use(
+      eventsPlugin(ctx, bus, session, async () => [
+        speedtestSnapshotSse(speedtest.snapshot()),
+        monitorSnapshotSse(await monitors.liveRuns()),
+      ]),
+    )
+    .use(dashboardPlugin(ctx, speedtestRepo, monitors, session, page))
+    .use(speedtestApi(ctx, speedtest, speedtestRepo, iperfServers, session))
+    .use(speedtestPages(ctx, speedtest, speedtestRepo, schedules, iperfServers, session, page))
     .use(schedulesPlugin(ctx, schedules, session, page))
     .use(diagnosticsPages(ctx, session, page))
     .use(monitorsPlugin(ctx, monitors, session, page))
     .use(traceroutePlugin(ctx, traceroute, geoip, session, page))
+    .use(agentsApi(ctx, agents, session))
+    .use(agentsPages(ctx, agents, session, page))
     .use(settingsPlugin(ctx, { auth, sessions, signIns, session, page }))
     .use(notifyApi(ctx, notify, session))
     .use(notifyPages(ctx, notify, session, page));
 
   return {
     app,
-    services: { auth, sessions, speedtest, schedules, scheduler, bus, geoip, monitors, notify },
+    services: { auth, sessions, speedtest, schedules, scheduler, bus, geoip, monitors, agents, notify },
     /** Starts background work (schedules); separate from construction so tests decide when time starts. */
     async start() {
       const restored = await schedules.restore();
@@ -195,9 +236,14 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
       const monitorsRestored = await monitors.restore();
       if (monitorsRestored) ctx.log.info("monitors restored", { count: monitorsRestored });
       stopNotify = await notify.start((listener) => bus.on(listener));
+      const agentsRestored = await agents.restore();
+      if (agentsRestored) ctx.log.info("agents connecting", { count: agentsRestored });
       scheduleRetention(
         scheduler,
-        retentionRules(ctx.config.retention, historyRepo, notifyRepo),
+        [
+          ...retentionRules(ctx.config.retention, historyRepo, notifyRepo),
+          ...agentRetentionRules(ctx.config.retention, agentHistory),
+        ],
         ctx.log.child("retention"),
       );
       scheduleSessionPruning(scheduler, sessions);
@@ -205,6 +251,7 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
     /** Stops background work: running scheduled tests are aborted. */
     async stop() {
       speedtest.cancel();
+      await supervisor.stopAll();
       await scheduler.stop();
       stopNotify?.();
       await deliveries.stop();

@@ -4,12 +4,14 @@
  * read and hashed when first named, and compressed when first asked for gzip,
  * which keeps start-up fast and idle memory small.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import alpine from "alpinejs/dist/cdn.min.js" with { type: "file" };
 import apexcharts from "apexcharts/dist/apexcharts.min.js" with { type: "file" };
 import { Elysia } from "elysia";
 import htmxSse from "htmx.org/dist/ext/hx-sse.min.js" with { type: "file" };
 import htmx from "htmx.org/dist/htmx.min.js" with { type: "file" };
+import agentsJs from "../../public/agents.js" with { type: "file" };
 import appCss from "../../public/app.css" with { type: "file" };
 import appJs from "../../public/app.js" with { type: "file" };
 import dashboardJs from "../../public/dashboard.js" with { type: "file" };
@@ -18,6 +20,14 @@ import monitorsJs from "../../public/monitors.js" with { type: "file" };
 import speedtestJs from "../../public/speedtest.js" with { type: "file" };
 import themeJs from "../../public/theme.js" with { type: "file" };
 import tracerouteJs from "../../public/traceroute.js" with { type: "file" };
+
+/**
+ * units.js is also code the views import, and the bundler gives a file one loader, so it cannot be a file import as
+ * well: the executable embeds it as an asset at its root (scripts/build.sh --asset), from source it is read in place.
+ */
+const unitsJs = [join(import.meta.dir, "units.js"), join(import.meta.dir, "..", "..", "public", "units.js")].find((p) =>
+  existsSync(p),
+)!;
 
 const sources = {
   "htmx.js": htmx,
@@ -30,7 +40,9 @@ const sources = {
   "speedtest.js": speedtestJs,
   "traceroute.js": tracerouteJs,
   "monitors.js": monitorsJs,
+  "agents.js": agentsJs,
   "theme.js": themeJs,
+  "units.js": unitsJs,
   "logo.svg": logo,
 } as const;
 

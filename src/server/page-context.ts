@@ -11,7 +11,7 @@ export function pageContextFactory(ctx: AppContext): PageContextFactory {
   return (request, user) => {
     const pathname = new URL(request.url).pathname;
     const path = base && pathname.startsWith(base) ? pathname.slice(base.length) || "/" : pathname;
-    return { base, user, path, version: ctx.build.version };
+    return { base, user, path, version: ctx.build.version, timezone: ctx.config.server.timezone };
   };
 }
 

@@ -22,7 +22,11 @@ function mean(values: (number | null)[]): number | null {
   return n ? Number((sum / n).toFixed(3)) : null;
 }
 
-/** Failed runs are left out: a chart of throughput must not drop to zero because a server was down. */
+/**
+ * Failed runs are left out: a chart of throughput must not drop to zero because a server was down. UDP runs keep
+ * their latency only: their rates are what arrived at a fixed send rate (not capacity) and their jitter is iperf3's
+ * own, so neither belongs on a line with the other tests'.
+ */
 export function chartPoints(rows: SpeedTestRow[], maxPoints = MAX_CHART_POINTS): ChartPoint[] {
   const ok = rows.filter((r) => !r.error);
   const size = Math.max(1, Math.ceil(ok.length / maxPoints));
@@ -31,10 +35,10 @@ export function chartPoints(rows: SpeedTestRow[], maxPoints = MAX_CHART_POINTS):
     const bucket = ok.slice(i, i + size);
     points.push({
       t: Math.round(bucket.reduce((s, r) => s + r.createdAt.getTime(), 0) / bucket.length),
-      download: mean(bucket.map((r) => r.downloadMbps)),
-      upload: mean(bucket.map((r) => r.uploadMbps)),
+      download: mean(bucket.map((r) => (r.udp ? null : r.downloadMbps))),
+      upload: mean(bucket.map((r) => (r.udp ? null : r.uploadMbps))),
       latency: mean(bucket.map((r) => r.latencyMs)),
-      jitter: mean(bucket.map((r) => r.jitterMs)),
+      jitter: mean(bucket.map((r) => (r.udp ? null : r.jitterMs))),
     });
   }
   return points;

@@ -22,6 +22,19 @@ export interface LiveProgress {
   latencyMs?: number;
 }
 
+/** How the last test ended, so that a page which missed the event (its stream was reconnecting) can catch up. */
+export type RunOutcome = { run: RunInfo /** When it ended, ms. */; at: number } & (
+  | { outcome: "finished"; result: SpeedTestRow }
+  | { outcome: "cancelled" }
+  | { outcome: "rejected"; message: string }
+);
+
+/** What a page's event stream starts with: the running test, or else how the last one ended. */
+export interface SpeedtestSnapshot {
+  current: { run: RunInfo; progress?: LiveProgress } | null;
+  last: RunOutcome | null;
+}
+
 export type SpeedtestEvent =
   | { type: "speedtest.started"; run: RunInfo }
   | { type: "speedtest.progress"; run: RunInfo; progress: LiveProgress }

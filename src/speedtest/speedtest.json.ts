@@ -13,6 +13,8 @@ export function resultJson(r: SpeedTestRow) {
     latency: r.latencyMs,
     jitter: r.jitterMs,
     packetLoss: r.packetLoss,
+    /** Extension: iperf3 ran in UDP mode (rates received at a fixed target rate, with loss and jitter). */
+    udp: r.udp,
     isp: r.isp,
     bytesDownloaded: r.bytesDownloaded,
     bytesUploaded: r.bytesUploaded,
@@ -41,6 +43,7 @@ export const CSV_COLUMNS = [
   "isScheduled",
   "error",
   "isp",
+  "udp",
 ] as const;
 
 function csvCell(v: unknown): string {

@@ -1,11 +1,10 @@
 /** The speed-test JSON API (original paths and fields); the Speed Test page and its fragments are in speedtest.pages.ts. */
 import { Elysia } from "elysia";
 import type { SessionPlugin } from "../auth/session.plugin";
-import { NotFound } from "../core/errors";
-import { parseTarget } from "../core/host";
 import { pageWindow } from "../core/pagination";
 import { canonicalRange, rangeStart } from "../core/time-range";
 import type { AppContext } from "../server/context";
+import type { IperfServersService } from "./iperf-servers.service";
 import { chartPoints } from "./speedtest.chart";
 import { CSV_COLUMNS, csvRow, resultJson } from "./speedtest.json";
 import type { SpeedTestRow, SpeedtestRepository } from "./speedtest.repository";
@@ -27,6 +26,7 @@ export function speedtestApi(
   ctx: AppContext,
   service: SpeedtestService,
   repo: SpeedtestRepository,
+  iperfServers: IperfServersService,
   session: SessionPlugin,
 ) {
   return new Elysia({ name: "speedtest.api", seed: ctx.instanceId }).use(session).guard({ api: true }, (app) =>
@@ -137,21 +137,17 @@ export function speedtestApi(
         },
         { query: chartQuery },
       )
-      .get("/api/iperf/servers", async () => (await repo.listIperfServers()).map(iperfServerJson))
+      .get("/api/iperf/servers", async () => (await iperfServers.list()).map(iperfServerJson))
       .post(
         "/api/iperf/servers",
-        async ({ body, status }) => {
-          const target = parseTarget(body.host, "host");
-          const port = body.port ?? target.port ?? 5201;
-          const server = await repo.insertIperfServer({ name: body.name.trim(), host: target.host, port });
-          return status(201, { message: "server saved", server: iperfServerJson(server) });
-        },
+        async ({ body, status }) =>
+          status(201, { message: "server saved", server: iperfServerJson(await iperfServers.save(body)) }),
         { body: iperfServerBody },
       )
       .delete(
         "/api/iperf/servers/:id",
         async ({ params }) => {
-          if (!(await repo.deleteIperfServer(params.id))) throw new NotFound(`iperf3 server ${params.id} not found`);
+          await iperfServers.remove(params.id);
           return { message: "server deleted" };
         },
         { params: idParams },

@@ -1,5 +1,5 @@
 /** Speed-test results, schedules and saved iperf3 servers. One query per operation, both dialects. */
-import { and, asc, count, desc, eq, gte, isNull, type SQL } from "drizzle-orm";
+import { and, asc, count, desc, eq, gte, isNotNull, isNull, max, ne, type SQL } from "drizzle-orm";
 import type { DbHandle } from "../db";
 import type { TestType } from "./speedtest.schema";
 
@@ -49,12 +49,12 @@ export function createSpeedtestRepository({ db, t }: DbHandle) {
       return { rows, total: Number(totalRow?.n ?? 0) };
     },
 
-    /** The newest successful results, newest first (the dashboard compares the latest with the one before). */
+    /** The newest successful results that measured capacity (not UDP at a fixed rate), newest first. */
     async latestSuccessful(n: number): Promise<SpeedTestRow[]> {
       return db
         .select()
         .from(t.speedTests)
-        .where(isNull(t.speedTests.error))
+        .where(and(isNull(t.speedTests.error), eq(t.speedTests.udp, false)))
         .orderBy(desc(t.speedTests.createdAt), desc(t.speedTests.id))
         .limit(n);
     },
@@ -69,16 +69,57 @@ export function createSpeedtestRepository({ db, t }: DbHandle) {
         .limit(limit);
     },
 
-    /** The servers that appear in the history, for the chart's server filter. */
+    /**
+     * The servers the history has results from, for the chart's server filter: one entry per server ID with the
+     * name of its newest result; runs that failed (often before any server was chosen) are left out.
+     */
     async distinctServers(): Promise<{ serverId: string; serverName: string; testType: TestType }[]> {
-      return db
-        .selectDistinct({
+      const rows = await db
+        .select({
           serverId: t.speedTests.serverId,
           serverName: t.speedTests.serverName,
           testType: t.speedTests.testType,
+          newest: max(t.speedTests.createdAt),
         })
         .from(t.speedTests)
-        .orderBy(asc(t.speedTests.serverName));
+        .where(and(isNull(t.speedTests.error), ne(t.speedTests.serverId, "")))
+        .groupBy(t.speedTests.serverId, t.speedTests.serverName, t.speedTests.testType);
+      const byId = new Map<string, (typeof rows)[number]>();
+      for (const row of rows) {
+        const seen = byId.get(row.serverId);
+        if (!seen || Number(row.newest ?? 0) > Number(seen.newest ?? 0)) byId.set(row.serverId, row);
+      }
+      return [...byId.values()]
+        .map(({ serverId, serverName, testType }) => ({ serverId, serverName, testType }))
+        .sort((a, b) => a.serverName.localeCompare(b.serverName));
+    },
+
+    /**
+     * The newest successful value of one figure on one server and provider, and the one before it for comparison
+     * (newest first). A download-only test has no upload, so each figure looks for its own newest value; UDP runs
+     * are left out: their rates are what arrived at a fixed send rate, not capacity.
+     */
+    async latestValues(
+      figure: "downloadMbps" | "uploadMbps" | "latencyMs" | "jitterMs",
+      server: { serverId: string; testType: TestType },
+    ): Promise<{ value: number; createdAt: Date }[]> {
+      const s = t.speedTests;
+      const column = s[figure];
+      const rows = await db
+        .select({ value: column, createdAt: s.createdAt })
+        .from(s)
+        .where(
+          and(
+            isNull(s.error),
+            isNotNull(column),
+            eq(s.udp, false),
+            eq(s.serverId, server.serverId),
+            eq(s.testType, server.testType),
+          ),
+        )
+        .orderBy(desc(s.createdAt), desc(s.id))
+        .limit(2);
+      return rows.map((r) => ({ value: r.value!, createdAt: r.createdAt }));
     },
 
     // ---- schedules

@@ -13,7 +13,7 @@ export const LEGACY_PROVIDER_FLAGS = { useIperf: "iperf3", useLibrespeed: "libre
   TestType
 >;
 
-export const TIME_RANGES = ["1d", "24h", "3d", "1w", "week", "1m", "month", "all"] as const;
+export const TIME_RANGES = ["1h", "6h", "1d", "24h", "3d", "1w", "week", "1m", "month", "all"] as const;
 
 const flag = (options: { default?: boolean } = {}) =>
   t.Optional(t.Boolean({ ...options, error: "must be true or false" }));
@@ -120,4 +120,11 @@ export const scheduleForm = t.Object({
   serverHost: t.Optional(t.String({ maxLength: 300 })),
   enableDownload: t.Optional(t.String({ maxLength: 3 })),
   enableUpload: t.Optional(t.String({ maxLength: 3 })),
+});
+
+/** The saved-server form on the Speed Test page. */
+export const iperfServerForm = t.Object({
+  name: t.String({ maxLength: 200, error: "name: at most 100 characters" }),
+  host: t.String({ maxLength: 300, error: "host: at most 300 characters" }),
+  port: t.Optional(t.String({ maxLength: 10, error: "port: must be between 1 and 65535" })),
 });

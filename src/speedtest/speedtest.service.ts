@@ -8,14 +8,18 @@ import type { Publisher } from "../core/bus";
 import { AppError, BadGateway, BadInput, Conflict, NotFound } from "../core/errors";
 import { formatTarget, parseTarget } from "../core/host";
 import type { Logger } from "../core/log";
+import { plainError } from "../core/plain-error";
 import type { Executor } from "../measure/executor";
 import { ProviderError } from "../measure/providers/provider";
 import { PROVIDERS } from "../measure/providers/registry";
 import type { SpeedTestPhase as Phase, SpeedTestServer } from "../protocol/measurements";
 import type { Semaphore } from "../scheduler/semaphore";
-import type { LiveProgress, RunInfo, SpeedtestEvent } from "./speedtest.events";
+import type { IperfServersService } from "./iperf-servers.service";
+import type { LiveProgress, RunInfo, RunOutcome, SpeedtestEvent, SpeedtestSnapshot } from "./speedtest.events";
 import type { IperfServerRow, SpeedTestRow, SpeedtestRepository } from "./speedtest.repository";
 import { LEGACY_PROVIDER_FLAGS, TEST_TYPES, type TestOptions, type TestType } from "./speedtest.schema";
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 /** Share of the whole test each phase represents, for one overall percentage. */
 const PHASE_WEIGHT: Record<Phase, number> = { latency: 1, download: 4.5, upload: 4.5 };
@@ -79,13 +83,15 @@ export function iperfServerInfo(s: IperfServerRow): SpeedTestServer {
 
 export function createSpeedtestService(deps: {
   repo: SpeedtestRepository;
+  iperfServers: Pick<IperfServersService, "find">;
   executor: Executor;
   bus: Publisher<SpeedtestEvent>;
   slot: Semaphore;
   log: Logger;
 }) {
-  const { repo, executor, bus, slot, log } = deps;
+  const { repo, iperfServers, executor, bus, slot, log } = deps;
   let current: { run: RunInfo; controller: AbortController; progress?: LiveProgress } | undefined;
+  let last: RunOutcome | null = null;
 
   async function resolveTarget(options: TestOptions): Promise<TestTarget> {
     const testType = testTypeOf(options);
@@ -100,10 +106,12 @@ export function createSpeedtestService(deps: {
       };
     if (options.serverHost?.trim()) {
       const target = parseTarget(options.serverHost, "serverHost");
+      // A typed address of a saved server is that server: its results carry its name.
+      const saved = options.serverName ? undefined : await iperfServers.find(target.host, target.port);
       return {
         testType,
         host: formatTarget(target),
-        displayName: options.serverName || formatTarget(target),
+        displayName: options.serverName || saved?.name || formatTarget(target),
         udp: Boolean(options.useUdp),
       };
     }
@@ -178,6 +186,7 @@ export function createSpeedtestService(deps: {
         latencyMs: m.latencyMs,
         jitterMs: m.jitterMs,
         packetLoss: m.packetLoss,
+        udp: target.udp,
         isp: m.isp,
         bytesDownloaded: Math.round(m.bytesDownloaded),
         bytesUploaded: Math.round(m.bytesUploaded),
@@ -189,13 +198,15 @@ export function createSpeedtestService(deps: {
       if (controller.signal.aborted) throw new TestCancelled();
       // Bad input (an unknown server ID, say) is the caller's mistake, not a measurement: nothing is stored.
       if (e instanceof AppError) throw e;
-      const message = e instanceof Error ? e.message : String(e);
-      log.warn("speed test failed", { testType: target.testType, server: target.displayName, error: message });
+      const raw = e instanceof Error ? e.message : String(e);
+      log.warn("speed test failed", { testType: target.testType, server: target.displayName, error: raw });
+      const message = plainError(raw);
       return await repo.insertResult({
         testType: target.testType,
         serverId: target.serverId ?? target.host ?? "",
         serverName: target.displayName,
         serverHost: target.host ?? "",
+        udp: target.udp,
         isScheduled: run.isScheduled,
         scheduleId: scheduleId ?? null,
         durationMs: Date.now() - started,
@@ -251,22 +262,39 @@ export function createSpeedtestService(deps: {
       };
       current = { run, controller };
       bus.publish({ type: "speedtest.started", run });
+      // The outcome is recorded and the run stops being current before anyone hears of it, so a snapshot never
+      // shows a test as running after its outcome was published.
+      const end = (outcome: DistributiveOmit<RunOutcome, "at">) => {
+        last = { ...outcome, at: Date.now() } as RunOutcome;
+        if (current?.run === run) current = undefined;
+      };
       const done = execute(run, target, options, controller, how.scheduleId)
         .then((result) => {
+          end({ run, outcome: "finished", result });
           bus.publish({ type: "speedtest.finished", run, result });
           return result;
         })
         .catch((e: unknown) => {
-          if (e instanceof TestCancelled) bus.publish({ type: "speedtest.cancelled", run });
-          else bus.publish({ type: "speedtest.rejected", run, message: e instanceof Error ? e.message : String(e) });
+          if (e instanceof TestCancelled) {
+            end({ run, outcome: "cancelled" });
+            bus.publish({ type: "speedtest.cancelled", run });
+          } else {
+            const message = e instanceof Error ? e.message : String(e);
+            end({ run, outcome: "rejected", message });
+            bus.publish({ type: "speedtest.rejected", run, message });
+          }
           throw e;
         })
         .finally(() => {
-          if (current?.run === run) current = undefined;
           how.signal?.removeEventListener("abort", abort);
           release();
         });
       return { run, done };
+    },
+
+    /** The running test, or how the last one ended: what a page's event stream starts with. */
+    snapshot(): SpeedtestSnapshot {
+      return { current: current ? { run: current.run, progress: current.progress } : null, last };
     },
 
     /** Aborts the running test: its child processes are killed and no result is written. */

@@ -3,7 +3,7 @@
  * the page's Alpine components and htmx triggers (`speedtest-finished from:body`) consume.
  */
 import type { SseMessage } from "../core/sse";
-import type { SpeedtestEvent } from "./speedtest.events";
+import type { RunOutcome, SpeedtestEvent, SpeedtestSnapshot } from "./speedtest.events";
 import { resultJson } from "./speedtest.json";
 
 export function speedtestSse(event: SpeedtestEvent): SseMessage {
@@ -22,4 +22,23 @@ export function speedtestSse(event: SpeedtestEvent): SseMessage {
     case "speedtest.rejected":
       return { event: "speedtest-rejected", data: JSON.stringify({ run: event.run, message: event.message }) };
   }
+}
+
+function outcomeJson(o: RunOutcome) {
+  switch (o.outcome) {
+    case "finished":
+      return { run: o.run, at: o.at, outcome: o.outcome, result: resultJson(o.result) };
+    case "cancelled":
+      return { run: o.run, at: o.at, outcome: o.outcome };
+    case "rejected":
+      return { run: o.run, at: o.at, outcome: o.outcome, message: o.message };
+  }
+}
+
+/** The first speed-test message of every (re)connected stream: pages reconcile their live card with it. */
+export function speedtestSnapshotSse(s: SpeedtestSnapshot): SseMessage {
+  return {
+    event: "speedtest-snapshot",
+    data: JSON.stringify({ current: s.current, last: s.last && outcomeJson(s.last) }),
+  };
 }

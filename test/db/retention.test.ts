@@ -10,6 +10,8 @@ import { startTestApp, type TestApp } from "../helpers/app";
 import { describeEachDialect, type TestDatabase } from "../helpers/db";
 
 const DAY = 86_400_000;
+/** The [retention] keys of agent history, which these rules leave to the hub's own. */
+const AGENT_DEFAULTS = { agent_raw_days: 1, agent_minute_days: 3, agent_hour_days: 0 };
 
 describeEachDialect("history retention", (dialect) => {
   let database: TestDatabase;
@@ -71,7 +73,7 @@ describeEachDialect("history retention", (dialect) => {
 
   test("raw results go after raw_days, minute rollups after minute_days, hourly ones never with hour_days 0", async () => {
     const rules = retentionRules(
-      { raw_days: 7, minute_days: 30, hour_days: 0, speedtest_days: 0, notification_days: 0 },
+      { ...AGENT_DEFAULTS, raw_days: 7, minute_days: 30, hour_days: 0, speedtest_days: 0, notification_days: 0 },
       createHistoryRepository(t.db),
       createNotifyRepository(t.db),
     );
@@ -87,7 +89,7 @@ describeEachDialect("history retention", (dialect) => {
 
   test("hourly rollups and speed tests go when their limits are set; running again deletes nothing more", async () => {
     const rules = retentionRules(
-      { raw_days: 7, minute_days: 30, hour_days: 365, speedtest_days: 30, notification_days: 0 },
+      { ...AGENT_DEFAULTS, raw_days: 7, minute_days: 30, hour_days: 365, speedtest_days: 30, notification_days: 0 },
       createHistoryRepository(t.db),
       createNotifyRepository(t.db),
     );

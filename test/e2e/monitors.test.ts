@@ -1,13 +1,14 @@
 /**
- * The packet-loss monitors panel in Chromium against the app started from
- * source: create a monitor for 127.0.0.1 with "start monitoring immediately",
- * watch it go Testing → result, open its chart and hop view, on a desktop and
- * a 375 px phone. Only 127.0.0.1 is probed, numerically (mtr without DNS).
+ * The Monitors page in Chromium against the app started from source: create a
+ * monitor for 127.0.0.1 with "start monitoring immediately", watch it go
+ * Testing → result, open its chart and hop view; what a monitor says while its
+ * first run is under way; /monitors/:id as a page of its own; a 375 px phone.
+ * Only 127.0.0.1 is probed, numerically (mtr without DNS).
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Browser } from "playwright-core";
 import { registerAdmin } from "../helpers/admin";
-import { hasChromium, launchBrowser, screenshot, signIn } from "../helpers/browser";
+import { hasChromium, launchBrowser, pageReady, screenshot, signIn } from "../helpers/browser";
 import { describeIf, hasCommand } from "../helpers/env";
 import { type ServerProcess, startSourceServer } from "../helpers/server-process";
 
@@ -32,7 +33,9 @@ describeIf(
 
     test("create a monitor that starts immediately: Testing, then a result, a chart and its hops", async () => {
       const { page, errors, close } = await signIn(browser, server.url, { width: 1280, height: 900 });
+      // The old address of the monitors (a tab of the Traceroute page) leads to their own page.
       await page.goto(`${server.url}/traceroute?tab=monitors&host=127.0.0.1`);
+      await page.waitForURL(`${server.url}/monitors?host=127.0.0.1`);
       const form = page.locator("#monitor-form");
       expect(await form.getByLabel("Host").inputValue()).toBe("127.0.0.1");
       await form.getByLabel("Name").fill("Loopback");
@@ -61,14 +64,14 @@ describeIf(
       await detail.getByRole("heading", { name: "Loopback" }).waitFor();
       await detail.locator(".results-table tbody tr").first().waitFor();
       await detail.locator(".apexcharts-canvas").nth(1).waitFor();
-      expect(await detail.locator(".range-summary dd").first().textContent()).toBe("0.0%");
+      expect(await detail.locator(".range-summary dd").first().textContent()).toBe("0%");
       await detail.getByRole("button", { name: "1 week" }).click();
       await detail.getByText("One point per 1 h").waitFor();
       await detail.getByRole("button", { name: "24 hours" }).click();
       await detail.getByText("One point per 1 min").waitFor();
       const resultRow = detail.locator(".results-table tbody").first();
       expect(await resultRow.locator("td").nth(1).textContent()).toBe("mtr");
-      expect(await resultRow.locator("td").nth(2).textContent()).toBe("0.0%");
+      expect(await resultRow.locator("td").nth(2).textContent()).toBe("0%");
       expect(await resultRow.locator("td").nth(3).textContent()).toBe("3/3");
       await resultRow.getByRole("button", { name: "Hops" }).click();
       const hops = resultRow.locator(".hops table tbody tr");
@@ -99,6 +102,53 @@ describeIf(
       expect(errors).toEqual([]);
       await close();
     }, 60_000);
+
+    test("while its first run is under way a monitor says so, not 'start the monitor' or 'next run in 2 s'", async () => {
+      const { page, errors, close } = await signIn(browser, server.url, { width: 1280, height: 900 });
+      await page.goto(`${server.url}/monitors`);
+      await pageReady(page);
+      // Ten probes a second apart: a run of about ten seconds.
+      const created = await page.request.post(`${server.url}/api/packetloss/monitors`, {
+        data: { host: "127.0.0.1", name: "Slow run", interval: "1m", packetCount: 10, startImmediately: true },
+      });
+      expect(created.status()).toBe(201);
+      const { id } = await created.json();
+      await page.goto(`${server.url}/monitors/${id}`);
+      await pageReady(page);
+      const item = page.locator(`.monitor-item[data-monitor-id="${id}"]`);
+      await item.locator(".badge", { hasText: "Testing" }).waitFor({ timeout: 10_000 });
+      const results = page.locator("#monitor-results");
+      await results.getByText("The first run is under way").waitFor();
+      expect(await results.getByText("Start the monitor").isVisible()).toBe(false);
+      expect(await item.getByText("Run in progress").isVisible()).toBe(true);
+      expect(await item.getByText(/Next run/).isVisible()).toBe(false);
+      await screenshot(page, "monitor-first-run");
+      // When the run ends: its result, and the next run again.
+      await results.locator("tbody tr").first().waitFor({ timeout: 30_000 });
+      await item.getByText(/Next run in/).waitFor();
+      expect(errors).toEqual([]);
+      await close();
+    }, 60_000);
+
+    test("/monitors/:id opened directly is a whole page, with its monitor's detail in view", async () => {
+      const { page, errors, close } = await signIn(browser, server.url, { width: 1280, height: 700 });
+      const list = await (await page.request.get(`${server.url}/api/packetloss/monitors`)).json();
+      const loopback = list.find((m: { name: string }) => m.name === "Loopback");
+      await page.goto(`${server.url}/monitors/${loopback.id}`);
+      await pageReady(page);
+      expect(await page.title()).toBe("Monitors · Netronome");
+      expect(await page.locator('.nav a[aria-current="page"]').textContent()).toBe("Monitors");
+      const heading = page.locator("#monitor-detail").getByRole("heading", { name: "Loopback" });
+      await heading.waitFor();
+      await page.waitForFunction(() => {
+        const top = document.getElementById("monitor-detail")!.getBoundingClientRect().top;
+        return top >= 0 && top < window.innerHeight / 2;
+      });
+      // Styled: the stylesheet applies (a fragment on its own would be unstyled text).
+      expect(await page.locator(".topbar").evaluate((el) => getComputedStyle(el).position)).toBe("sticky");
+      expect(errors).toEqual([]);
+      await close();
+    });
 
     for (const [width, scheme] of [
       [1280, "light"],
@@ -142,11 +192,17 @@ describeIf(
 
     test("the panel fits a 375 px phone", async () => {
       const { page, errors, close } = await signIn(browser, server.url, { width: 375, height: 800 });
-      await page.goto(`${server.url}/traceroute?tab=monitors`);
+      await page.goto(`${server.url}/monitors`);
       const item = page.locator(".monitor-item", { hasText: "Loopback" });
       await item.waitFor();
-      await item.getByRole("button", { name: "Loopback", exact: true }).click();
+      await item.getByRole("link", { name: "Loopback", exact: true }).click();
       await page.locator("#monitor-detail .apexcharts-canvas").nth(1).waitFor();
+      // Choosing a monitor brings its detail into view, and the address bar links to it.
+      await page.waitForFunction(() => {
+        const top = document.getElementById("monitor-detail")!.getBoundingClientRect().top;
+        return top >= -1 && top < window.innerHeight / 2;
+      });
+      expect(new URL(page.url()).pathname).toMatch(/^\/monitors\/\d+$/);
       await screenshot(page, "monitors-phone");
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       expect(overflow).toBeLessThanOrEqual(0);

@@ -64,7 +64,7 @@ describeIf(
       await page.getByText("Reached 127.0.0.1 in 1 hop").waitFor();
       expect(new URL(page.url()).search).toBe("?host=127.0.0.1");
       expect(await page.getByRole("link", { name: "Monitor this host" }).getAttribute("href")).toBe(
-        "/traceroute?tab=monitors&host=127.0.0.1",
+        "/monitors?host=127.0.0.1",
       );
       await screenshot(page, "traceroute");
 

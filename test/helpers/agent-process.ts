@@ -40,11 +40,13 @@ export interface StartAgentOptions {
   home?: string;
   /** The API key passed with --api-key; null starts an agent without one. */
   key?: string | null;
+  /** The port to listen on (to restart an agent where a hub expects it); default: a free one. */
+  port?: number;
 }
 
 export async function startAgent(opts: StartAgentOptions = {}): Promise<AgentProcess> {
   const home = opts.home ?? mkdtempSync(join(tmpdir(), "netronome-agent-"));
-  const port = freePort();
+  const port = opts.port ?? freePort();
   const key = opts.key === undefined ? TEST_API_KEY : opts.key;
   const command = opts.binary ? [opts.binary] : [process.execPath, MAIN];
   const logPath = join(home, `agent-${port}.log`);

@@ -56,8 +56,10 @@ export async function signIn(
   url: string,
   viewport: { width: number; height: number },
   colorScheme: "light" | "dark" = "light",
+  /** The browser's own timezone and language (the pages must not follow them). */
+  locale: { timezoneId?: string; locale?: string } = {},
 ): Promise<SignedInPage> {
-  const context = await browser.newContext({ viewport, colorScheme });
+  const context = await browser.newContext({ viewport, colorScheme, ...locale });
   const page = await context.newPage();
   const errors = watchErrors(page);
   await page.goto(`${url}/login`);
@@ -66,4 +68,30 @@ export async function signIn(
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.waitForURL(`${url}/`);
   return { page, errors, close: () => context.close() };
+}
+
+/** Waits for body[data-ready]: Alpine is up, the event stream has sent its snapshot, the first data are loaded. */
+export async function pageReady(page: Page, timeout = 15_000): Promise<void> {
+  await page.locator("body[data-ready]").waitFor({ state: "attached", timeout });
+}
+
+/**
+ * Waits until the Speed Test page's live status matches `pattern`; on timeout the error says what the card showed
+ * instead, and any script errors (a flaky wait should explain itself).
+ */
+export async function waitForLiveStatus(
+  page: Page,
+  pattern: RegExp,
+  errors: string[] = [],
+  timeout = 30_000,
+): Promise<string> {
+  const deadline = Date.now() + timeout;
+  let text = "";
+  while (Date.now() < deadline) {
+    text = (await page.locator(".live-status").textContent()) ?? "";
+    if (pattern.test(text)) return text;
+    await Bun.sleep(100);
+  }
+  const badge = await page.locator(".live .badge").first().textContent();
+  throw new Error(`live status never matched ${pattern}: it showed "${text}" (${badge}); page errors: ${errors}`);
 }

@@ -221,6 +221,8 @@ describe("charts from rollups", () => {
       min: 29,
       avg: (30 * 8 + 40 * 10) / 18,
       max: 41,
+      p50: null,
+      p95: null,
     });
     const gap = points.slice(-12, -1);
     expect(gap.every((p) => p.runs === 0 && p.loss === null && p.avg === null && p.min === null)).toBe(true);
@@ -231,5 +233,41 @@ describe("charts from rollups", () => {
     expect(summary).toMatchObject({ runs: 3, packetsSent: 30, packetsRecv: 28, min: 19, max: 41 });
     expect(summary.loss).toBeCloseTo((2 / 30) * 100, 12);
     expect(summary.avg).toBeCloseTo((200 + 240 + 400) / 28, 12);
+  });
+
+  test("each step's RTT percentiles come from the histograms of its own buckets", () => {
+    const plan = chartPlan({ ...base, range: "1h", runSpacingSeconds: 10 });
+    expect(plan.stepSeconds).toBe(60);
+    const last = bucketStart(now, 60);
+    const row = (at: number, rtts: number[]): ChartRow => ({
+      bucketStart: new Date(at),
+      runs: 1,
+      packetsSent: rtts.length,
+      packetsRecv: rtts.length,
+      rttCount: rtts.length,
+      rttSum: rtts.reduce((a, b) => a + b, 0),
+      rttMin: Math.min(...rtts),
+      rttMax: Math.max(...rtts),
+      lossMax: 0,
+    });
+    const fast = Array.from({ length: 100 }, (_, i) => 1 + i / 100);
+    const slow = Array.from({ length: 100 }, (_, i) => 50 + i);
+    const rows = [row(last - 60_000, fast), row(last, slow)];
+    const histograms = [
+      { bucketStart: new Date(last - 60_000), histogram: histogramOf(fast) },
+      { bucketStart: new Date(last), histogram: histogramOf(slow) },
+    ];
+    const points = chartPoints(plan, rows, histograms);
+    expect(points.length).toBe(61);
+    const [before, newest] = points.slice(-2);
+    // Within a histogram bucket's width (2^(1/8), 9 %) of the exact percentiles, and never mixing the two steps.
+    expect(before!.p50!).toBeGreaterThan(1.5 / 1.1);
+    expect(before!.p50!).toBeLessThan(1.5 * 1.1);
+    expect(before!.p95!).toBeLessThanOrEqual(1.99);
+    expect(newest!.p50!).toBeGreaterThan(100 / 1.1);
+    expect(newest!.p50!).toBeLessThan(100 * 1.1);
+    expect(newest!.p95!).toBeGreaterThan(145 / 1.1);
+    expect(newest!.p95!).toBeLessThanOrEqual(149);
+    expect(points.slice(0, -2).every((p) => p.p50 === null && p.p95 === null)).toBe(true);
   });
 });

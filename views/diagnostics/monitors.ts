@@ -7,14 +7,14 @@ import { html, jsonAttr, type SafeHtml } from "../../src/core/html";
 import type { MonitorHop } from "../../src/diagnostics/monitors/hops";
 import type { ResultSummary } from "../../src/diagnostics/monitors/monitors.repository";
 import type { MonitorView } from "../../src/diagnostics/monitors/monitors.service";
-import type { StoredState } from "../../src/diagnostics/monitors/state";
 import { PROBES, type ProbeMethod } from "../../src/measure/probes/registry";
 import { liveFigures, rangeButtons } from "../components/charts";
 import { alert } from "../components/form";
-import { fixed, localTime, rtt } from "../components/format";
+import { fixed, percent, rtt, timeTag } from "../components/format";
 import { pager } from "../components/pager";
 import { icons } from "../icons";
-import type { PageContext } from "../layout";
+import { layout, type PageContext } from "../layout";
+import { monitorLabels, STATE_LABEL, STATUS_LABEL } from "./monitor-labels";
 
 const INTERVAL_PRESETS: readonly [string, string][] = [
   ["10s", "Every 10 seconds"],
@@ -29,27 +29,20 @@ const INTERVAL_PRESETS: readonly [string, string][] = [
   ["24h", "Every 24 hours"],
 ];
 
-const STATE_LABEL: Record<StoredState, string> = {
-  ok: "OK",
-  threshold_exceeded: "Loss above threshold",
-  down: "Down",
-  unknown: "No data yet",
-};
-
 /** The state badge: server-rendered, then kept current by the panel's Alpine component when a run finishes. */
 function stateBadge(m: Pick<MonitorView, "id" | "lastState" | "threshold">) {
   return html`<span class="badge" title="Loss threshold ${m.threshold}%" :class="stateClass(${m.id}, '${m.lastState}')" x-text="stateLabel(${m.id}, '${m.lastState}')">${STATE_LABEL[m.lastState]}</span>`;
 }
 
+const busy = (m: Pick<MonitorView, "status">) => m.status === "testing" || m.status === "queued";
+
 /** The status badge: server-rendered, then kept live by the panel's Alpine component. */
 function statusBadge(m: MonitorView) {
-  return html`<span class="badge" :class="statusClass(${m.id}, '${m.status}')" x-text="statusLabel(${m.id}, '${m.status}')">${
-    { active: "Active", stopped: "Stopped", queued: "Queued", testing: "Testing" }[m.status]
-  }</span>`;
+  return html`<span class="badge" :class="statusClass(${m.id}, '${m.status}')" x-text="statusLabel(${m.id}, '${m.status}')">${STATUS_LABEL[m.status]}</span>`;
 }
 
 export function monitorList(ctx: PageContext, monitors: readonly MonitorView[], selected?: number) {
-  return html`<div id="monitor-list" hx-get="${ctx.base}/monitors/list${selected ? `?selected=${selected}` : ""}" hx-trigger="packetloss-finished from:body, packetloss-cancelled from:body" hx-swap="outerHTML">
+  return html`<div id="monitor-list" hx-get="${ctx.base}/monitors/list${selected ? `?selected=${selected}` : ""}" hx-trigger="packetloss-finished from:body, packetloss-cancelled from:body, stream-resync from:body" hx-swap="outerHTML">
     ${
       monitors.length === 0
         ? html`<p class="empty">No monitors yet. Add one to watch packet loss and latency to a host.</p>`
@@ -57,7 +50,7 @@ export function monitorList(ctx: PageContext, monitors: readonly MonitorView[], 
           ${monitors.map(
             (m) => html`<li class="monitor-item${m.id === selected ? " selected" : ""}" data-monitor-id="${m.id}">
               <div class="monitor-head">
-                <button type="button" class="monitor-name" hx-get="${ctx.base}/monitors/${m.id}" hx-target="#monitor-detail" hx-swap="innerHTML" @click="select(${m.id})">${m.name}</button>
+                <a class="monitor-name" href="${ctx.base}/monitors/${m.id}" hx-get="${ctx.base}/monitors/${m.id}/detail" hx-target="#monitor-detail" hx-swap="innerHTML show:top" @click="select(${m.id})"${m.id === selected ? html` aria-current="true"` : ""}>${m.name}</a>
                 <span class="mono small muted truncate" title="${m.host}">${m.host}</span>
               </div>
               <div class="monitor-badges">
@@ -71,8 +64,13 @@ export function monitorList(ctx: PageContext, monitors: readonly MonitorView[], 
                 <span class="small muted" aria-live="polite" x-text="progressText(${m.id})"></span>
               </div>
               <div class="monitor-meta small muted">
-                <span>Last run ${localTime(m.lastRun, "relative")}</span>
-                ${m.enabled ? html`<span>Next run ${localTime(m.nextRun, "relative")}</span>` : ""}
+                ${
+                  // While a run is under way it says so, instead of when the last started and the next is due.
+                  m.enabled
+                    ? html`<span x-show="!live[${m.id}]" ${busy(m) ? html`x-cloak` : ""}>${m.lastRun ? html`Last run ${timeTag(ctx.timezone, m.lastRun, "relative")} · ` : ""}Next run ${timeTag(ctx.timezone, m.nextRun, "relative")}</span>
+                      <span x-show="live[${m.id}]" ${busy(m) ? "" : html`x-cloak`} x-text="live[${m.id}]?.isQueued ? 'Waiting for a free slot' : 'Run in progress'">Run in progress</span>`
+                    : html`<span>${m.lastRun ? html`Last run ${timeTag(ctx.timezone, m.lastRun, "relative")}` : "Not run yet"}</span>`
+                }
                 <span>${m.packetCount} probes · threshold ${fixed(m.threshold, 1)}%</span>
               </div>
               <div class="monitor-actions">
@@ -81,7 +79,7 @@ export function monitorList(ctx: PageContext, monitors: readonly MonitorView[], 
                     ? html`<button class="btn btn-small" type="button" hx-post="${ctx.base}/monitors/${m.id}/stop" hx-target="#monitors-panel" hx-swap="outerHTML">${icons.stop} Stop</button>`
                     : html`<button class="btn btn-small" type="button" hx-post="${ctx.base}/monitors/${m.id}/start" hx-target="#monitors-panel" hx-swap="outerHTML">${icons.play} Start</button>`
                 }
-                <button class="btn btn-small" type="button" hx-get="${ctx.base}/monitors/${m.id}/edit" hx-target="#monitor-form" hx-swap="outerHTML" aria-label="Edit ${m.name}">${icons.edit} Edit</button>
+                <button class="btn btn-small" type="button" hx-get="${ctx.base}/monitors/${m.id}/edit" hx-target="#monitor-form" hx-swap="outerHTML show:top" aria-label="Edit ${m.name}">${icons.edit} Edit</button>
                 <button class="btn btn-small btn-danger" type="button" hx-delete="${ctx.base}/monitors/${m.id}" hx-confirm="Delete the monitor ${m.name} and its history?" hx-target="#monitors-panel" hx-swap="outerHTML" aria-label="Delete ${m.name}">${icons.trash}</button>
               </div>
             </li>`,
@@ -188,12 +186,15 @@ export interface PanelView {
   monitors: MonitorView[];
   form: MonitorFormView;
   selected?: number;
+  /** The selected monitor's detail, rendered with the page (a /monitors/:id link opened directly). */
+  detail?: SafeHtml;
   notice?: string;
   error?: string;
 }
 
 export function monitorsPanel(ctx: PageContext, v: PanelView) {
-  return html`<div id="monitors-panel" class="monitors" x-data="monitorsPanel(${jsonAttr({ base: ctx.base, selected: v.selected ?? null })})">
+  const initial = { base: ctx.base, selected: v.selected ?? null, labels: monitorLabels, scrollToDetail: !!v.detail };
+  return html`<div id="monitors-panel" class="monitors" x-data="monitorsPanel(${jsonAttr(initial)})">
     ${alert("ok", v.notice)} ${alert("error", v.error)}
     <div class="monitors-grid">
       <section class="card" aria-labelledby="monitors-title">
@@ -202,9 +203,25 @@ export function monitorsPanel(ctx: PageContext, v: PanelView) {
       </section>
       <section class="card" aria-labelledby="monitor-form-title">${monitorForm(ctx, v.form)}</section>
     </div>
-    <div id="monitor-detail" ${v.selected ? html`hx-get="${ctx.base}/monitors/${v.selected}" hx-trigger="load" hx-swap="innerHTML"` : ""}></div>
+    <div id="monitor-detail" class="monitor-detail">${
+      v.detail ??
+      (v.selected
+        ? html`<div hx-get="${ctx.base}/monitors/${v.selected}/detail" hx-trigger="load" hx-swap="outerHTML"></div>`
+        : "")
+    }</div>
     ${intermediateLossFaq}
   </div>`;
+}
+
+/** The Monitors page; `/monitors/:id` is the same page with that monitor's detail open and in view. */
+export function monitorsPage(ctx: PageContext, v: PanelView) {
+  return layout(ctx, {
+    title: "Monitors",
+    live: true,
+    scripts: ["apexcharts.js", "monitors.js"],
+    content: html`<div class="page-head"><div><h1>Monitors</h1><p>Packet loss and round-trip times to your hosts, on a schedule. Times in ${ctx.timezone}.</p></div></div>
+      ${monitorsPanel(ctx, v)}`,
+  });
 }
 
 export function monitorDetail(ctx: PageContext, d: { monitor: MonitorView; results: SafeHtml }) {
@@ -231,31 +248,46 @@ export function monitorDetail(ctx: PageContext, d: { monitor: MonitorView; resul
       <p class="muted small chart-note" x-text="note"></p>
       <h3 class="chart-title">Packet loss</h3>
       <div class="chart chart-small" x-ref="loss" role="img" aria-label="Packet loss over time"></div>
-      <h3 class="chart-title">Round-trip time <span class="muted small">(band: fastest to slowest, line: average)</span></h3>
+      <h3 class="chart-title">Round-trip time <span class="muted small">(band: fastest to slowest; lines: median and 95th percentile)</span></h3>
       <div class="chart chart-small" x-ref="rtt" role="img" aria-label="Round-trip time over time"></div>
     </section>
     <section class="card" aria-labelledby="results-title">
-      <div class="card-head"><h2 id="results-title">Results</h2><span class="muted small">Hop data on demand for mtr runs</span></div>
+      <div class="card-head"><h2 id="results-title">Results</h2><span class="muted small">Times in ${ctx.timezone} · hop data on demand for mtr runs</span></div>
       ${d.results}
     </section>`;
 }
 
 export interface ResultsPage {
   monitorId: number;
+  /** What an empty list should say: runs are under way, due, or wait for the monitor to be started. */
+  status: MonitorView["status"];
+  nextRun: Date | null;
   rows: ResultSummary[];
   total: number;
   page: number;
   limit: number;
 }
 
+function emptyResults(ctx: PageContext, p: ResultsPage) {
+  const due =
+    p.status === "stopped"
+      ? html`Start the monitor to run its first test.`
+      : html`The first run is due ${timeTag(ctx.timezone, p.nextRun, "relative")}.`;
+  return html`<p class="empty">
+    <span x-show="!running" ${p.status === "testing" || p.status === "queued" ? html`x-cloak` : ""}>No results yet. ${due}</span>
+    <span x-show="running" ${p.status === "testing" || p.status === "queued" ? "" : html`x-cloak`}>The first run is under way; its result appears here when it is done.</span>
+  </p>`;
+}
+
 export function monitorResults(ctx: PageContext, p: ResultsPage) {
   const url = (page: number) => `${ctx.base}/monitors/${p.monitorId}/results?page=${page}`;
-  return html`<div id="monitor-results" hx-get="${url(p.page)}" hx-trigger="refresh" hx-swap="outerHTML" x-data="monitorResults(${jsonAttr({ id: p.monitorId, page: p.page })})">
+  const initial = { id: p.monitorId, page: p.page, running: p.status === "testing" || p.status === "queued" };
+  return html`<div id="monitor-results" hx-get="${url(p.page)}" hx-trigger="refresh, stream-resync from:body" hx-swap="outerHTML" x-data="monitorResults(${jsonAttr(initial)})">
     ${
       p.rows.length === 0
-        ? html`<p class="empty">No results yet. Start the monitor to run its first test.</p>`
+        ? emptyResults(ctx, p)
         : html`<div class="table-wrap">
-          <table class="results-table">
+          <table class="results-table card-rows">
             <thead>
               <tr>
                 <th scope="col">Time</th>
@@ -272,15 +304,15 @@ export function monitorResults(ctx: PageContext, p: ResultsPage) {
             ${p.rows.map(
               (r) => html`<tbody x-data="{ open: false }">
                 <tr>
-                  <td>${localTime(r.createdAt)}</td>
-                  <td><span class="badge ${PROBES[r.method].hops ? "badge-info" : ""}">${r.method}</span></td>
-                  <td class="num ${r.packetLoss > 0 ? "loss" : ""}">${fixed(r.packetLoss, 1)}%</td>
-                  <td class="num">${r.packetsRecv}/${r.packetsSent}</td>
-                  <td class="num">${rtt(r.minRtt)}</td>
-                  <td class="num">${rtt(r.avgRtt)}</td>
-                  <td class="num">${rtt(r.maxRtt)}</td>
-                  <td class="num">${rtt(r.stdDevRtt)}</td>
-                  <td>${
+                  <td class="cell-time" data-label="Time">${timeTag(ctx.timezone, r.createdAt)}</td>
+                  <td data-label="Method"><span class="badge ${PROBES[r.method].hops ? "badge-info" : ""}">${r.method}</span></td>
+                  <td class="num ${r.packetLoss > 0 ? "loss" : ""}" data-label="Loss">${percent(r.packetLoss)}</td>
+                  <td class="num" data-label="Received">${r.packetsRecv}/${r.packetsSent}</td>
+                  <td class="num" data-label="Min (ms)">${rtt(r.minRtt)}</td>
+                  <td class="num" data-label="Avg (ms)">${rtt(r.avgRtt)}</td>
+                  <td class="num" data-label="Max (ms)">${rtt(r.maxRtt)}</td>
+                  <td class="num" data-label="Std dev (ms)">${rtt(r.stdDevRtt)}</td>
+                  <td class="cell-actions">${
                     r.error
                       ? html`<span class="badge badge-bad" title="${r.error}">failed</span>`
                       : PROBES[r.method].hops

@@ -5,7 +5,7 @@
 import { html, type SafeHtml } from "../../src/core/html";
 import type { ChannelType, ChannelValues } from "../../src/notify/channels/channel";
 import { alert } from "../components/form";
-import { localTime } from "../components/format";
+import { timeTag } from "../components/format";
 import { layout, type PageContext } from "../layout";
 import { type RulesView, rulesCard } from "./notification-rules";
 
@@ -121,7 +121,7 @@ function channelsCard(ctx: PageContext, v: NotificationsView): SafeHtml {
   </section>`;
 }
 
-function historyCard(v: NotificationsView): SafeHtml {
+function historyCard(ctx: PageContext, v: NotificationsView): SafeHtml {
   return html`<section class="card" aria-labelledby="history-title">
     <h2 id="history-title">Delivery history</h2>
     ${
@@ -131,7 +131,7 @@ function historyCard(v: NotificationsView): SafeHtml {
           <thead><tr><th>Time</th><th>Channel</th><th>Event</th><th>Result</th><th>Message</th></tr></thead>
           <tbody>${v.history.map(
             (h) => html`<tr>
-              <td>${localTime(h.at)}</td>
+              <td>${timeTag(ctx.timezone, h.at)}</td>
               <td><span class="cell-truncate" title="${h.channel}">${h.channel}</span></td>
               <td>${h.event}</td>
               <td>${h.success ? html`<span class="badge badge-ok">Sent</span>` : html`<span class="badge badge-bad" title="${h.error ?? ""}">Failed</span>`}${h.attempts > 1 ? html` <span class="muted small">${h.attempts} tries</span>` : ""}</td>
@@ -148,7 +148,7 @@ export function notifyFragment(ctx: PageContext, v: NotificationsView): SafeHtml
     ${alert("error", v.error)} ${alert("ok", v.notice)}
     ${channelsCard(ctx, v)}
     ${rulesCard(ctx, v.rules)}
-    ${historyCard(v)}
+    ${historyCard(ctx, v)}
   </div>`;
 }
 

@@ -2,7 +2,7 @@
 import type { SessionRow } from "../../src/auth/sessions.repository";
 import { html } from "../../src/core/html";
 import { alert } from "../components/form";
-import { localTime } from "../components/format";
+import { timeTag } from "../components/format";
 import type { PageContext } from "../layout";
 
 export interface SessionsView {
@@ -64,7 +64,7 @@ export function sessionsCard(ctx: PageContext, v: SessionsView) {
               ${s.method === "oidc" ? html`<span class="badge badge-info">single sign-on</span>` : ""}</div>
             <div class="muted small">
               <span class="mono">${s.clientAddress ?? "address unknown"}</span> ·
-              signed in ${localTime(s.createdAt)} · last active ${localTime(s.lastSeenAt, "relative")}
+              signed in ${timeTag(ctx.timezone, s.createdAt)} · last active ${timeTag(ctx.timezone, s.lastSeenAt, "relative")}
             </div>
           </div>
           <form class="session-revoke" method="post" action="${ctx.base}/settings/sessions/${s.id}/revoke" hx-post="${ctx.base}/settings/sessions/${s.id}/revoke" hx-target="#sessions-card" hx-swap="outerHTML">

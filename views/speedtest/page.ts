@@ -13,6 +13,8 @@ import { layout, type PageContext } from "../layout";
 export interface SpeedtestPageView {
   current?: { run: RunInfo; progress?: LiveProgress };
   iperfServers: IperfServerRow[];
+  /** The card that manages the saved iperf3 servers. */
+  iperfServersCard: SafeHtml;
   schedules: SafeHtml;
   results: SafeHtml;
 }
@@ -31,12 +33,12 @@ function providerPanel(ctx: PageContext, v: SpeedtestPageView, id: TestType, fir
   const def = PROVIDERS[id];
   return html`<fieldset class="panel" x-show="provider === '${id}'" :disabled="provider !== '${id}'" ${first ? "" : html`x-cloak`}>
     <legend class="sr-only">${def.target === "host" ? (def.host?.label ?? "Server") : "Server"}</legend>
-    ${def.target === "servers" ? serverPicker(ctx, id, def) : hostFields(v, id, def)}
+    ${def.target === "servers" ? serverPicker(ctx, id, def) : hostFields(ctx, v, id, def)}
   </fieldset>`;
 }
 
 function serverPicker(ctx: PageContext, id: TestType, def: ProviderDefinition) {
-  return html`<div hx-get="${ctx.base}/speedtest/servers?testType=${id}" hx-trigger="intersect once" hx-swap="innerHTML">
+  return html`<div class="server-list" hx-get="${ctx.base}/speedtest/servers?testType=${id}" hx-trigger="intersect once" hx-swap="innerHTML">
       <p class="muted small" aria-live="polite">Loading servers…</p>
     </div>
     ${
@@ -50,19 +52,28 @@ function serverPicker(ctx: PageContext, id: TestType, def: ProviderDefinition) {
     }`;
 }
 
-function hostFields(v: SpeedtestPageView, id: TestType, def: ProviderDefinition) {
+/** The saved-server choice of the run form; refreshed when the saved servers change (iperf-servers-changed). */
+export function savedServerSelect(servers: readonly IperfServerRow[]) {
+  if (servers.length === 0)
+    return html`<p class="hint">No saved servers yet: save the ones you use below, under Saved iperf3 servers.</p>`;
+  return html`<div class="field">
+    <label for="f-saved">Saved servers</label>
+    <select id="f-saved" @change="host = $event.target.value">
+      <option value="">Choose a saved server…</option>
+      ${servers.map((s) => {
+        const target = formatTarget({ host: s.host, port: s.port });
+        return html`<option value="${target}">${s.name} (${target})</option>`;
+      })}
+    </select>
+  </div>`;
+}
+
+function hostFields(ctx: PageContext, v: SpeedtestPageView, id: TestType, def: ProviderDefinition) {
   const label = def.host?.label ?? "Server";
   return html`${
-    def.savedServers && v.iperfServers.length
-      ? html`<div class="field">
-          <label for="f-saved-${id}">Saved servers</label>
-          <select id="f-saved-${id}" @change="host = $event.target.value">
-            <option value="">Choose a saved server…</option>
-            ${v.iperfServers.map((s) => {
-              const target = formatTarget({ host: s.host, port: s.port });
-              return html`<option value="${target}">${s.name} (${target})</option>`;
-            })}
-          </select>
+    def.savedServers
+      ? html`<div id="saved-servers" hx-get="${ctx.base}/speedtest/iperf-servers/select" hx-trigger="iperf-servers-changed from:body" hx-swap="innerHTML">
+          ${savedServerSelect(v.iperfServers)}
         </div>`
       : ""
   }
@@ -71,34 +82,36 @@ function hostFields(v: SpeedtestPageView, id: TestType, def: ProviderDefinition)
       <input id="f-serverHost-${id}" name="serverHost" x-model="host" placeholder="host, host:port or [IPv6]:port" autocomplete="off" spellcheck="false" />
       ${def.host ? html`<span class="hint">${def.host.hint}</span>` : ""}
     </div>
-    ${def.udp ? html`<label class="check"><input type="checkbox" name="useUdp" value="on" /> UDP mode (reports jitter and packet loss)</label>` : ""}`;
+    ${def.udp ? html`<label class="check"><input type="checkbox" name="useUdp" value="on" /> UDP mode: sends at a fixed rate and reports packet loss and jitter (the rates shown are what arrived, not the link's capacity)</label>` : ""}`;
 }
 
 function livePanel() {
   return html`<section class="card live" aria-labelledby="live-title">
-    <div class="card-head"><h2 id="live-title">Live</h2><span class="badge" :class="badgeClass" x-text="statusLabel"></span></div>
+    <div class="card-head"><h2 id="live-title">Live</h2><span class="badge" :class="badgeClass" x-text="statusLabel">Idle</span></div>
     <div class="gauge" role="img" :aria-label="gaugeLabel">
       <svg viewBox="0 0 200 116" aria-hidden="true">
         <path class="gauge-track" d="M 20 100 A 80 80 0 0 1 180 100" pathLength="100" />
-        <path class="gauge-value" :class="phase" d="M 20 100 A 80 80 0 0 1 180 100" pathLength="100" stroke-dasharray="100" :stroke-dashoffset="100 - gaugeFraction * 100" />
+        <path class="gauge-value" :class="phase" x-show="gaugeFraction > 0" d="M 20 100 A 80 80 0 0 1 180 100" pathLength="100" stroke-dasharray="0 200" :stroke-dasharray="gaugeDash" />
       </svg>
       <div class="gauge-readout">
-        <span class="gauge-number" x-text="gaugeNumber">0</span>
+        <span class="gauge-number" x-text="gaugeNumber">–</span>
         <span class="gauge-unit" x-text="gaugeUnit">Mbit/s</span>
-        <span class="gauge-scale muted small" x-text="'scale 0–' + scale"></span>
+        <span class="gauge-scale muted small" x-text="scaleLabel"></span>
       </div>
     </div>
-    <p class="live-status" aria-live="polite" x-text="statusText"></p>
+    <p class="live-status" aria-live="polite" x-text="cancelling ? 'Cancelling…' : statusText"></p>
     <div class="progress" role="progressbar" aria-label="Test progress" aria-valuemin="0" aria-valuemax="100" :aria-valuenow="Math.round(percent)">
-      <div class="progress-bar" :style="'width:' + percent + '%'"></div>
+      <div class="progress-bar" :class="status" :style="'width:' + percent + '%'"></div>
     </div>
     <div class="live-chart" x-ref="chart"></div>
     ${liveFigures([
-      { label: "Latency", text: "fmt(figures.latency)", unit: "ms" },
-      { label: "Jitter", text: "fmt(figures.jitter)", unit: "ms" },
-      { label: "Download", text: "fmt(figures.download)", unit: "Mbit/s" },
-      { label: "Upload", text: "fmt(figures.upload)", unit: "Mbit/s" },
+      { label: "Latency", text: "ms(figures.latency)", unit: "ms" },
+      { label: "Jitter", text: "ms(figures.jitter)", unit: "ms" },
+      { label: "Download", text: "rate(figures.download)", unitText: "rateUnit(figures.download)" },
+      { label: "Upload", text: "rate(figures.upload)", unitText: "rateUnit(figures.upload)" },
+      { label: "UDP loss", text: "pct(figures.loss)", show: "udp" },
     ])}
+    <p class="small muted" x-show="udp" x-cloak>UDP mode sends at a fixed rate: download and upload are the rates that arrived at that rate, not the link's capacity.</p>
   </section>`;
 }
 
@@ -121,9 +134,10 @@ export function speedtestPage(ctx: PageContext, v: SpeedtestPageView) {
             </div>
             <div id="run-message" aria-live="polite"></div>
             <div class="row">
-              <button class="btn btn-primary" type="submit" :disabled="running">${icons.play} Start test</button>
-              <button class="btn btn-danger" type="button" x-show="running" x-cloak hx-post="${ctx.base}/speedtest/cancel" hx-target="#run-message" hx-swap="innerHTML">${icons.stop} Cancel</button>
+              <button class="btn btn-primary" type="submit" :disabled="!canStart">${icons.play} Start test</button>
+              <button class="btn btn-danger" type="button" x-show="running" x-cloak :disabled="cancelling" @click="requestCancel()" hx-post="${ctx.base}/speedtest/cancel" hx-target="#run-message" hx-swap="innerHTML">${icons.stop} Cancel</button>
             </div>
+            <p class="hint" x-show="listFailed[provider] && !running" x-cloak>Start needs the server list; it could not be loaded (see above).</p>
             <details class="help">
               <summary>How latency and jitter are measured</summary>
               ${TEST_TYPES.map((id, i) => html`<p class="small muted" x-show="provider === '${id}'" ${i === 0 ? "" : html`x-cloak`}>${PROVIDERS[id].latencyHelp}</p>`)}
@@ -133,6 +147,7 @@ export function speedtestPage(ctx: PageContext, v: SpeedtestPageView) {
         ${livePanel()}
       </div>
       <section class="card" aria-labelledby="schedules-title">${v.schedules}</section>
+      <section class="card" aria-labelledby="iperf-servers-title">${v.iperfServersCard}</section>
       <section class="card" aria-labelledby="results-title">
         <div class="card-head"><h2 id="results-title">Recent results</h2></div>
         ${v.results}

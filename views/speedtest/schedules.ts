@@ -4,7 +4,7 @@ import { PROVIDERS } from "../../src/measure/providers/registry";
 import type { ScheduleView } from "../../src/speedtest/schedules.service";
 import { TEST_TYPES } from "../../src/speedtest/speedtest.schema";
 import { alert } from "../components/form";
-import { localTime } from "../components/format";
+import { timeTag } from "../components/format";
 import { icons } from "../icons";
 import type { PageContext } from "../layout";
 
@@ -31,8 +31,8 @@ export function schedulesCard(
                 <td><strong>${s.description}</strong><div class="muted small mono">${s.interval}</div></td>
                 <td><span class="badge">${PROVIDERS[s.testType].label}</span></td>
                 <td><span class="truncate">${s.target}</span></td>
-                <td>${s.enabled ? localTime(s.nextRun) : html`<span class="muted">–</span>`}</td>
-                <td>${localTime(s.lastRun)}</td>
+                <td>${s.enabled ? timeTag(o.timezone, s.nextRun) : html`<span class="muted">–</span>`}</td>
+                <td>${timeTag(o.timezone, s.lastRun)}</td>
                 <td>${s.enabled ? html`<span class="badge badge-ok">active</span>` : html`<span class="badge">paused</span>`}</td>
                 <td class="num">
                   <button class="btn btn-small" type="button" hx-post="${ctx.base}/speedtest/schedules/${s.id}/${s.enabled ? "pause" : "resume"}" hx-target="#schedules" hx-swap="outerHTML">${s.enabled ? "Pause" : "Resume"}</button>

@@ -1,5 +1,6 @@
 /** The server picker fragment: a searchable list with "closest server (auto)" first. */
 import { html } from "../../src/core/html";
+import { plainError } from "../../src/core/plain-error";
 import type { SpeedTestServer } from "../../src/protocol/measurements";
 import type { TestType } from "../../src/speedtest/speedtest.schema";
 
@@ -14,12 +15,20 @@ function serverDetails(s: SpeedTestServer): string {
     .join(" · ");
 }
 
-export function serverList(testType: TestType, servers: SpeedTestServer[], error?: string) {
+/**
+ * `url` reloads the list (the Retry button). The fragment tells the page's component whether a list is there
+ * (x-init): without one no server can be chosen, so Start waits.
+ */
+export function serverList(testType: TestType, servers: SpeedTestServer[], url: string, error?: string) {
   const name = `serverId-${testType}`;
-  return html`<div class="server-picker" x-data="{ q: '' }">
+  if (error)
+    return html`<div class="alert alert-error server-list-error" role="alert" x-init="serverList('${testType}', false)">
+      <span>The server list could not be loaded: ${plainError(error).replace(/^.*server list unavailable: /i, "")}.</span>
+      <button class="btn btn-small" type="button" hx-get="${url}" hx-target="closest .server-list" hx-swap="innerHTML">Retry</button>
+    </div>`;
+  return html`<div class="server-picker" x-data="{ q: '' }" x-init="serverList('${testType}', true)">
     <label class="sr-only" for="search-${testType}">Search servers</label>
     <input id="search-${testType}" type="search" placeholder="Search by name, sponsor, country or ID" x-model="q" autocomplete="off" />
-    ${error ? html`<div class="alert alert-error" role="alert">Could not load the server list: ${error}</div>` : ""}
     <div class="server-options" role="radiogroup" aria-label="Server">
       <label class="server-option">
         <input type="radio" name="${name}" value="" checked />
@@ -38,6 +47,6 @@ export function serverList(testType: TestType, servers: SpeedTestServer[], error
         </label>`,
       )}
     </div>
-    ${servers.length === 0 && !error ? html`<p class="muted small">No servers listed; the closest server is chosen automatically.</p>` : ""}
+    ${servers.length === 0 ? html`<p class="muted small">No servers listed; the closest server is chosen automatically.</p>` : ""}
   </div>`;
 }

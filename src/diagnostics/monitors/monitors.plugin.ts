@@ -13,11 +13,13 @@ import {
   monitorForm,
   monitorList,
   monitorResults,
+  monitorsPage,
   monitorsPanel,
+  type PanelView,
 } from "../../../views/diagnostics/monitors";
 import type { SessionPlugin } from "../../auth/session.plugin";
 import { AppError, BadInput } from "../../core/errors";
-import { fragmentResponse } from "../../core/html";
+import { fragmentResponse, htmlResponse } from "../../core/html";
 import { pageWindow } from "../../core/pagination";
 import type { AppContext } from "../../server/context";
 import type { PageContextFactory } from "../../server/page-context";
@@ -37,7 +39,7 @@ import {
   panelQuery,
   resultParams,
 } from "./monitors.schema";
-import type { MonitorsService } from "./monitors.service";
+import type { MonitorsService, MonitorView } from "./monitors.service";
 
 /** The original's history pages: 25 rows by default, at most 100. */
 const HISTORY_PAGE_SIZE = { default_page_size: 25, max_page_size: 100 };
@@ -96,32 +98,45 @@ export function monitorsPlugin(
     },
   });
 
+  const panelView = async (
+    o: { form?: MonitorFormView; selected?: number; notice?: string; error?: string } = {},
+  ): Promise<PanelView> => ({
+    monitors: await monitors.list(),
+    form: o.form ?? blankForm(),
+    selected: o.selected,
+    notice: o.notice,
+    error: o.error,
+  });
+
   const panel = async (
     request: Request,
     user: { id: number; username: string },
     o: { form?: MonitorFormView; selected?: number; notice?: string; error?: string } = {},
     status = 200,
-  ) =>
-    fragmentResponse(
-      monitorsPanel(page(request, user), {
-        monitors: await monitors.list(),
-        form: o.form ?? blankForm(),
-        selected: o.selected,
-        notice: o.notice,
-        error: o.error,
-      }),
-      { status },
-    );
+  ) => fragmentResponse(monitorsPanel(page(request, user), await panelView(o)), { status });
 
   const resultsFragment = async (
     request: Request,
     user: { id: number; username: string },
-    id: number,
+    monitor: Pick<MonitorView, "id" | "status" | "nextRun">,
     pageNumber = 1,
   ) => {
     const w = pageWindow({ page: pageNumber, limit: RESULTS_PER_PAGE }, historyPaging);
-    const { rows, total } = await monitors.history(id, w.limit, w.offset);
-    return monitorResults(page(request, user), { monitorId: id, rows, total, page: w.page, limit: w.limit });
+    const { rows, total } = await monitors.history(monitor.id, w.limit, w.offset);
+    return monitorResults(page(request, user), {
+      monitorId: monitor.id,
+      status: monitor.status,
+      nextRun: monitor.nextRun,
+      rows,
+      total,
+      page: w.page,
+      limit: w.limit,
+    });
+  };
+
+  const detail = async (request: Request, user: { id: number; username: string }, id: number) => {
+    const monitor = await monitors.get(id);
+    return monitorDetail(page(request, user), { monitor, results: await resultsFragment(request, user, monitor) });
   };
 
   /** Runs a panel action; a domain error is shown in the panel instead of failing the swap. */
@@ -233,11 +248,10 @@ export function monitorsPlugin(
     .guard({ page: true }, (app) =>
       app
         .get(
-          "/monitors/panel",
-          ({ request, user, query }) => panel(request, user, { form: blankForm(query.host?.trim()) }),
-          {
-            query: panelQuery,
-          },
+          "/monitors",
+          async ({ request, user, query }) =>
+            htmlResponse(monitorsPage(page(request, user), await panelView({ form: blankForm(query.host?.trim()) }))),
+          { query: panelQuery },
         )
         .get(
           "/monitors/list",
@@ -330,19 +344,23 @@ export function monitorsPlugin(
         )
         .get(
           "/monitors/:id",
-          async ({ params, request, user }) =>
-            fragmentResponse(
-              monitorDetail(page(request, user), {
-                monitor: await monitors.get(params.id),
-                results: await resultsFragment(request, user, params.id),
-              }),
-            ),
+          async ({ params, request, user }) => {
+            const view = await panelView({ selected: params.id });
+            return htmlResponse(
+              monitorsPage(page(request, user), { ...view, detail: await detail(request, user, params.id) }),
+            );
+          },
+          { params: monitorParams },
+        )
+        .get(
+          "/monitors/:id/detail",
+          async ({ params, request, user }) => fragmentResponse(await detail(request, user, params.id)),
           { params: monitorParams },
         )
         .get(
           "/monitors/:id/results",
           async ({ params, query, request, user }) =>
-            fragmentResponse(await resultsFragment(request, user, params.id, query.page)),
+            fragmentResponse(await resultsFragment(request, user, await monitors.get(params.id), query.page)),
           { params: monitorParams, query: detailQuery },
         )
         .get(

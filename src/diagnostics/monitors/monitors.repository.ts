@@ -3,7 +3,7 @@
  * together with its rollups, the monitor's new state and any transition in
  * one transaction. Both dialects.
  */
-import { and, asc, count, desc, eq, getTableName, or, type Placeholder, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, getTableName, inArray, max, or, type Placeholder, sql } from "drizzle-orm";
 import type { AppDb, DbHandle } from "../../db";
 import { atomic, prepareOnWriter, type TxQuery, withValues } from "../../history/atomic";
 import { RESOLUTIONS, type RollupFigures, type RollupRow, rollupsAfterRun } from "../../history/rollups";
@@ -202,6 +202,15 @@ export function createMonitorsRepository(h: DbHandle) {
         db.select({ n: count() }).from(r).where(eq(r.monitorId, monitorId)),
       ]);
       return { rows, total: Number(totalRow?.n ?? 0) };
+    },
+
+    /** Every monitor's newest result, in one query (ids grow with time, so the newest has the largest id). */
+    async latestOfEach(): Promise<ResultSummary[]> {
+      const newest = db
+        .select({ id: max(r.id) })
+        .from(r)
+        .groupBy(r.monitorId);
+      return db.select(summaryColumns).from(r).where(inArray(r.id, newest));
     },
 
     async latest(monitorId: number): Promise<ResultSummary | undefined> {

@@ -26,7 +26,7 @@ import { runBudgetSeconds, runSpacingSeconds } from "./budget";
 import { monitorHop } from "./hops";
 import { type LiveRun, liveUpdate, type MonitorEvent, type PacketLossUpdate, resultUpdate } from "./monitors.events";
 import { type MonitorInput, validateMonitorInput } from "./monitors.input";
-import type { MonitorRow, MonitorsRepository, NewResult } from "./monitors.repository";
+import type { MonitorRow, MonitorsRepository, NewResult, ResultSummary } from "./monitors.repository";
 import { stateOf, transition } from "./state";
 
 export type MonitorStatus = "active" | "stopped" | "queued" | "testing";
@@ -236,6 +236,13 @@ export function createMonitorsService(deps: {
       return (await repo.list()).map(view);
     },
 
+    /** Every monitor with its newest result: the dashboard's overview. */
+    async overview(): Promise<{ monitor: MonitorView; latest: ResultSummary | undefined }[]> {
+      const [rows, latest] = await Promise.all([repo.list(), repo.latestOfEach()]);
+      const byMonitor = new Map(latest.map((result) => [result.monitorId, result]));
+      return rows.map((row) => ({ monitor: view(row), latest: byMonitor.get(row.id) }));
+    },
+
     /**
      * Why runs with this interval and packet count would have no hop data (the method that runs instead, and why
      * the hop-by-hop one cannot), or null when they will. Unparsable input has no note: saving reports it.
@@ -321,6 +328,15 @@ export function createMonitorsService(deps: {
       return view((await repo.update(id, { enabled: false, nextRun: null }))!);
     },
 
+    /** Every run under way or waiting for a slot: what a page's event stream starts with. */
+    async liveRuns(): Promise<PacketLossUpdate[]> {
+      const updates = [...running.values()].map((live) => liveUpdate(live, false));
+      for (const row of await repo.list())
+        if (!running.has(row.id) && scheduler.get(jobId(row.id))?.state === "queued")
+          updates.push(liveUpdate({ monitorId: row.id, host: row.host, method: null, progress: null }, true));
+      return updates;
+    },
+
     /** Live progress while queued or running, else the last result. */
     async status(id: number): Promise<PacketLossUpdate> {
       const row = await found(id);
@@ -363,7 +379,7 @@ export function createMonitorsService(deps: {
         history.chartRows(...span, plan.stepSeconds),
         history.histograms(...span),
       ]);
-      return { plan, points: chartPoints(plan, rows), summary: rangeSummary(rows, histograms) };
+      return { plan, points: chartPoints(plan, rows, histograms), summary: rangeSummary(rows, histograms) };
     },
   };
 }

@@ -4,7 +4,7 @@
  * panel's htmx refreshes (`from:body`).
  */
 import type { SseMessage } from "../../core/sse";
-import type { MonitorEvent } from "./monitors.events";
+import type { MonitorEvent, PacketLossUpdate } from "./monitors.events";
 import { resultJson } from "./monitors.json";
 
 export function monitorSse(event: MonitorEvent): SseMessage | null {
@@ -30,4 +30,9 @@ export function monitorSse(event: MonitorEvent): SseMessage | null {
 
 export function isMonitorEvent(event: { type: string }): event is MonitorEvent {
   return event.type.startsWith("packetloss.");
+}
+
+/** The first monitor message of every (re)connected stream: the runs under way or queued right now. */
+export function monitorSnapshotSse(live: readonly PacketLossUpdate[]): SseMessage {
+  return { event: "packetloss-snapshot", data: JSON.stringify({ live }) };
 }

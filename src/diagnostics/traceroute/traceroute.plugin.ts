@@ -92,10 +92,10 @@ export function traceroutePlugin(
         // Read by fetch, not navigated to: an expired session is a 401 the component acts on, not a login page.
         .get(
           "/traceroute/stream",
-          ({ query, request }) => {
+          ({ query, request, server }) => {
             // Prepared before the response starts, so bad input and a full house answer 400 and 429.
             const trace = service.prepare(query.host);
-            return sseResponse(request, (signal) => traceEvents(trace, signal, ctx), { stop: ctx.stopping });
+            return sseResponse(request, (signal) => traceEvents(trace, signal, ctx), { stop: ctx.stopping, server });
           },
           { query: traceQuery },
         ),

@@ -99,6 +99,21 @@ describe("parsing cron expressions", () => {
     expect(problemOf(text).message).toContain(problem);
   });
 
+  test.each([
+    ["* * *", 'interval: "* * *" is not a valid cron expression: it has 3 fields; a cron expression has 5'],
+    ["* * * * * * *", "it has 7 fields; a cron expression has 5 (minute hour day month weekday), or 6 with seconds"],
+    ["61 * * * *", "61 is not a valid minute (0–59)."],
+    ["0 25 * * *", "25 is not a valid hour (0–23)."],
+    ["abc def ghi jkl mno", '"abc" (field 1) is not a number, range (1-5), list (1,3) or step (*/5).'],
+    ["*/0 * * * *", "a step must be a whole number of at least 1 (*/5)."],
+  ])("a refused cron expression %p gets one plain sentence about it", (text, problem) => {
+    const message = problemOf(text).message;
+    expect(message).toContain(problem);
+    // Nothing of croner's own wording, and not the list of every other accepted form.
+    expect(message).not.toMatch(/CronPattern|configuration|space separated|seven|Accepted for/);
+    expect(message.split(". ").length).toBe(1);
+  });
+
   test("speed tests may not run more than once a minute", () => {
     expect(problemOf("*/10 * * * * *").message).toContain("runs more than once a minute");
   });

@@ -1,0 +1,1 @@
+ALTER TABLE "speed_tests" ADD COLUMN "udp" boolean DEFAULT false NOT NULL;

@@ -1,0 +1,1 @@
+ALTER TABLE `speed_tests` ADD `udp` integer DEFAULT false NOT NULL;
