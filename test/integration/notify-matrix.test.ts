@@ -108,9 +108,9 @@ describe("a Matrix channel with a user and password", () => {
 
   test("a token the homeserver revoked: one new sign-in within the same attempt, and the alert delivered", async () => {
     expect(hs.revoke()).toBe(1);
-    const before = sent();
+    const [before, logins] = [sent(), hs.logins];
     await alert(1);
-    expect(hs.logins).toBe(2);
+    expect(hs.logins).toBe(logins + 1);
     expect(hs.devices.size).toBe(1);
     expect([...hs.devices.values()][0]!.id).not.toBe(deviceAfterFirst);
     expect(sent()).toBe(before + 2);
@@ -118,7 +118,7 @@ describe("a Matrix channel with a user and password", () => {
     expect(latest).toMatchObject({ success: true, attempts: 1 });
     // The next alerts use the new token.
     await alert(1);
-    expect(hs.logins).toBe(2);
+    expect(hs.logins).toBe(logins + 1);
   });
 
   test("a token revoked again right after the new sign-in: the alert fails rather than signing in in a loop", async () => {

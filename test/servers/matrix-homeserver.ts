@@ -94,7 +94,10 @@ export class MatrixHomeserver {
     if (!header.startsWith("Bearer ")) return error(401, "M_MISSING_TOKEN", "Missing access token");
     const device = this.devices.get(header.slice("Bearer ".length));
     if (!device) return error(401, "M_UNKNOWN_TOKEN", "Invalid access token passed.");
-    const rest = r.path.slice(API.length + 1).split("/").map(decodeURIComponent);
+    const rest = r.path
+      .slice(API.length + 1)
+      .split("/")
+      .map(decodeURIComponent);
     if (endpoint === "logout" && r.method === "POST") {
       this.devices.delete(device.token);
       this.logouts++;

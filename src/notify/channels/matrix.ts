@@ -65,7 +65,12 @@ async function signIn(v: ChannelValues, base: string, ctx: SendContext): Promise
     )) as { access_token?: unknown };
   } catch (e) {
     if (e instanceof DeliveryError && !e.retryable)
-      throw new DeliveryError(`the homeserver refused the sign-in as ${v.user}: ${e.message}`, false, undefined, e.status);
+      throw new DeliveryError(
+        `the homeserver refused the sign-in as ${v.user}: ${e.message}`,
+        false,
+        undefined,
+        e.status,
+      );
     throw e;
   }
   if (typeof answer?.access_token !== "string" || !answer.access_token)
