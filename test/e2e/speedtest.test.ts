@@ -200,6 +200,31 @@ describeIf(
       });
     }
 
+    // hx-sse reconnects a stream that was open, but a first connection that failed (the server restarting under the
+    // page, a proxy answering 502) was never tried again: the page stayed dead.
+    for (const failure of ["a network error", "a proxy's 503"]) {
+      test(`a page whose first stream connection fails with ${failure} connects again and goes live`, async () => {
+        const { page, errors, close } = await signIn(browser, server.url, { width: 1280, height: 900 });
+        let attempts = 0;
+        await page.route(/\/events(\?|$)/, async (route) => {
+          attempts++;
+          if (attempts > 1) return route.continue();
+          if (failure === "a network error") return route.abort("connectionreset");
+          return route.fulfill({ status: 503, contentType: "text/html", body: "<h1>503 Service Unavailable</h1>" });
+        });
+        await page.goto(`${server.url}/speedtest`);
+        await pageReady(page);
+        expect(attempts).toBe(2);
+        await chooseIperf(page);
+        await page.getByRole("button", { name: "Start test" }).click();
+        await waitForLiveStatus(page, /^(Testing|Measuring|Downloading|Uploading)/, errors);
+        await waitForLiveStatus(page, /^Done/, errors);
+        // The failed connection is the browser's own console line (a network error, a 503); nothing else went wrong.
+        expect(errors.filter((e) => !/Failed to load resource|htmx:error/.test(e))).toEqual([]);
+        await close();
+      });
+    }
+
     test("a failed test: Failed with a plain message, nothing stale beside it, a red bar where it stopped", async () => {
       const { page, errors, close } = await open();
       await chooseIperf(page, `127.0.0.1:${freePort()}`);
