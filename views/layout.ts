@@ -38,6 +38,11 @@ function isCurrent(item: NavItem, path: string): boolean {
 /**
  * The document head. Interactive pages load htmx, its SSE extension, app.js, their own scripts and Alpine; plain
  * pages (`scripts: null`: sign-in, registration, errors before login) are forms and links that need only the theme.
+ *
+ * htmx is the one script run while the page is parsed: it then starts (processes the page, connects the event
+ * stream, fires `load` requests) at DOMContentLoaded, after every deferred script has run and Alpine has started.
+ * Deferred, it starts on a timer that can fire between two deferred scripts: before hx-sse.js (the stream never
+ * connected) or before app.js and the Alpine components listen (the stream's snapshot and stream-ready were lost).
  */
 function head(ctx: PageContext, title: string, scripts: readonly AssetName[] | null, own?: AssetName): SafeHtml {
   return html`<head>
@@ -53,7 +58,7 @@ function head(ctx: PageContext, title: string, scripts: readonly AssetName[] | n
       scripts &&
       html`<meta name="htmx-config" content='{"noSwap":[204,304]}' />
         <script type="module" src="${asset(ctx, "units.js")}"></script>
-        <script defer src="${asset(ctx, "htmx.js")}"></script>
+        <script src="${asset(ctx, "htmx.js")}"></script>
         <script defer src="${asset(ctx, "hx-sse.js")}"></script>
         <script defer src="${asset(ctx, "app.js")}"></script>
         ${scripts.map((s) => html`<script defer src="${asset(ctx, s)}"></script>`)}

@@ -2,7 +2,9 @@
  * Static assets embedded in the executable: content-hashed URLs served with
  * Cache-Control immutable, a strong ETag (304 on match) and gzip. Each asset is
  * read and hashed when first named, and compressed when first asked for gzip,
- * which keeps start-up fast and idle memory small.
+ * which keeps start-up fast and idle memory small. Not @elysiajs/static: it serves a folder on disk (a missing one
+ * crashes start-up, and a single executable has none), and its ETag revalidation stops answering 304 after the first
+ * full response; hashed URLs let browsers keep an asset until it changes.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
