@@ -19,7 +19,15 @@ afterAll(async () => {
 
 test("pages reference htmx, its SSE extension, Alpine, the stylesheets and the icon by content hash", () => {
   expect(namesOf(assetUrls)).toEqual(
-    expect.arrayContaining(["htmx.js", "hx-sse.js", "alpine.js", "app.js", "theme.js", "logo.svg", ...STYLESHEET_NAMES]),
+    expect.arrayContaining([
+      "htmx.js",
+      "hx-sse.js",
+      "alpine.js",
+      "app.js",
+      "theme.js",
+      "logo.svg",
+      ...STYLESHEET_NAMES,
+    ]),
   );
   for (const u of assetUrls) expect(u).toMatch(/^\/assets\/[0-9a-f]{12}\/[\w.-]+$/);
 });
