@@ -177,7 +177,7 @@ export const configSchema = {
     session_secret: str(
       "",
       "SESSION_SECRET",
-      "Secret that keys the stored session fingerprints; changing it signs everyone out (empty: generated and kept in the database)",
+      "Secret that keys the stored session fingerprints, and from which the keys of agents' stored API keys and of single sign-on flow cookies are derived; changing it signs everyone out and agents' keys must be entered again (empty: generated and kept in the database)",
     ),
     idle_timeout: str("7d", "SESSION_IDLE_TIMEOUT", "A session unused this long is signed out (`30m`, `12h`, `7d`)", {
       check: durationBetween("5m", "365d"),
