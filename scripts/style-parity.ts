@@ -151,7 +151,7 @@ try {
   await setup.close();
 
   const pages = ["/", "/speedtest", "/traceroute", "/monitors", "/monitors/2", "/agents", `/agents/${agentId}`];
-  pages.push(`/agents/${agentId}?tab=bandwidth`, `/agents/${agentId}?tab=system`, "/settings");
+  pages.push(`/agents/${agentId}?tab=bandwidth`, `/agents/${agentId}?tab=system`, "/settings", "/settings/users");
   pages.push("/settings/notifications", "/no-such-page", "/login");
   for (const width of [1280, 700, 390])
     for (const scheme of ["light", "dark"] as const) {
