@@ -2,6 +2,7 @@
 import type { SessionUser } from "../src/auth/auth.service";
 import { html, type SafeHtml } from "../src/core/html";
 import { type AssetName, assetPath } from "../src/server/assets";
+import { STYLESHEET_NAMES } from "../src/server/stylesheets";
 import { icons } from "./icons";
 
 export interface PageContext {
@@ -51,7 +52,7 @@ function head(ctx: PageContext, title: string, scripts: readonly AssetName[] | n
     <meta name="color-scheme" content="light dark" />
     <title>${title} · Netronome</title>
     <link rel="icon" href="${asset(ctx, "logo.svg")}" type="image/svg+xml" />
-    <link rel="stylesheet" href="${asset(ctx, "app.css")}" />
+    ${STYLESHEET_NAMES.map((name) => html`<link rel="stylesheet" href="${asset(ctx, name)}" />`)}
     <script src="${asset(ctx, "theme.js")}"></script>
     ${own ? html`<script defer src="${asset(ctx, own)}"></script>` : ""}
     ${
@@ -110,7 +111,7 @@ export function layout(
       </header>
       <main id="main" class="container">
         ${
-          // Viewers never see controls that would change something (app.css hides them), and are told why.
+          // Viewers never see controls that would change something (layout.css hides them), and are told why.
           ctx.user?.role === "viewer"
             ? html`<p class="alert alert-info viewer-note">You are signed in as a viewer: you can look at everything, but only an admin can change it.</p>`
             : ""
