@@ -232,3 +232,17 @@ test("progress as fast as the hub reads it: a few reach the pages, then the run 
   expect(streamed).toBeLessThan(64 << 20);
   expect(result?.error).toMatch(/hostile.*far more than a measurement needs/);
 }, 60_000);
+
+test("an error answer whose body never comes: the run ends as unreachable at the request deadline", async () => {
+  mode = "stalled-error";
+  const before = await resultCount();
+  const started = Date.now();
+  void api("/api/speedtest", { method: "POST", body: JSON.stringify({ testType: "speedtest", agentId }) }).catch(
+    () => undefined,
+  );
+  const result = await nextResult(before, 25_000);
+  expect(result?.error).toMatch(/agent "hostile" is unreachable/);
+  expect(Date.now() - started).toBeLessThan(20_000);
+  // The machine's speed-test slot is free again.
+  expect((await (await api(`/api/speedtest/status?agentId=${agentId}`)).json()).isComplete).toBe(true);
+}, 60_000);
