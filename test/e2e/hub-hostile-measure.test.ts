@@ -246,3 +246,45 @@ test("an error answer whose body never comes: the run ends as unreachable at the
   // The machine's speed-test slot is free again.
   expect((await (await api(`/api/speedtest/status?agentId=${agentId}`)).json()).isComplete).toBe(true);
 }, 60_000);
+
+test("figures no measurement can have are an unreadable answer, never stored as results", async () => {
+  mode = "absurd-figures";
+  const before = await resultCount();
+  void api("/api/speedtest", { method: "POST", body: JSON.stringify({ testType: "speedtest", agentId }) }).catch(
+    () => undefined,
+  );
+  const result = await nextResult(before, 15_000);
+  expect(result?.error).toMatch(/agent "hostile" sent an answer this hub cannot read/);
+  expect([result?.downloadSpeed, result?.uploadSpeed, result?.latency]).toEqual([null, null, null]);
+
+  const monitor = await api("/api/packetloss/monitors", {
+    method: "POST",
+    body: JSON.stringify({ host: "127.0.0.1", name: "absurd", interval: "1h", packetCount: 3, agentId }),
+  });
+  expect(monitor.status).toBe(201);
+  const { id } = await monitor.json();
+  expect((await api(`/api/packetloss/monitors/${id}/start`, { method: "POST" })).status).toBe(202);
+  let rows: { packetLoss: number | null; agentUnreachable: boolean; error: string | null }[] = [];
+  for (let i = 0; i < 150 && rows.length === 0; i++) {
+    rows = (await (await api(`/api/packetloss/monitors/${id}/history`)).json()).data;
+    if (rows.length === 0) await Bun.sleep(100);
+  }
+  expect(rows).toHaveLength(1);
+  expect(rows[0]!.packetLoss).toBeNull();
+  expect(rows[0]!.agentUnreachable).toBe(true);
+  expect(rows[0]!.error).toMatch(/sent an answer this hub cannot read/);
+}, 60_000);
+
+test("a traceroute with an endless number of hops is refused at the first hop past the limit", async () => {
+  mode = "endless-hops";
+  streamed = 0;
+  const started = Date.now();
+  const res = await api(`/api/traceroute?host=127.0.0.1&agentId=${agentId}`, { signal: AbortSignal.timeout(30_000) });
+  expect(res.status).toBe(503);
+  expect((await res.json()).message).toMatch(/hostile/);
+  expect(Date.now() - started).toBeLessThan(10_000);
+  // What the hub read, plus what the sockets between them buffer.
+  expect(streamed).toBeLessThan(64 << 20);
+  const rss = Number(/VmHWM:\s+(\d+)/.exec(await Bun.file(`/proc/${hub.proc.pid}/status`).text())![1]) * 1024;
+  expect(rss).toBeLessThan(400 << 20);
+}, 60_000);
