@@ -18,6 +18,8 @@ import { BUILD_TIMEOUT_MS, compiledBinary } from "../helpers/binary";
 import { describeIf, hasCommand } from "../helpers/env";
 import { type ServerProcess, startServer } from "../helpers/server-process";
 
+const VIEWER = { username: "watcher", password: "watcher-password" };
+
 describeIf(["ping", "mtr"].every(hasCommand), "ping and mtr are required", "hub and agent binaries", () => {
   const dir = mkdtempSync(join(tmpdir(), "netronome-hub-"));
   let binary: string;
@@ -141,5 +143,42 @@ describeIf(["ping", "mtr"].every(hasCommand), "ping and mtr are required", "hub 
       [false, null, 3],
     ]);
     expect(narrow.log()).not.toContain("busy");
+  }, 120_000);
+
+  test("a failing LibreSpeed endpoint of an agent never shows its API key, to viewers or anyone", async () => {
+    await online(ids.proxied!);
+    const run = await api("/api/speedtest", {
+      method: "POST",
+      body: JSON.stringify({ testType: "librespeed", serverIds: [`agent-${ids.proxied}`] }),
+    });
+    const result = await run.json();
+    expect(result.error).toMatch(/LibreSpeed/);
+    expect(result.error).toMatch(/HTTP 502/);
+    // The viewer's view of the same.
+    expect(
+      (await api("/api/users", { method: "POST", body: JSON.stringify({ ...VIEWER, role: "viewer" }) })).status,
+    ).toBe(201);
+    const viewerLogin = await fetch(`${hub.url}/api/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(VIEWER),
+    });
+    const viewer = (await viewerLogin.json()).access_token;
+    const seen = await Promise.all(
+      [
+        "/api/speedtest/history?timeRange=all",
+        "/api/speedtest/history/export?format=csv",
+        "/metrics",
+        "/speedtest",
+      ].map(async (path) => {
+        const res = await api(path, {}, viewer);
+        expect({ path, status: res.status }).toEqual({ path, status: 200 });
+        return res.text();
+      }),
+    );
+    for (const text of seen) expect(text).not.toContain(TEST_API_KEY);
+    expect(seen[0]).toContain("HTTP 502");
+    await hub.stop();
+    expect(await hub.stderr()).not.toContain(TEST_API_KEY);
   }, 120_000);
 });
