@@ -10,7 +10,7 @@ import type { Logger } from "../../core/log";
 import type { AuthRepository } from "../auth.repository";
 import type { SessionUser } from "../identity";
 import { admitted, type Claims, groupsOf, numberedUsername, usernameFor } from "./oidc.claims";
-import { OIDC_REQUEST_TIMEOUT_MS, type OidcDiscovery } from "./oidc.discovery";
+import { cappedFetch, OIDC_REQUEST_TIMEOUT_MS, type OidcDiscovery } from "./oidc.discovery";
 import { OidcError } from "./oidc.errors";
 import { FLOW_TTL_SECONDS, type Flow, openFlow, sealFlow } from "./oidc.flow";
 
@@ -42,6 +42,7 @@ export function createOidcService(opts: {
   const http = () => ({
     signal: AbortSignal.timeout(OIDC_REQUEST_TIMEOUT_MS),
     [oauth.allowInsecureRequests]: discovery.insecure,
+    [oauth.customFetch]: cappedFetch,
   });
   const client = (): oauth.Client => ({
     client_id: config.client_id,
