@@ -231,7 +231,7 @@ export const configSchema = {
     allowed_users: list(
       [],
       "OIDC_ALLOWED_USERS",
-      "Only these usernames (or subjects) may sign in; with `allowed_groups`, members of either list may (empty: no limit)",
+      "Only these people may sign in, by `preferred_username` or subject exactly as the provider sends them; with `allowed_groups`, members of either list may (empty: no limit)",
     ),
     allowed_groups: list(
       [],

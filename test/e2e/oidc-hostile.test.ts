@@ -4,7 +4,9 @@
  *
  * - documents that never end (defect: every answer of the provider, its metadata, keys, token and userinfo answers,
  *   was read whole within the 10-second deadline, so one that kept sending grew the hub by hundreds of megabytes at
- *   every discovery attempt and every sign-in, which anonymous visitors can start).
+ *   every discovery attempt and every sign-in, which anonymous visitors can start);
+ * - claims that look like an allowed user (defect: `allowed_users` was matched against the username made from the
+ *   claims, so a display name "alice", or "alice-", " alice", "alice/", got in as alice).
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { createSign, generateKeyPairSync, randomUUID } from "node:crypto";
@@ -20,7 +22,7 @@ const CLIENT_ID = "netronome";
 let mode: "endless-metadata" | "endless-token" | "honest" = "endless-metadata";
 let flooded = 0;
 /** The claims of the next ID token (besides iss, aud, times and nonce). */
-const person: Record<string, string> = { sub: "sub-alice", preferred_username: "alice" };
+let person: Record<string, string> = { sub: "sub-alice", preferred_username: "alice" };
 const filler = new TextEncoder().encode("x".repeat(64 << 10));
 
 const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
@@ -151,4 +153,22 @@ test("an endless token answer: the callback fails at the size limit, without gro
   expect(Date.now() - started).toBeLessThan(5_000);
   console.log("token flood:", { readMB: flooded >> 20, peakMB: (await peak()) >> 20 });
   expect(await peak()).toBeLessThan(PEAK_LIMIT);
+}, 60_000);
+
+test("allowed_users takes the provider's username or subject as sent, never a display name or a look-alike", async () => {
+  mode = "honest";
+  const lookAlikes: Record<string, string>[] = [
+    { sub: "sub-display", name: "alice" },
+    { sub: "sub-dash", preferred_username: "alice-" },
+    { sub: "sub-spaced", preferred_username: " alice" },
+    { sub: "sub-slash", preferred_username: "alice/" },
+  ];
+  for (const claims of lookAlikes) {
+    person = claims;
+    expect({ claims, to: await signIn() }).toEqual({ claims, to: "/login?error=not_allowed" });
+  }
+  person = { sub: "sub-alice", preferred_username: "alice" };
+  expect(await signIn()).toBe("/");
+  person = { sub: "alice", name: "Alice by subject" };
+  expect(await signIn()).toBe("/");
 }, 60_000);

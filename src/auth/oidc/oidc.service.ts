@@ -184,9 +184,11 @@ export function createOidcService(opts: {
         throw new OidcError("invalid_token", `ID token signature: ${(e as Error).message}`);
       }
       const claims = await claimsOf(as, tokens);
-      const username = usernameFor(claims);
-      if (!admitted(admission, claims, username, groupsOf(claims, config.groups_claim)))
-        throw new OidcError("not_allowed", `${username} (subject ${String(claims.sub)}) is in neither allowed list`);
+      if (!admitted(admission, claims, groupsOf(claims, config.groups_claim)))
+        throw new OidcError(
+          "not_allowed",
+          `${usernameFor(claims)} (subject ${String(claims.sub)}) is in neither allowed list`,
+        );
       return { user: await accountFor(as.issuer, claims), next: flow.next };
     },
   };
