@@ -61,7 +61,7 @@ export const oidc = {
   allowed_users: list(
     [],
     "OIDC_ALLOWED_USERS",
-    "Only these usernames (or subjects) may sign in; with `allowed_groups`, members of either list may (empty: no limit)",
+    "Only these people may sign in, by `preferred_username` or subject exactly as the provider sends them; with `allowed_groups`, members of either list may (empty: no limit)",
   ),
   allowed_groups: list([], "OIDC_ALLOWED_GROUPS", "Only members of one of these groups may sign in (empty: no limit)"),
   groups_claim: str(
