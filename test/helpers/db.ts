@@ -56,8 +56,21 @@ export async function createPostgresDatabase(): Promise<TestDatabase> {
     },
     drop: async () => {
       const a = postgres(PG_URL, { max: 1, onnotice: () => {} });
-      await a.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await a.end();
+      try {
+        // An autovacuum worker runs as the superuser, which the test role may not terminate (42501): it finishes
+        // in moments, so the drop is tried again a bounded number of times.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await a.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+            break;
+          } catch (error) {
+            if ((error as { code?: string }).code !== "42501" || attempt >= 50) throw error;
+            await Bun.sleep(100);
+          }
+        }
+      } finally {
+        await a.end();
+      }
     },
   };
 }
