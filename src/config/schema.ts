@@ -171,7 +171,7 @@ export const configSchema = {
     }),
   },
   logging: {
-    level: choice(LOG_LEVELS, "info", "LOG_LEVEL", "Log level (`trace`, `debug`, `info`, `warn`, `error`, `fatal`)"),
+    level: choice(LOG_LEVELS, "info", "LOG_LEVEL", "`trace`, `debug`, `info`, `warn`, `error`, `fatal` or `panic`"),
   },
   session: {
     session_secret: str(
