@@ -167,9 +167,9 @@ export async function getAgentJson(
 }
 
 /**
- * Opens an event stream: a GET, or a POST of `json`. The deadline covers the response headers only; the stream then
- * stays open until `signal` aborts (its reader watches it for silence). An answer other than 200 throws
- * AgentRequestFailed with the agent's error document.
+ * Opens an event stream: a GET, or a POST of `json`. The deadline covers the response headers (and the error document
+ * of an answer other than 200, which throws AgentRequestFailed with it); the stream then stays open until `signal`
+ * aborts (its reader watches it for silence).
  */
 export async function openAgentStream(
   target: AgentTarget,
@@ -193,11 +193,15 @@ export async function openAgentStream(
       signal: AbortSignal.any([signal, headersArrived.signal]),
     });
   } catch (error) {
+    clearTimeout(timer);
     throw networkFailure(error, signal, headersArrived.signal);
+  }
+  try {
+    // An error document that never arrives must not hold the run: it is read within the same deadline.
+    if (response.status !== 200) throw statusFailure(response.status, path, await errorDetails(response));
   } finally {
     clearTimeout(timer);
   }
-  if (response.status !== 200) throw statusFailure(response.status, path, await errorDetails(response));
   if (!(response.headers.get("content-type") ?? "").startsWith("text/event-stream") || !response.body) {
     await response.body?.cancel().catch(() => {});
     throw new AgentRequestFailed("invalid", `the agent's ${path} is not an event stream`);

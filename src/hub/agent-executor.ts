@@ -28,6 +28,18 @@ import { PayloadInvalid } from "./agent-payloads";
 
 /** The agent sends a heartbeat every 15 s; a stream silent for this long has lost its agent. */
 export const MEASUREMENT_SILENCE_MS = 45_000;
+/**
+ * Progress that says where a run is now (a speed test's rate, a probe's count) closer together than this is dropped
+ * unread: agents report every 250 ms, and each one reaches every open page.
+ */
+const MIN_PROGRESS_GAP_MS = 100;
+/**
+ * A measurement's stream carries progress events and one outcome: a trace of 255 hops is well below the burst, and
+ * progress a few hundred bytes a second. A stream that sends more than this on average is a flood that would spend
+ * the hub's time parsing it: the run is given up.
+ */
+const STREAM_BURST_BYTES = 4 << 20;
+const STREAM_BYTES_PER_SECOND = 64 << 10;
 /** Server lists come from the internet on the agent's side: they may take a while. */
 const SERVER_LIST_TIMEOUT_MS = 60_000;
 
@@ -45,6 +57,8 @@ type Kind = MeasurementFailure["measurement"];
 interface Readers<Progress, Outcome> {
   progress(v: unknown): Progress;
   outcome(v: unknown): Outcome;
+  /** Each progress event replaces the last (not a trace's hops, which add up): ones too close are dropped. */
+  latestOnly: boolean;
 }
 
 /** What a refused or failed request means for a measurement: the error a local run would throw, or unavailability. */
@@ -92,6 +106,9 @@ async function readRun<Progress, Outcome>(
   };
   const stop = () => void reader.cancel().catch(() => {});
   control.signal.addEventListener("abort", stop, { once: true });
+  let allowance = STREAM_BURST_BYTES;
+  let refilled = Date.now();
+  let lastProgress = 0;
   try {
     for (;;) {
       let chunk: Awaited<ReturnType<typeof reader.read>>;
@@ -104,12 +121,23 @@ async function readRun<Progress, Outcome>(
       control.signal.throwIfAborted();
       if (chunk.done) throw lost(machine.name, silent ? "it went silent" : "it closed the stream; did it restart?");
       heard();
+      const now = Date.now();
+      allowance = Math.min(STREAM_BURST_BYTES, allowance + ((now - refilled) * STREAM_BYTES_PER_SECOND) / 1000);
+      refilled = now;
+      allowance -= chunk.value.byteLength;
+      if (allowance < 0)
+        throw new MachineUnavailable("lost", `agent "${machine.name}" sends far more than a measurement needs`);
       for (const item of parser.push(decoder.decode(chunk.value, { stream: true }))) {
         if (item.kind !== "event") continue;
         const { event, data } = item.event;
+        if (event === MEASURE_EVENTS.progress) {
+          if (readers.latestOnly && now - lastProgress < MIN_PROGRESS_GAP_MS) continue;
+          lastProgress = now;
+          control.onProgress?.(readers.progress(JSON.parse(data)));
+          continue;
+        }
         const value = JSON.parse(data) as unknown;
-        if (event === MEASURE_EVENTS.progress) control.onProgress?.(readers.progress(value));
-        else if (event === MEASURE_EVENTS.outcome) return readers.outcome(value);
+        if (event === MEASURE_EVENTS.outcome) return readers.outcome(value);
         else if (event === MEASURE_EVENTS.failure) throw fromFailure(readFailure(value, kind));
       }
     }
@@ -178,7 +206,7 @@ export function createAgentExecutor(
         "speedtest",
         MEASURE_PATHS.measure_speedtest,
         request,
-        { progress: readSpeedTestProgress, outcome: readSpeedTestMeasurement },
+        { progress: readSpeedTestProgress, outcome: readSpeedTestMeasurement, latestOnly: true },
         control,
       ),
 
@@ -187,7 +215,7 @@ export function createAgentExecutor(
         "probe",
         MEASURE_PATHS.measure_probe,
         request,
-        { progress: readProbeProgress, outcome: readProbeOutcome },
+        { progress: readProbeProgress, outcome: readProbeOutcome, latestOnly: true },
         control,
       ),
 
@@ -196,7 +224,7 @@ export function createAgentExecutor(
         "traceroute",
         MEASURE_PATHS.measure_traceroute,
         request,
-        { progress: readTracerouteProgress, outcome: readTracerouteOutcome },
+        { progress: readTracerouteProgress, outcome: readTracerouteOutcome, latestOnly: false },
         control,
       ),
   };

@@ -1,8 +1,9 @@
 /**
  * What an agent's measurement endpoints answer, read into the protocol's types before the hub stores or shows it.
  * Stricter than the documents' readers (agent-payloads.ts): a measurement is stored as a result, so a figure that is
- * not a finite number (or null where the protocol allows it) makes the whole answer unreadable rather than a zero.
- * Strings are cut to a sane length and lists capped.
+ * not a finite number in the range a measurement can have (a percentage from 0 to 100, a count that is a whole number,
+ * a time that is not negative; null where the protocol allows it) makes the whole answer unreadable rather than a
+ * zero or a loss of 250 %. Strings are cut to a sane length and lists capped.
  */
 import { isProbeMethod, PROBE_METHODS, type ProbeMethod } from "../measure/probes/registry";
 import type { AgentLibreSpeed } from "../protocol/agent";
@@ -35,13 +36,36 @@ function obj(v: unknown, what: string): Obj {
   return v as Obj;
 }
 
-function num(o: Obj, key: string): number {
+/** The ranges figures are read in: what a measurement can produce, and what the results' columns can hold. */
+const RANGES = {
+  any: [-Number.MAX_VALUE, Number.MAX_VALUE],
+  /** Times (ms) and rates (Mbit/s): never negative. */
+  positive: [0, Number.MAX_VALUE],
+  percent: [0, 100],
+  /** iperf3 reports datagrams that arrived twice or out of order as a negative loss, and so does a local run. */
+  loss: [-100, 100],
+  /** Packets and probes: whole numbers within what a double holds exactly. */
+  count: [0, Number.MAX_SAFE_INTEGER],
+  /** Bytes moved (stored rounded, in a 64-bit column). */
+  bytes: [0, Number.MAX_SAFE_INTEGER],
+  /** A run's duration is stored rounded in a 32-bit column: about 24 days. */
+  durationMs: [0, 2 ** 31 - 1],
+  hop: [1, 255],
+} as const;
+type Range = keyof typeof RANGES;
+const WHOLE: ReadonlySet<Range> = new Set(["count", "hop"]);
+
+function num(o: Obj, key: string, range: Range = "any"): number {
   const v = o[key];
   if (typeof v !== "number" || !Number.isFinite(v)) throw new PayloadInvalid(`${key} is not a number`);
+  const [min, max] = RANGES[range];
+  if (v < min || v > max || (WHOLE.has(range) && !Number.isInteger(v)))
+    throw new PayloadInvalid(`${key} is ${v}, which no measurement gives`);
   return v;
 }
 
-const nullableNum = (o: Obj, key: string): number | null => (o[key] === null ? null : num(o, key));
+const nullableNum = (o: Obj, key: string, range: Range = "any"): number | null =>
+  o[key] === null ? null : num(o, key, range);
 
 function text(o: Obj, key: string, max = MAX_TEXT): string {
   const v = o[key];
@@ -70,8 +94,8 @@ export function readSpeedTestProgress(v: unknown): SpeedTestProgress {
   return {
     phase,
     percent: Math.min(100, Math.max(0, num(o, "percent"))),
-    ...(o.mbps !== undefined ? { mbps: num(o, "mbps") } : {}),
-    ...(o.latencyMs !== undefined ? { latencyMs: num(o, "latencyMs") } : {}),
+    ...(o.mbps !== undefined ? { mbps: num(o, "mbps", "positive") } : {}),
+    ...(o.latencyMs !== undefined ? { latencyMs: num(o, "latencyMs", "positive") } : {}),
   };
 }
 
@@ -81,15 +105,15 @@ export function readSpeedTestMeasurement(v: unknown): SpeedTestMeasurement {
     serverId: text(o, "serverId"),
     serverName: text(o, "serverName"),
     serverHost: text(o, "serverHost"),
-    downloadMbps: nullableNum(o, "downloadMbps"),
-    uploadMbps: nullableNum(o, "uploadMbps"),
-    latencyMs: nullableNum(o, "latencyMs"),
-    jitterMs: nullableNum(o, "jitterMs"),
-    packetLoss: nullableNum(o, "packetLoss"),
+    downloadMbps: nullableNum(o, "downloadMbps", "positive"),
+    uploadMbps: nullableNum(o, "uploadMbps", "positive"),
+    latencyMs: nullableNum(o, "latencyMs", "positive"),
+    jitterMs: nullableNum(o, "jitterMs", "positive"),
+    packetLoss: nullableNum(o, "packetLoss", "loss"),
     isp: nullableText(o, "isp"),
-    bytesDownloaded: num(o, "bytesDownloaded"),
-    bytesUploaded: num(o, "bytesUploaded"),
-    durationMs: num(o, "durationMs"),
+    bytesDownloaded: num(o, "bytesDownloaded", "bytes"),
+    bytesUploaded: num(o, "bytesUploaded", "bytes"),
+    durationMs: num(o, "durationMs", "durationMs"),
   };
 }
 
@@ -118,27 +142,27 @@ export function readProbeProgress(v: unknown): ProbeProgress {
   const o = obj(v, "progress");
   return {
     method: method(o),
-    sent: num(o, "sent"),
-    received: num(o, "received"),
+    sent: num(o, "sent", "count"),
+    received: num(o, "received", "count"),
     percent: Math.min(100, Math.max(0, num(o, "percent"))),
-    hopCount: nullableNum(o, "hopCount"),
+    hopCount: nullableNum(o, "hopCount", "count"),
   };
 }
 
 function readProbeHop(v: unknown): ProbeHop {
   const o = obj(v, "hop");
   return {
-    number: num(o, "number"),
+    number: num(o, "number", "hop"),
     host: nullableText(o, "host"),
     ip: nullableText(o, "ip"),
-    loss: num(o, "loss"),
-    sent: num(o, "sent"),
-    received: num(o, "received"),
-    last: nullableNum(o, "last"),
-    avg: nullableNum(o, "avg"),
-    best: nullableNum(o, "best"),
-    worst: nullableNum(o, "worst"),
-    stddev: nullableNum(o, "stddev"),
+    loss: num(o, "loss", "percent"),
+    sent: num(o, "sent", "count"),
+    received: num(o, "received", "count"),
+    last: nullableNum(o, "last", "positive"),
+    avg: nullableNum(o, "avg", "positive"),
+    best: nullableNum(o, "best", "positive"),
+    worst: nullableNum(o, "worst", "positive"),
+    stddev: nullableNum(o, "stddev", "positive"),
   };
 }
 
@@ -147,14 +171,14 @@ export function readProbeOutcome(v: unknown): ProbeOutcome {
   return {
     method: method(o),
     ip: text(o, "ip"),
-    packetLoss: num(o, "packetLoss"),
-    packetsSent: num(o, "packetsSent"),
-    packetsRecv: num(o, "packetsRecv"),
-    minRtt: nullableNum(o, "minRtt"),
-    avgRtt: nullableNum(o, "avgRtt"),
-    maxRtt: nullableNum(o, "maxRtt"),
-    stdDevRtt: nullableNum(o, "stdDevRtt"),
-    rttSamplesMs: list(o.rttSamplesMs, "rttSamplesMs", MAX_SAMPLES, (s) => num({ s }, "s")),
+    packetLoss: num(o, "packetLoss", "percent"),
+    packetsSent: num(o, "packetsSent", "count"),
+    packetsRecv: num(o, "packetsRecv", "count"),
+    minRtt: nullableNum(o, "minRtt", "positive"),
+    avgRtt: nullableNum(o, "avgRtt", "positive"),
+    maxRtt: nullableNum(o, "maxRtt", "positive"),
+    stdDevRtt: nullableNum(o, "stdDevRtt", "positive"),
+    rttSamplesMs: list(o.rttSamplesMs, "rttSamplesMs", MAX_SAMPLES, (s) => num({ s }, "s", "positive")),
     hops: o.hops === null ? null : list(o.hops, "hops", MAX_HOPS, readProbeHop),
     ...(o.fallbackReason !== undefined ? { fallbackReason: text(o, "fallbackReason", MAX_MESSAGE) } : {}),
   };
@@ -162,17 +186,21 @@ export function readProbeOutcome(v: unknown): ProbeOutcome {
 
 function readResponder(v: unknown): TracerouteResponder {
   const o = obj(v, "responder");
-  return { host: text(o, "host"), ip: text(o, "ip"), rtts: list(o.rtts, "rtts", 10, (r) => num({ r }, "r")) };
+  return {
+    host: text(o, "host"),
+    ip: text(o, "ip"),
+    rtts: list(o.rtts, "rtts", 10, (r) => num({ r }, "r", "positive")),
+  };
 }
 
 function readTracerouteHop(v: unknown): TracerouteHop {
   const o = obj(v, "hop");
   return {
-    number: num(o, "number"),
+    number: num(o, "number", "hop"),
     host: nullableText(o, "host"),
     ip: nullableText(o, "ip"),
-    rtts: list(o.rtts, "rtts", 10, (r) => (r === null ? null : num({ r }, "r"))),
-    loss: num(o, "loss"),
+    rtts: list(o.rtts, "rtts", 10, (r) => (r === null ? null : num({ r }, "r", "positive"))),
+    loss: num(o, "loss", "percent"),
     annotations: list(o.annotations, "annotations", 10, (a) => text({ a }, "a", 32)),
     responders: list(o.responders, "responders", 10, readResponder),
     timeout: o.timeout === true,
@@ -193,7 +221,7 @@ export function readTracerouteOutcome(v: unknown): TracerouteOutcome {
     hops: list(o.hops, "hops", MAX_HOPS, readTracerouteHop),
     terminatedEarly: o.terminatedEarly === true,
     timedOut: o.timedOut === true,
-    durationMs: num(o, "durationMs"),
+    durationMs: num(o, "durationMs", "positive"),
   };
 }
 

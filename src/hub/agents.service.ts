@@ -2,8 +2,8 @@
  * Agents: create, edit, enable and delete them (each change reaches the connections at once), their live state,
  * the documents they report (agent-reads.ts) and their history charts. Knows nothing about HTTP.
  */
+import { durationMs } from "../config/field";
 import type { Config } from "../config/schema";
-import { durationMs } from "../config/schema";
 import { BadInput, Conflict, NotFound } from "../core/errors";
 import type { SecretBox } from "../core/secret-box";
 import { type ChartRange, chartPlan } from "../history/chart";

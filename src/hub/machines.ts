@@ -1,7 +1,8 @@
 /**
  * Where a measurement runs: this server, or one agent ("run from"). Each machine has its own executor and its own
  * concurrency: one speed test at a time on each machine, and on each up to [packetloss] max_concurrent_monitors
- * probes (or fewer, when the agent says it allows fewer), so a busy agent never holds up the hub or another agent.
+ * probes (or fewer, when the agent says it allows fewer: read at every run, so the limit holds from the agent's first
+ * answer on, and one at a time until then), so a busy agent never holds up the hub or another agent.
  * An agent's executor reads its address and key at each run, so an edit applies to the next run.
  */
 import type { MachineChoice } from "../../views/components/run-from";
@@ -119,7 +120,9 @@ export class Machines {
         capacity: () => this.capacity(id),
       }),
       speedtestSlot: new Semaphore(1),
-      monitorGroup: new Semaphore(Math.min(this.deps.maxMonitors, this.capacity(id)?.limits.probe ?? Infinity)),
+      // The agent refuses probes beyond its own limit: the hub queues them instead. Until the agent has said what it
+      // allows (the hub restored its monitors before connecting), one at a time.
+      monitorGroup: new Semaphore(() => Math.min(this.deps.maxMonitors, this.capacity(id)?.limits.probe ?? 1)),
     };
     return machine;
   }

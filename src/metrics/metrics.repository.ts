@@ -6,21 +6,24 @@ export function createMetricsRepository({ db, t }: DbHandle) {
   const s = t.speedTests;
   const r = t.packetLossResults;
   const m = t.packetLossMonitors;
+  // Per machine too: the same server measured from an agent at another site is another series.
   const latestPerServer = (successfulOnly: boolean) =>
     db
       .select({ id: max(s.id) })
       .from(s)
       .where(successfulOnly ? isNull(s.error) : undefined)
-      .groupBy(s.testType, s.serverId);
+      .groupBy(s.testType, s.serverId, s.agentId);
 
   return {
-    /** The newest successful result of each server (by provider and server id). */
+    /** The newest successful result of each server (by provider and server id) from each machine. */
     latestSuccessfulPerServer() {
       return db
         .select({
           testType: s.testType,
           serverId: s.serverId,
           serverName: s.serverName,
+          agentId: s.agentId,
+          agentName: s.agentName,
           downloadMbps: s.downloadMbps,
           uploadMbps: s.uploadMbps,
           latencyMs: s.latencyMs,
@@ -31,13 +34,15 @@ export function createMetricsRepository({ db, t }: DbHandle) {
         .where(inArray(s.id, latestPerServer(true)));
     },
 
-    /** The newest run of each server, successful or not. */
+    /** The newest run of each server from each machine, successful or not. */
     latestRunPerServer() {
       return db
         .select({
           testType: s.testType,
           serverId: s.serverId,
           serverName: s.serverName,
+          agentId: s.agentId,
+          agentName: s.agentName,
           error: s.error,
           createdAt: s.createdAt,
         })

@@ -3,6 +3,9 @@
  * order. Jobs that share one through the scheduler (monitors, capped at
  * max_concurrent_monitors) queue for it; a service may hold the same semaphore
  * itself (the speed-test slot of capacity 1, taken by manual and scheduled tests).
+ * The capacity may be a function, read at every acquire and release: an agent's
+ * monitors follow what the agent says it allows, which the hub learns (and which
+ * may change) after the group exists.
  */
 
 /** Gives the slot back. Calling it more than once has no further effect. */
@@ -16,8 +19,21 @@ export class Semaphore {
   private holders = 0;
   private readonly waiters: Waiter[] = [];
 
-  constructor(readonly capacity: number) {
+  private readonly limit: () => number;
+
+  constructor(capacity: number | (() => number)) {
+    if (typeof capacity === "function") {
+      // A capacity worked out elsewhere is taken as a whole number of at least one.
+      this.limit = () => Math.max(1, Math.floor(capacity()) || 1);
+      return;
+    }
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`capacity must be a positive integer`);
+    this.limit = () => capacity;
+  }
+
+  /** Holders allowed at once, now. */
+  get capacity(): number {
+    return this.limit();
   }
 
   /** Slots currently held. */
@@ -32,7 +48,7 @@ export class Semaphore {
 
   /** Takes a slot if one is free and nobody is waiting for it, without waiting. */
   tryAcquire(): Release | null {
-    if (this.holders >= this.capacity || this.waiters.length > 0) return null;
+    if (this.holders >= this.limit() || this.waiters.length > 0) return null;
     this.holders++;
     return this.releaser();
   }
@@ -76,10 +92,13 @@ export class Semaphore {
     return () => {
       if (released) return;
       released = true;
-      const next = this.waiters.shift();
-      // The slot passes straight to the next waiter, so a tryAcquire in between cannot jump the queue.
-      if (next) next.grant(this.releaser());
-      else this.holders--;
+      // The slot passes straight to the next waiter, so a tryAcquire in between cannot jump the queue; a capacity that
+      // shrank keeps it, one that grew lets more waiters in.
+      this.holders--;
+      while (this.waiters.length > 0 && this.holders < this.limit()) {
+        this.holders++;
+        this.waiters.shift()!.grant(this.releaser());
+      }
     };
   }
 }

@@ -92,6 +92,21 @@ describeEachDialect("/metrics", (dialect) => {
         error: "connection refused",
         createdAt: at("2026-12-03T10:00:00Z"),
       },
+      // The same server measured from an agent at another site: its own series, never the hub's figure.
+      {
+        ...base,
+        testType: "iperf3",
+        serverId: "lab:5201",
+        serverName: "lab",
+        serverHost: "lab",
+        downloadMbps: 50,
+        uploadMbps: 10,
+        latencyMs: 30,
+        jitterMs: 2,
+        agentId: 7,
+        agentName: 'branch "east"',
+        createdAt: at("2026-12-02T12:00:00Z"),
+      },
       {
         ...base,
         testType: "speedtest",
@@ -158,8 +173,9 @@ describeEachDialect("/metrics", (dialect) => {
     await database.drop();
   });
 
+  /** The sample with these labels ("" matches a label that is absent, as in Prometheus). */
   const value = (name: string, labels: Record<string, string>) =>
-    families.get(name)!.samples.find((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
+    families.get(name)!.samples.find((s) => Object.entries(labels).every(([k, v]) => (s.labels[k] ?? "") === v))?.value;
 
   test("needs an identity; a read token, a viewer's session and an admin's all read it", async () => {
     expect((await new Client(t.app).get("/metrics")).status).toBe(401);
@@ -181,7 +197,7 @@ describeEachDialect("/metrics", (dialect) => {
   });
 
   test("the latest successful figures per server, in bits per second and seconds; the failed run shows as failed", () => {
-    const lab = { provider: "iperf3", server_id: "lab:5201" };
+    const lab = { provider: "iperf3", server_id: "lab:5201", agent_id: "" };
     expect(value("netronome_speedtest_download_bits_per_second", lab)).toBe(941.5e6);
     expect(value("netronome_speedtest_upload_bits_per_second", lab)).toBe(420e6);
     expect(value("netronome_speedtest_latency_seconds", lab)).toBe(0.00125);
@@ -190,7 +206,18 @@ describeEachDialect("/metrics", (dialect) => {
     expect(value("netronome_speedtest_last_run_timestamp_seconds", lab)).toBe(
       Date.parse("2026-12-03T10:00:00Z") / 1000,
     );
-    expect(families.get("netronome_speedtest_download_bits_per_second")!.samples).toHaveLength(2);
+    expect(families.get("netronome_speedtest_download_bits_per_second")!.samples).toHaveLength(3);
+  });
+
+  test("tests of one server from an agent are the agent's own series, labelled with it", () => {
+    // Defect: the latest test per server was taken whichever machine ran it, so a branch office's 50 Mbit/s replaced
+    // the hub's 941 Mbit/s to the same server, and the series flipped between the two sites.
+    const fromAgent = { provider: "iperf3", server_id: "lab:5201", agent_id: "7", agent: 'branch "east"' };
+    expect(value("netronome_speedtest_download_bits_per_second", fromAgent)).toBe(50e6);
+    expect(value("netronome_speedtest_last_run_success", fromAgent)).toBe(1);
+    const here = { provider: "iperf3", server_id: "lab:5201", agent_id: "", agent: "" };
+    expect(value("netronome_speedtest_download_bits_per_second", here)).toBe(941.5e6);
+    expect(value("netronome_speedtest_last_run_success", here)).toBe(0);
   });
 
   test("label values survive quotes, backslashes, line breaks and markup; a missing figure is left out", () => {

@@ -18,6 +18,11 @@ const ACCOUNTS = {
   "sub-bob": { preferred_username: "bob", groups: ["finance"] },
   "sub-carol": { name: "Carol Q. Public", groups: "netops" },
   "sub-dave": {},
+  // Not alice, whatever their names look like once made into usernames.
+  "sub-display-alice": { name: "alice" },
+  "sub-alice-dash": { preferred_username: "alice-" },
+  "sub-alice-spaced": { preferred_username: " alice" },
+  "sub-alice-slash": { preferred_username: "alice/" },
 };
 
 let idp: TestIdp;
@@ -322,6 +327,16 @@ describe("single sign-on: refusals", () => {
     await signInAs(alice, "sub-alice");
     expect(await signedIn(alice)).toBe(true);
     expect(log.join("\n")).toContain("single sign-on failed");
+  });
+
+  test("allowed_users matches the provider's own username or subject, never a display name or a look-alike", async () => {
+    // Defect: the list was matched against the username made from the claims, so a display name (`name`, which
+    // people choose themselves at most providers) or "alice-", " alice" and "alice/" were let in as alice.
+    for (const subject of ["sub-display-alice", "sub-alice-dash", "sub-alice-spaced", "sub-alice-slash"]) {
+      const c = new Client(t.app);
+      expect({ subject, error: errorOf((await signInAs(c, subject)).res) }).toEqual({ subject, error: "not_allowed" });
+      expect(await signedIn(c)).toBe(false);
+    }
   });
 });
 

@@ -3,12 +3,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { NotFound } from "../../src/core/errors";
-import {
-  createLibreSpeedProvider,
-  type LibreSpeedSettings,
-  parseClientInfo,
-  parseServerList,
-} from "../../src/measure/providers/librespeed";
+import { createLibreSpeedProvider, type LibreSpeedSettings } from "../../src/measure/providers/librespeed";
+import { parseClientInfo, parseServerList } from "../../src/measure/providers/librespeed-catalog";
 import { ProviderError } from "../../src/measure/providers/provider";
 import { recordingRunOptions as runOptions } from "../helpers/provider-run";
 import {

@@ -53,11 +53,13 @@ export interface Admission {
 
 /**
  * Whether the person may sign in: without lists, anyone the provider signs in; otherwise someone named in
- * `allowedUsers` (by username, `preferred_username` or `sub`, exactly) or a member of one of `allowedGroups`.
+ * `allowedUsers` (by `preferred_username` or `sub`, exactly as the provider sends them) or a member of one of
+ * `allowedGroups`. Never by the username made from the claims: that may come from `name`, which people choose
+ * themselves, and it folds distinct names together ("alice-", " alice" and "alice/" all become "alice").
  */
-export function admitted(rule: Admission, claims: Claims, username: string, groups: readonly string[]): boolean {
+export function admitted(rule: Admission, claims: Claims, groups: readonly string[]): boolean {
   if (rule.allowedUsers.length === 0 && rule.allowedGroups.length === 0) return true;
-  const names = [username, claims.preferred_username, claims.sub].filter((n): n is string => typeof n === "string");
+  const names = [claims.preferred_username, claims.sub].filter((n): n is string => typeof n === "string");
   if (names.some((n) => rule.allowedUsers.includes(n))) return true;
   return groups.some((g) => rule.allowedGroups.includes(g));
 }

@@ -9,6 +9,35 @@ import type { Logger } from "../../core/log";
 const FIRST_RETRY_MS = 1000;
 const LAST_RETRY_MS = 60_000;
 export const OIDC_REQUEST_TIMEOUT_MS = 10_000;
+/** A provider's documents (metadata, keys, token and userinfo answers) are a few KiB; a larger answer is not read. */
+export const OIDC_MAX_RESPONSE_BYTES = 1 << 20;
+
+const tooLarge = () => new Error(`the provider's answer is larger than ${OIDC_MAX_RESPONSE_BYTES >> 10} KiB`);
+
+/**
+ * fetch for every request to the provider: the answer's body ends in an error past OIDC_MAX_RESPONSE_BYTES, so a
+ * provider (or whatever answers at its address) sending an endless document cannot fill the memory within the
+ * request's deadline.
+ */
+export async function cappedFetch(url: string, init: RequestInit): Promise<Response> {
+  const response = await fetch(url, init);
+  if (Number(response.headers.get("content-length") ?? 0) > OIDC_MAX_RESPONSE_BYTES) {
+    await response.body?.cancel().catch(() => {});
+    throw tooLarge();
+  }
+  if (!response.body) return response;
+  let size = 0;
+  const body = response.body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        size += chunk.byteLength;
+        if (size > OIDC_MAX_RESPONSE_BYTES) controller.error(tooLarge());
+        else controller.enqueue(chunk);
+      },
+    }),
+  );
+  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+}
 
 export function createOidcDiscovery(opts: { issuer: URL; log: Logger; retry?: { firstMs: number; lastMs: number } }) {
   const { issuer, log } = opts;
@@ -28,6 +57,7 @@ export function createOidcDiscovery(opts: { issuer: URL; log: Logger; retry?: { 
           algorithm: "oidc",
           signal: AbortSignal.timeout(OIDC_REQUEST_TIMEOUT_MS),
           [oauth.allowInsecureRequests]: insecure,
+          [oauth.customFetch]: cappedFetch,
         });
         metadata = await oauth.processDiscoveryResponse(issuer, response);
         log.info("OpenID provider ready", { issuer: metadata.issuer });

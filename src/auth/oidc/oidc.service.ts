@@ -10,7 +10,7 @@ import type { Logger } from "../../core/log";
 import type { AuthRepository } from "../auth.repository";
 import type { SessionUser } from "../identity";
 import { admitted, type Claims, groupsOf, numberedUsername, usernameFor } from "./oidc.claims";
-import { OIDC_REQUEST_TIMEOUT_MS, type OidcDiscovery } from "./oidc.discovery";
+import { cappedFetch, OIDC_REQUEST_TIMEOUT_MS, type OidcDiscovery } from "./oidc.discovery";
 import { OidcError } from "./oidc.errors";
 import type { Flow } from "./oidc.flow";
 
@@ -40,6 +40,7 @@ export function createOidcService(opts: {
   const http = () => ({
     signal: AbortSignal.timeout(OIDC_REQUEST_TIMEOUT_MS),
     [oauth.allowInsecureRequests]: discovery.insecure,
+    [oauth.customFetch]: cappedFetch,
   });
   const client = (): oauth.Client => ({
     client_id: config.client_id,
@@ -179,9 +180,11 @@ export function createOidcService(opts: {
         throw new OidcError("invalid_token", `ID token signature: ${(e as Error).message}`);
       }
       const claims = await claimsOf(as, tokens);
-      const username = usernameFor(claims);
-      if (!admitted(admission, claims, username, groupsOf(claims, config.groups_claim)))
-        throw new OidcError("not_allowed", `${username} (subject ${String(claims.sub)}) is in neither allowed list`);
+      if (!admitted(admission, claims, groupsOf(claims, config.groups_claim)))
+        throw new OidcError(
+          "not_allowed",
+          `${usernameFor(claims)} (subject ${String(claims.sub)}) is in neither allowed list`,
+        );
       return { user: await accountFor(as.issuer, claims), next: flow.next };
     },
   };

@@ -20,7 +20,7 @@
  */
 import { join } from "node:path";
 import { NotFound } from "../../core/errors";
-import type { LibreSpeedServerEntry, SpeedTestMeasurement, SpeedTestServer } from "../../protocol/measurements";
+import type { SpeedTestMeasurement } from "../../protocol/measurements";
 import { libreSpeedLatency, measureHttpPings } from "./http-latency";
 import {
   type HttpTestSettings,
@@ -32,7 +32,18 @@ import {
 } from "./http-provider";
 import { measureDownload, measureUpload } from "./http-throughput";
 import { publicUrl, withDeadline } from "./http-util";
-import { type ProviderDefinition, ProviderError, type SpeedTestProvider } from "./provider";
+import {
+  CUSTOM_PREFIX,
+  givenServer,
+  type LibreSpeedClientInfo,
+  type LibreSpeedServer,
+  PUBLIC_PREFIX,
+  parseClientInfo,
+  parseServerList,
+  toServerInfo,
+  withoutSecret,
+} from "./librespeed-catalog";
+import { type ProviderDefinition, ProviderError, type RunOptions, type SpeedTestProvider } from "./provider";
 
 export interface LibreSpeedSettings extends HttpTestSettings {
   /** librespeed-servers.json beside the config file; a missing file means no custom servers. */
@@ -45,29 +56,9 @@ export interface LibreSpeedSettings extends HttpTestSettings {
   chunkCount?: number;
 }
 
-/** What getIP says about the client. The IP address is deliberately not kept. */
-export interface LibreSpeedClientInfo {
-  isp: string | null;
-  country: string | null;
-}
-
 export interface LibreSpeedProvider extends SpeedTestProvider {
   /** The client's ISP and country as one server's getIP sees them (the first listed server by default). */
   clientInfo(signal: AbortSignal, serverId?: string): Promise<LibreSpeedClientInfo>;
-}
-
-/** One backend with its endpoints resolved to absolute URLs. */
-export interface LibreSpeedServer {
-  id: string;
-  name: string;
-  sponsor: string;
-  isPublic: boolean;
-  /** The server's base URL, resolved. */
-  base: string;
-  downloadUrl: string;
-  uploadUrl: string;
-  pingUrl: string;
-  getIpUrl: string;
 }
 
 export const LIBRESPEED_DEFAULTS = {
@@ -79,8 +70,6 @@ export const LIBRESPEED_DEFAULTS = {
   pingCount: 11,
 };
 
-export const CUSTOM_PREFIX = "custom-";
-export const PUBLIC_PREFIX = "public-";
 /** How long the public list stays cached. */
 export const PUBLIC_LIST_CACHE_MS = 30 * 60 * 1000;
 /** The public list is small JSON; anything bigger is not one. */
@@ -230,139 +219,53 @@ export function createLibreSpeedProvider(settings: LibreSpeedSettings): LibreSpe
           : options.serverId
             ? await findServer(options.serverId, signal)
             : await pickBestServer(signal);
-        const isp = await ispThrough(server, signal);
-
-        const samples = await measureHttpPings(server.pingUrl, {
-          count: config.pingCount,
-          warmup: 1,
-          intervalMs: 0,
-          requestTimeoutMs,
-          signal,
-          label: "LibreSpeed latency test",
-          onSample: (latencyMs, done) =>
-            options.onProgress({ phase: "latency", latencyMs, percent: (done / config.pingCount) * 100 }),
-        });
-
-        const downloadUrl = new URL(server.downloadUrl);
-        downloadUrl.searchParams.set("ckSize", String(config.chunkCount));
-        const download = options.enableDownload
-          ? await measureDownload(
-              downloadUrl.href,
-              transferOptions("LibreSpeed", "download", config.downloadStreams, timing, signal, options),
-            )
-          : null;
-        const upload = options.enableUpload
-          ? await measureUpload(
-              server.uploadUrl,
-              transferOptions("LibreSpeed", "upload", config.uploadStreams, timing, signal, options),
-            )
-          : null;
-
-        return httpMeasurement({
-          server: { serverId: server.id, serverName: server.name, serverHost: new URL(server.base).host },
-          isp,
-          latency: libreSpeedLatency(samples),
-          download,
-          upload,
-          startedAt,
-        });
+        try {
+          return await measure(server, options, signal, startedAt);
+        } catch (e) {
+          throw options.libreSpeedServer ? withoutSecret(e, server) : e;
+        }
       });
     },
   };
-}
 
-/**
- * Servers of a LibreSpeed list (the seed's file or a public list), IDs
- * prefixed with `prefix`. Entries without an ID or a usable server URL are
- * skipped, and so is a repeated ID (the first one wins).
- */
-export function parseServerList(entries: unknown, prefix: string, listUrl: string): LibreSpeedServer[] {
-  if (!Array.isArray(entries)) return [];
-  const servers: LibreSpeedServer[] = [];
-  const seen = new Set<string>();
-  for (const entry of entries as Record<string, unknown>[]) {
-    const text = (key: string, fallback = "") => {
-      const value = entry?.[key];
-      return typeof value === "string" || typeof value === "number" ? String(value).trim() : fallback;
-    };
-    const id = `${prefix}${text("id")}`;
-    if (id === prefix || seen.has(id) || text("server") === "") continue;
-    let base: URL;
-    try {
-      base = new URL(text("server"), listUrl);
-    } catch {
-      continue;
-    }
-    if (base.protocol !== "http:" && base.protocol !== "https:") continue;
-    // A trailing slash makes the server's path a directory, so endpoints join onto it rather than replace its last part.
-    if (!base.pathname.endsWith("/")) base.pathname += "/";
-    const endpoint = (key: string, fallback: string) => new URL(text(key, fallback).replace(/^\/+/, ""), base).href;
-    seen.add(id);
-    servers.push({
-      id,
-      name: text("name") || base.host,
-      sponsor: text("sponsorName"),
-      isPublic: prefix === PUBLIC_PREFIX,
-      base: base.href,
-      downloadUrl: endpoint("dlURL", "garbage.php"),
-      uploadUrl: endpoint("ulURL", "empty.php"),
-      pingUrl: endpoint("pingURL", "empty.php"),
-      getIpUrl: endpoint("getIpURL", "getIP.php"),
+  async function measure(server: LibreSpeedServer, options: RunOptions, signal: AbortSignal, startedAt: number) {
+    const isp = await ispThrough(server, signal);
+
+    const samples = await measureHttpPings(server.pingUrl, {
+      count: config.pingCount,
+      warmup: 1,
+      intervalMs: 0,
+      requestTimeoutMs,
+      signal,
+      label: "LibreSpeed latency test",
+      onSample: (latencyMs, done) =>
+        options.onProgress({ phase: "latency", latencyMs, percent: (done / config.pingCount) * 100 }),
+    });
+
+    const downloadUrl = new URL(server.downloadUrl);
+    downloadUrl.searchParams.set("ckSize", String(config.chunkCount));
+    const download = options.enableDownload
+      ? await measureDownload(
+          downloadUrl.href,
+          transferOptions("LibreSpeed", "download", config.downloadStreams, timing, signal, options),
+        )
+      : null;
+    const upload = options.enableUpload
+      ? await measureUpload(
+          server.uploadUrl,
+          transferOptions("LibreSpeed", "upload", config.uploadStreams, timing, signal, options),
+        )
+      : null;
+
+    return httpMeasurement({
+      server: { serverId: server.id, serverName: server.name, serverHost: new URL(server.base).host },
+      isp,
+      latency: libreSpeedLatency(samples),
+      download,
+      upload,
+      startedAt,
     });
   }
-  return servers;
-}
-
-/** A server named by the caller (an agent's or the hub's endpoint) rather than found in a list. */
-export function givenServer(entry: LibreSpeedServerEntry, id = "given"): LibreSpeedServer {
-  const [server] = parseServerList([{ ...entry, id }], "", entry.server);
-  if (!server) throw new ProviderError(`LibreSpeed server "${entry.name}" has no usable URL`);
-  return server;
-}
-
-/** getIP's answer without the IP: the ISP (AS number stripped) and country from rawIspInfo, else from the text label. */
-export function parseClientInfo(body: string): LibreSpeedClientInfo {
-  let processed = body;
-  let raw: unknown = "";
-  try {
-    const parsed = JSON.parse(body) as { processedString?: unknown; rawIspInfo?: unknown };
-    processed = typeof parsed.processedString === "string" ? parsed.processedString : "";
-    raw = parsed.rawIspInfo;
-  } catch {
-    // Older backends answer plain text.
-  }
-  if (raw && typeof raw === "object") {
-    const info = raw as Record<string, unknown>;
-    const field = (key: string) => (typeof info[key] === "string" && info[key] !== "" ? (info[key] as string) : null);
-    const isp = field("org")?.replace(/^AS\d+\s+/, "") ?? field("as_name");
-    return { isp, country: field("country") ?? field("country_name") };
-  }
-  // "<ip> - <label>": the label names the ISP, or says the address is local.
-  const label = processed
-    .split(" - ")
-    .slice(1)
-    .join(" - ")
-    .replace(/\s*\(\d+(?:\.\d+)? ?(?:km|mi)\)$/, "")
-    .trim();
-  return { isp: label || null, country: null };
-}
-
-function toServerInfo(server: LibreSpeedServer): SpeedTestServer {
-  const comma = server.name.lastIndexOf(",");
-  return {
-    id: server.id,
-    name: server.name,
-    host: new URL(server.base).host,
-    distance: 0,
-    country: comma >= 0 ? server.name.slice(comma + 1).trim() : "",
-    sponsor: server.sponsor,
-    url: server.base,
-    lat: 0,
-    lon: 0,
-    isIperf: false,
-    isLibrespeed: true,
-    isPublic: server.isPublic,
-  };
 }
 
 export const libreSpeed: ProviderDefinition = {

@@ -1,4 +1,7 @@
-/** The latest speed-test figures of each server, in base units (bits per second, seconds). */
+/**
+ * The latest speed-test figures of each server, in base units (bits per second, seconds). Tests run from an agent are
+ * the agent's own series (`agent_id`, `agent`); this server's have no such labels (empty, to Prometheus).
+ */
 import type { MetricsRepository } from "../metrics.repository";
 import { gauge, type MetricSource, seconds } from "./source";
 
@@ -7,12 +10,25 @@ const MBIT = 1e6;
 export function speedtestMetrics(repo: MetricsRepository): MetricSource {
   return async () => {
     const [results, runs] = await Promise.all([repo.latestSuccessfulPerServer(), repo.latestRunPerServer()]);
-    const labelled = <T extends { testType: string; serverId: string; serverName: string }>(
+    const labelled = <
+      T extends {
+        testType: string;
+        serverId: string;
+        serverName: string;
+        agentId: number | null;
+        agentName: string | null;
+      },
+    >(
       rows: readonly T[],
       value: (row: T) => number | null | undefined,
     ) =>
       rows.map((row) => ({
-        labels: { provider: row.testType, server_id: row.serverId, server: row.serverName },
+        labels: {
+          provider: row.testType,
+          server_id: row.serverId,
+          server: row.serverName,
+          ...(row.agentId === null ? {} : { agent_id: row.agentId, agent: row.agentName ?? "" }),
+        },
         value: value(row),
       }));
     const ms = (v: number | null) => (v === null ? null : v / 1000);

@@ -69,6 +69,61 @@ describe("agent measurement answers", () => {
     expect(() => readTracerouteProgress({ type: "gossip" })).toThrow(PayloadInvalid);
   });
 
+  test("a figure outside what a measurement can give makes the answer unreadable, not a stored result", () => {
+    // Defect: a loss of 250 %, 2.5 packets, -3 ms or a duration no column holds were taken as measured.
+    for (const bad of [
+      { downloadMbps: -5 },
+      { latencyMs: -1 },
+      { packetLoss: 400 },
+      { bytesUploaded: -10 },
+      { durationMs: 1e300 },
+      { durationMs: 2 ** 31 },
+    ])
+      expect(() => readSpeedTestMeasurement({ ...MEASUREMENT, ...bad })).toThrow(PayloadInvalid);
+    // iperf3 counts datagrams that arrived twice as a negative loss, locally too; times and bytes may have fractions.
+    expect(readSpeedTestMeasurement({ ...MEASUREMENT, packetLoss: -0.2 }).packetLoss).toBe(-0.2);
+    expect(readSpeedTestMeasurement({ ...MEASUREMENT, durationMs: 1499.07, bytesDownloaded: 12.5 })).toMatchObject({
+      durationMs: 1499.07,
+      bytesDownloaded: 12.5,
+    });
+    const outcome = {
+      method: "ping",
+      ip: "127.0.0.1",
+      packetLoss: 0,
+      packetsSent: 3,
+      packetsRecv: 3,
+      minRtt: 1,
+      avgRtt: 1,
+      maxRtt: 1,
+      stdDevRtt: 0,
+      rttSamplesMs: [1, 1, 1],
+      hops: null,
+    };
+    expect(readProbeOutcome(outcome)).toEqual(outcome as never);
+    for (const bad of [
+      { packetLoss: 250 },
+      { packetLoss: -1 },
+      { packetsSent: 2.5 },
+      { packetsRecv: -1 },
+      { minRtt: -3 },
+      { rttSamplesMs: [1, -3] },
+    ])
+      expect(() => readProbeOutcome({ ...outcome, ...bad })).toThrow(PayloadInvalid);
+    const hop = {
+      number: 1,
+      host: null,
+      ip: null,
+      rtts: [1],
+      loss: 0,
+      annotations: [],
+      responders: [],
+      timeout: false,
+    };
+    expect(readTracerouteProgress({ type: "hop", hop })).toEqual({ type: "hop", hop });
+    for (const bad of [{ number: 0 }, { number: 256 }, { number: 1.5 }, { loss: 101 }, { rtts: [-1] }])
+      expect(() => readTracerouteProgress({ type: "hop", hop: { ...hop, ...bad } })).toThrow(PayloadInvalid);
+  });
+
   test("strings are cut and lists capped; a failure keeps only its own fields", () => {
     expect(readSpeedTestMeasurement({ ...MEASUREMENT, serverName: "x".repeat(10_000) }).serverName.length).toBe(256);
     const many = Array.from({ length: 6000 }, (_, i) => ({

@@ -511,6 +511,29 @@ describe("Semaphore", () => {
     expect(await semaphore.run(() => 42)).toBe(42);
   });
 
+  test("a capacity given as a function is read at every acquire and release: it may shrink and grow", async () => {
+    let allowed = 3;
+    const semaphore = new Semaphore(() => allowed);
+    const held = [await semaphore.acquire(), await semaphore.acquire()];
+    allowed = 1;
+    expect(semaphore.tryAcquire()).toBeNull();
+    const waiting = [semaphore.acquire(), semaphore.acquire(), semaphore.acquire()];
+    held[0]!();
+    await settle();
+    // Two were held with room for one now: the release is kept, nobody else starts.
+    expect([semaphore.active, semaphore.queued]).toEqual([1, 3]);
+    allowed = 3;
+    held[1]!();
+    await settle();
+    // Room for three: the next release lets three waiters in at once.
+    expect([semaphore.active, semaphore.queued]).toEqual([3, 0]);
+    for (const release of await Promise.all(waiting)) release();
+    expect(semaphore.active).toBe(0);
+    // Nonsense from the function counts as one.
+    allowed = Number.NaN;
+    expect(semaphore.capacity).toBe(1);
+  });
+
   test.each([0, -1, 1.5])("refuses capacity %p", (capacity) => {
     expect(() => new Semaphore(capacity)).toThrow(RangeError);
   });
