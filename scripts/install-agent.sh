@@ -21,6 +21,8 @@ Usage: install-agent.sh [options]
   --disk-include <list>   comma-separated extra mounts to report (globs allowed)
   --disk-exclude <list>   comma-separated mounts to hide (globs allowed)
   --auto-update <bool>    daily verified update (default true)
+  --librespeed-token <t>  serve the LibreSpeed endpoint with this token (16-200 of A-Z a-z 0-9 . _ ~ -); "none": off
+  --disable-measurements  run no speed tests, traceroutes or probes for the hub (--disable-measurements=false: run them)
   --version <x.y.z>       install this release instead of the latest
   --update                update the installed agent in place
   --uninstall             remove everything the installer installed
@@ -28,7 +30,8 @@ Usage: install-agent.sh [options]
   --prefix <dir>          install into a scratch root (no user, no service started)
   --repository <o/name>   GitHub repository of the releases
   --api-url <url>         GitHub API (default https://api.github.com)
-Asks through /dev/tty when there is one; keeps the settings of an existing installation.
+Asks through /dev/tty when there is one; keeps the settings of an existing installation, and in its agent.toml
+changes only the keys it sets (sections, keys and comments added by hand stay as they are).
 USAGE
 }
 
@@ -43,7 +46,7 @@ ACTION=install PREFIX="" YES=false VERSION=""
 REPOSITORY="${NETRONOME_REPOSITORY:-$DEFAULT_REPOSITORY}"
 API_URL="${NETRONOME__UPDATE_API_URL:-https://api.github.com}"
 # The settings, opt_<name>, stay unset until a flag or an answer sets them (plain variables: macOS has bash 3.2).
-SETTINGS=(api_key host port interface disk_include disk_exclude auto_update)
+SETTINGS=(api_key host port interface disk_include disk_exclude auto_update librespeed_token disable_measurements)
 
 parse_args() {
   local name value
@@ -55,11 +58,11 @@ parse_args() {
       --uninstall | -u) ACTION=uninstall ;;
       --yes | -y) YES=true ;;
       -h | --help) usage; exit 0 ;;
-      --auto-update)
+      --auto-update | --disable-measurements)
         if [[ "$1" != *=* && $# -ge 2 && "$2" != -* ]]; then value="$2" && shift; fi
-        opt_auto_update="${value:-true}" ;;
-      --api-key | --host | --port | --interface | --disk-include | --disk-exclude | --version | --prefix | \
-        --repository | --api-url)
+        name="${name#--}" && printf -v "opt_${name//-/_}" '%s' "${value:-true}" ;;
+      --api-key | --host | --port | --interface | --disk-include | --disk-exclude | --librespeed-token | --version | \
+        --prefix | --repository | --api-url)
         if [[ "$1" != *=* ]]; then
           [ $# -ge 2 ] || die "$name needs a value"
           value="$2"
@@ -196,17 +199,153 @@ as_root_owned() { [ "$(id -u)" != 0 ] || chown 0:0 "$@"; }
 
 # --- settings -----------------------------------------------------------------------------------------------------
 
-# A value from the existing config: strings unquoted, arrays as comma-separated lists.
+# Reads and edits agent.toml line by line as TOML: a value may span lines (arrays, multi-line strings), and # starts a
+# comment only outside strings. Plain POSIX awk (mawk, BusyBox, macOS).
+# mode=get prints the value of want_key in table want_sec: strings unquoted, arrays as comma-separated lists.
+# mode=set copies the file to `out`, giving each "table<TAB>key<TAB>value" line of the file `edits` that value, and
+# prints the number of changes. A missing key is added at the end of its table, a missing table at the end of the
+# file; a value that already means the same is left as written, and so is everything else.
+toml_program() {
+  cat <<'AWK'
+function norm(s) { gsub(/[ \t\r]/, "", s); gsub(/["']/, "", s); return s }
+function scan(s, i,    n, c, q, k) {
+  n = length(s); cpos = 0
+  while (i <= n) {
+    c = substr(s, i, 1)
+    if (ml != "") {
+      if (ml == "\"\"\"" && c == "\\") { i += 2; continue }
+      if (substr(s, i, 3) == ml) {
+        i += 3; q = substr(ml, 1, 1); k = 0
+        while (k < 2 && substr(s, i, 1) == q) { i++; k++ }
+        ml = ""
+      } else i++
+      continue
+    }
+    if (c == "#") { cpos = i; return }
+    if (substr(s, i, 3) == "\"\"\"" || substr(s, i, 3) == "'''") { ml = substr(s, i, 3); i += 3; continue }
+    if (c == "\"" || c == "'") {
+      for (i++; i <= n && substr(s, i, 1) != c; i++) if (c == "\"" && substr(s, i, 1) == "\\") i++
+    } else if (c == "[" || c == "{") depth++
+    else if (c == "]" || c == "}") depth--
+    i++
+  }
+}
+function unquote(s,    out, i, n, c, q) {
+  q = substr(s, 1, 1)
+  if (substr(s, 1, 3) == q q q) { s = substr(s, 4, length(s) - 6); sub(/^\r?\n/, "", s) }
+  else s = substr(s, 2, length(s) - 2)
+  if (q == "'") return s
+  out = ""; n = length(s)
+  for (i = 1; i <= n; i++) {
+    c = substr(s, i, 1)
+    if (c == "\\" && i < n) {
+      c = substr(s, ++i, 1)
+      if (c == "n") c = "\n"; else if (c == "t") c = "\t"; else if (c == "r") c = "\r"
+      else if (c != "\"" && c != "\\") c = "\\" c
+    }
+    out = out c
+  }
+  return out
+}
+# A value as text: strings unquoted, arrays as comma-separated lists of their items.
+function decode(v,    out, sep, i, j, n, c) {
+  sub(/^[ \t\r\n]+/, "", v); sub(/[ \t\r\n]+$/, "", v)
+  c = substr(v, 1, 1)
+  if (c == "\"" || c == "'") return unquote(v)
+  if (c != "[") return v
+  out = ""; sep = ""; n = length(v) - 1
+  for (i = 2; i <= n; i++) {
+    c = substr(v, i, 1)
+    if (c ~ /[ \t\r\n,]/) continue
+    if (c == "#") { while (i <= n && substr(v, i, 1) != "\n") i++; continue }
+    if (c == "\"" || c == "'") {
+      for (j = i + 1; j <= n && substr(v, j, 1) != c; j++) if (c == "\"" && substr(v, j, 1) == "\\") j++
+    } else for (j = i; j < n && substr(v, j + 1, 1) !~ /[] \t\r\n,]/; j++);
+    out = out sep decode(substr(v, i, j - i + 1)); sep = ","; i = j
+  }
+  return out
+}
+function emit(s) { if (mode == "set") { print s > out; emitted++ } }
+function flush(    k) {
+  for (k = 1; k <= n_edits; k++)
+    if (e_sec[k] == table && !e_done[k]) { emit(e_key[k] " = " e_val[k]); e_done[k] = 1; changes++ }
+  if (held != "") emit(substr(held, 1, length(held) - 1))
+  held = ""
+}
+# The value of the statement just read is complete: replace it, or copy it as it was.
+function finish(    k, end) {
+  cont = 0
+  end = cpos ? cpos - 1 : length(last)
+  while (end > 0 && substr(last, end, 1) ~ /[ \t\r]/) end--
+  value = value substr(last, from, end - from + 1)
+  if (mode == "get") {
+    if (table == want_sec && key == want_key && !found) { print decode(value); found = 1 }
+    return
+  }
+  if (held != "") emit(substr(held, 1, length(held) - 1))
+  held = ""
+  for (k = 1; k <= n_edits; k++)
+    if (e_sec[k] == table && e_key[k] == key && !e_done[k]) {
+      e_done[k] = 1
+      if (decode(value) != decode(e_val[k])) {
+        emit(prefix e_val[k] substr(last, end + 1)); changes++; return
+      }
+    }
+  emit(original)
+}
+BEGIN {
+  if (mode == "set")
+    while ((getline line < edits) > 0) {
+      n_edits++; i = index(line, "\t"); e_sec[n_edits] = substr(line, 1, i - 1); line = substr(line, i + 1)
+      i = index(line, "\t"); e_key[n_edits] = substr(line, 1, i - 1); e_val[n_edits] = substr(line, i + 1)
+    }
+}
+cont {
+  original = original "\n" $0; value = value "\n"; last = $0; from = 1
+  scan($0, 1)
+  if (ml == "" && depth <= 0) finish(); else value = value substr($0, 1, cpos ? cpos - 1 : length($0))
+  next
+}
+{
+  s = $0; sub(/^[ \t\r]+/, "", s)
+  if (s == "" || substr(s, 1, 1) == "#") { if (mode == "set") held = held $0 "\n"; next }
+  if (substr(s, 1, 1) == "[") {
+    if (mode == "set") flush()
+    if (substr(s, 1, 2) == "[[") table = "[[" norm(substr(s, 3, index(s, "]]") - 3))
+    else table = norm(substr(s, 2, index(s, "]") - 2))
+    emit($0); next
+  }
+  # key = value: the key ends at the first = outside quotes.
+  for (i = 1; i <= length($0); i++) {
+    c = substr($0, i, 1)
+    if (c == "=") break
+    if (c == "\"" || c == "'") { j = index(substr($0, i + 1), c); if (j) i += j }
+  }
+  key = norm(substr($0, 1, i - 1))
+  for (i++; substr($0, i, 1) ~ /[ \t]/; i++);
+  prefix = substr($0, 1, i - 1); original = $0; last = $0; from = i; value = ""; ml = ""; depth = 0
+  scan($0, i)
+  if (ml == "" && depth <= 0) finish()
+  else { cont = 1; value = substr($0, i, (cpos ? cpos : length($0) + 1) - i) }
+}
+END {
+  if (mode != "set") exit
+  if (cont) emit(original)
+  flush()
+  for (k = 1; k <= n_edits; k++) {
+    if (e_done[k]) continue
+    if (!(e_sec[k] in added)) { if (emitted) emit(""); emit("[" e_sec[k] "]"); added[e_sec[k]] = 1; table = e_sec[k] }
+    flush()
+  }
+  print changes + 0
+}
+AWK
+}
+
+# A value from the existing config ($1 table, $2 key).
 config_value() {
-  local line
   [ -f "$PREFIX$CONFIG" ] || return 0
-  line="$(sed -n "s/^$1[[:space:]]*=[[:space:]]*//p" "$PREFIX$CONFIG" | head -1)"
-  case "$line" in
-    \[*) sed -e 's/^\[//; s/\]$//; s/"[[:space:]]*,[[:space:]]*"/,/g; s/^[[:space:]]*"//; s/"[[:space:]]*$//' \
-      -e 's/\\"/"/g; s/\\\\/\\/g' <<<"$line" ;;
-    \"*) sed -e 's/^"//; s/"$//; s/\\"/"/g; s/\\\\/\\/g' <<<"$line" ;;
-    *) printf '%s\n' "$line" ;;
-  esac
+  awk -v mode=get -v want_sec="$1" -v want_key="$2" "$(toml_program)" "$PREFIX$CONFIG"
 }
 
 TTY=false
@@ -222,7 +361,7 @@ ask() { # variable question default
 choose_settings() {
   local default_key existing timer_on=false
   if ! $YES && (: </dev/tty) 2>/dev/null; then TTY=true; fi
-  existing="$(config_value api_key)"
+  existing="$(config_value agent api_key)"
   default_key="${existing:-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
   # Updates stay as they were on a re-run (the update timer or job exists), and are on for a fresh install.
   if [ ! -f "$PREFIX$CONFIG" ] || [ -f "$PREFIX${SERVICE_FILES[${#SERVICE_FILES[@]} - 1]}" ]; then timer_on=true; fi
@@ -231,14 +370,14 @@ choose_settings() {
   fi
   [ -n "${opt_interface+x}" ] || ask opt_interface \
     "Interface to report (empty: the default route's for live rates, every interface for history)" \
-    "$(config_value interface)"
+    "$(config_value agent interface)"
   [ -n "${opt_api_key+x}" ] || ask opt_api_key "API key (\"none\" for an open agent)" "$default_key"
-  existing="$(config_value host)"
+  existing="$(config_value agent host)"
   [ -n "${opt_host+x}" ] || ask opt_host "Address to listen on" "${existing:-0.0.0.0}"
-  existing="$(config_value port)"
+  existing="$(config_value agent port)"
   [ -n "${opt_port+x}" ] || ask opt_port "Port" "${existing:-8200}"
-  [ -n "${opt_disk_include+x}" ] || ask opt_disk_include "Extra mounts to report" "$(config_value disk_includes)"
-  [ -n "${opt_disk_exclude+x}" ] || ask opt_disk_exclude "Mounts to hide" "$(config_value disk_excludes)"
+  [ -n "${opt_disk_include+x}" ] || ask opt_disk_include "Extra mounts to report" "$(config_value agent disk_includes)"
+  [ -n "${opt_disk_exclude+x}" ] || ask opt_disk_exclude "Mounts to hide" "$(config_value agent disk_excludes)"
   [ -n "${opt_auto_update+x}" ] || ask opt_auto_update "Daily automatic updates (true/false)" "$timer_on"
   : "${opt_host:=0.0.0.0}" "${opt_port:=8200}"
   # The agent's own rule: what it would refuse at start is refused here, before a config that crash-loops it.
@@ -250,10 +389,13 @@ choose_settings() {
   if [[ ! "${opt_port}" =~ ^[1-9][0-9]{0,4}$ ]] || ((10#$opt_port > 65535)); then die "--port must be 1-65535"; fi
   [[ "${opt_host}" =~ ^[0-9A-Za-z.:_-]+$ ]] || die "--host must be an address or host name"
   [[ "${opt_auto_update}" =~ ^(true|false)$ ]] || die "--auto-update must be true or false"
+  [[ "${opt_disable_measurements:-false}" =~ ^(true|false)$ ]] || die "--disable-measurements must be true or false"
+  [[ "${opt_librespeed_token:-none}" =~ ^(none|[A-Za-z0-9._~-]{16,200})$ ]] ||
+    die "--librespeed-token must be 16 to 200 letters, digits or . _ ~ - (openssl rand -hex 16 makes one), or none"
   local name value
   for name in "${SETTINGS[@]}"; do
     value="opt_$name"
-    [[ ! "${!value}" =~ [[:cntrl:]] ]] || die "--${name//_/-} contains control characters"
+    [[ ! "${!value:-}" =~ [[:cntrl:]] ]] || die "--${name//_/-} contains control characters"
   done
 }
 
@@ -273,25 +415,32 @@ toml_list() {
   printf '[%s]' "$out"
 }
 
-render_config() {
-  cat <<EOF
-# Netronome agent, written by install-agent.sh. Re-running the installer keeps these values unless new ones are
-# given; keys added by hand are not kept when it rewrites this file. All keys: \`netronome generate-config\`.
+# A new agent.toml, before the installer's keys are filled in.
+config_skeleton() {
+  cat <<'EOF'
+# Netronome agent, written by install-agent.sh. Re-running the installer changes only the keys it sets and keeps
+# everything else, comments and sections added by hand included. All keys: `netronome generate-config`.
 [agent]
-host = $(toml_string "${opt_host}")
-port = ${opt_port}
-interface = $(toml_string "${opt_interface}")
-api_key = $(toml_string "${opt_api_key}")
-disk_includes = $(toml_list "${opt_disk_include}")
-disk_excludes = $(toml_list "${opt_disk_exclude}")
 
 [logging]
 level = "info"
 
 [update]
-api_url = $(toml_string "$API_URL")
-repository = $(toml_string "$REPOSITORY")
 EOF
+}
+
+# The keys the installer sets, one "table<TAB>key<TAB>TOML value" a line; the optional ones only when given.
+config_edits() {
+  printf 'agent\t%s\t%s\n' host "$(toml_string "${opt_host}")" port "${opt_port}" \
+    interface "$(toml_string "${opt_interface}")" api_key "$(toml_string "${opt_api_key}")" \
+    disk_includes "$(toml_list "${opt_disk_include}")" disk_excludes "$(toml_list "${opt_disk_exclude}")"
+  [ -z "${opt_disable_measurements:-}" ] || printf 'agent\tdisable_measurements\t%s\n' "${opt_disable_measurements}"
+  printf 'update\t%s\t%s\n' api_url "$(toml_string "$API_URL")" repository "$(toml_string "$REPOSITORY")"
+  case "${opt_librespeed_token:-}" in
+    "") ;;
+    none) printf 'librespeed_server\tenabled\tfalse\n' ;;
+    *) printf 'librespeed_server\t%s\t%s\n' enabled true token "$(toml_string "${opt_librespeed_token}")" ;;
+  esac
 }
 
 # Owned by root, readable by the agent's group (mode 640): root's daily update reads [update] from it, so the agent
@@ -301,14 +450,17 @@ config_owner() {
   if id "$AGENT_USER" >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then chown "0:$(id -gn "$AGENT_USER")" "$1"; fi
 }
 
-# Written only when it changes; an existing file gets the ownership above either way.
+# Only the installer's keys are edited, in place: everything else in the file stays byte for byte. Written only when
+# that changes something; an existing file gets the ownership above either way.
 # Like the other steps, it reports a change in CHANGED, not in its status: set -e does not apply inside a function
 # whose status is tested.
 write_config() {
-  local new="$WORK/agent.toml"
-  render_config >"$new"
+  local new="$WORK/agent.toml" current="$PREFIX$CONFIG" changes
+  config_edits >"$WORK/edits"
+  if [ ! -f "$current" ]; then current="$WORK/skeleton.toml" && config_skeleton >"$current"; fi
+  changes="$(awk -v mode=set -v edits="$WORK/edits" -v out="$new" "$(toml_program)" "$current")"
   mkdir -p "$PREFIX$CONFIG_DIR"
-  if [ -f "$PREFIX$CONFIG" ] && cmp -s "$new" "$PREFIX$CONFIG"; then
+  if [ -f "$PREFIX$CONFIG" ] && [ "$changes" = 0 ]; then
     config_owner "$PREFIX$CONFIG"
     say "$CONFIG is unchanged"
     return 0
@@ -455,6 +607,11 @@ do_install() {
     activate "$CHANGED"
   fi
   say "Agent: http://$(hostname):${opt_port}${opt_api_key:+   API key: ${opt_api_key}}"
+  local token path
+  token="$(config_value librespeed_server token)" path="$(config_value librespeed_server path)"
+  if [ "$(config_value librespeed_server enabled)" = true ] && [ -n "$token" ]; then
+    say "LibreSpeed endpoint: http://$(hostname):${opt_port}${path:-/librespeed}/$token/"
+  fi
 }
 
 do_update() {
@@ -523,6 +680,7 @@ main() {
     command -v curl >/dev/null || die "curl is needed; install it first"
     [ -n "$REPOSITORY" ] || die "no repository: pass --repository OWNER/NAME (or use the install-agent.sh of a release)"
     [[ "$REPOSITORY" =~ ^[A-Za-z0-9-]+/[A-Za-z0-9_.-]+$ ]] || die "--repository must be OWNER/NAME"
+    [[ "$API_URL" =~ ^https?://[^[:space:][:cntrl:]]+$ ]] || die "--api-url must be an http(s) URL"
     [[ -z "$VERSION" || "$VERSION" =~ ^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$ ]] || die "--version must be x.y.z"
   fi
   WORK="$(mktemp -d)" LOCK=""

@@ -15,11 +15,12 @@
 #   --local            build only this machine's platform, with the Bun that runs this script: no download, but the
 #                      executable needs this machine's CPU features (x86_64 releases use Bun's baseline runtime)
 #   --offline          never download a runtime: build only the platforms whose runtime is cached
-#   --strict           fail when any platform is skipped (CI)
+#   --strict           what the release workflow uses: fail when any platform is skipped, when there is no signing
+#                      key, and when release-key.pub is missing (without --strict: a warning)
 #
 # Environment: NETRONOME_SIGNING_KEY (PKCS#8 PEM text) or NETRONOME_SIGNING_KEY_FILE signs the checksums, and its
 # public key is built into every executable, which then refuses unsigned updates; it must match release-key.pub (or
-# the PEM file NETRONOME_RELEASE_KEY_PUB names) when that exists. NETRONOME_REPOSITORY (default GITHUB_REPOSITORY) is
+# the PEM file NETRONOME_RELEASE_KEY_PUB names), the public key committed for users to check releases against. NETRONOME_REPOSITORY (default GITHUB_REPOSITORY) is
 # the owner/name the executables and the installer update from. SOURCE_DATE_EPOCH fixes dates (default: the commit's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -74,12 +75,18 @@ if [ -n "${NETRONOME_SIGNING_KEY:-}" ] || [ -n "${NETRONOME_SIGNING_KEY_FILE:-}"
   signed=true
   # The public key users check releases against is committed; signing with any other key is a mistake.
   if [ -f "$pinned" ]; then
-    [ "$(grep -v -- '-----' "$pinned" | tr -d '\n')" = "$NETRONOME_UPDATE_KEY" ] ||
-      die "the signing key does not match $pinned"
+    committed="$(grep -v -- '-----' "$pinned" | tr -d '\r\n')"
+    [ "$committed" = "$NETRONOME_UPDATE_KEY" ] || die "the signing key does not match $pinned: its public key is" \
+      "$NETRONOME_UPDATE_KEY, the file holds ${committed:-nothing}; sign with the key whose public half is committed"
+  elif $strict; then
+    die "$pinned is missing: a release must be signed with the key whose public half is committed there (create" \
+      "the pair with bun scripts/release-sign.ts generate signing.pem and commit signing.pem.pub as $pinned; see" \
+      "the README, Releasing)"
   else
     echo "release: warning: no $pinned; commit the public key there so that users can check releases" >&2
   fi
 else
+  $strict && die "--strict needs a signing key: set NETRONOME_SIGNING_KEY or NETRONOME_SIGNING_KEY_FILE"
   unset NETRONOME_UPDATE_KEY
   echo "release: warning: no signing key; the release is unsigned and its executables accept unsigned updates" >&2
 fi

@@ -68,7 +68,7 @@ const commands: Record<string, Command> = {
       "      --disk-exclude <glob>  hide matching mounts (repeatable, or a comma list)",
       "      --disable-system-metrics  serve bandwidth only (no /system/info, /system/hardware)",
       "      --disable-measurements    run no speed tests, traceroutes or probes for the hub",
-      "  -l, --log-level <level>    trace, debug, info, warn or error",
+      "  -l, --log-level <level>    trace, debug, info, warn, error, fatal or panic",
     ].join("\n"),
     flags: [...AGENT_COMMAND_FLAGS],
     run: async (args) => {

@@ -34,6 +34,8 @@ describe("netronome agent (command line)", () => {
       "--config",
     ])
       expect(help.stdout).toContain(flag);
+    // Every level the flag accepts (panic was left out).
+    expect(help.stdout).toContain("--log-level <level>    trace, debug, info, warn, error, fatal or panic");
   });
 
   test.each([

@@ -31,9 +31,13 @@ echo "config: $(stat -c '%U %G %a' /etc/netronome/agent.toml)"
 runuser -u netronome -- /bin/sh -c 'cat /etc/netronome/agent.toml >/dev/null' && echo "agent reads its config"
 runuser -u netronome -- /bin/sh -c 'echo "[update]" >>/etc/netronome/agent.toml' 2>/dev/null && echo "agent CHANGED root's update settings"
 chown netronome:netronome /etc/netronome/agent.toml && chmod 600 /etc/netronome/agent.toml
+printf '\n# by hand\n[speedtest.iperf]\ntest_duration = 5\n' >>/etc/netronome/agent.toml
 echo "units: $(ls /etc/systemd/system | grep netronome | tr '\\n' ' ')"
 bash ${h.script} --api-url ${h.gh.url} --yes | grep -c wrote || true
 echo "config again: $(stat -c '%U %G %a' /etc/netronome/agent.toml)"
+bash ${h.script} --api-url ${h.gh.url} --yes --librespeed-token 0123456789abcdef | grep -c "wrote /etc" || true
+echo "config written: $(stat -c '%U %G %a' /etc/netronome/agent.toml)"
+echo "kept: $(grep -c -e '^# by hand$' -e '^\\[speedtest.iperf\\]$' -e '^test_duration = 5$' /etc/netronome/agent.toml)"
 bash ${h.script} --uninstall
 echo "after: user=$(id -un netronome 2>/dev/null || echo none) opt=$(ls -A /opt) etc=$(ls -d /etc/netronome 2>/dev/null || echo none) units=$(ls /etc/systemd/system | grep -c netronome || true)"
 `;
@@ -45,7 +49,7 @@ echo "after: user=$(id -un netronome 2>/dev/null || echo none) opt=$(ls -A /opt)
     const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
     expect(err).toBe(
       "warning: systemd is not running: start the agent yourself with /opt/netronome/netronome agent --config /etc/netronome/agent.toml\n".repeat(
-        2,
+        3,
       ),
     );
     expect(await proc.exited).toBe(0);
@@ -61,7 +65,9 @@ echo "after: user=$(id -un netronome 2>/dev/null || echo none) opt=$(ls -A /opt)
     // A re-run puts right the ownership an older installer gave it, and writes nothing else.
     expect(out).toContain("config again: root netronome 640");
     expect(out).toContain("units: netronome-agent-update.service netronome-agent-update.timer netronome-agent.service");
-    expect(out).toContain("\n0\n"); // the re-run wrote nothing
+    expect(out).toContain("\n0\n"); // the re-run wrote nothing, and kept what was added by hand
+    // Setting a key rewrites the file: the same owner, group and mode, and what was added by hand is still there.
+    expect(out).toContain("\n1\nconfig written: root netronome 640\nkept: 3\n");
     expect(out).toContain("the Netronome agent is uninstalled");
     expect(out).toContain("after: user=none opt= etc=none units=0");
     // Nothing reached the machine.

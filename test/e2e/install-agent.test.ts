@@ -5,6 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import { sign } from "node:crypto";
 import { mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import TOML from "@iarna/toml";
 import { installerHarness, read, tree, UNIT_DIR, versionIn } from "../helpers/installer-harness";
@@ -248,6 +249,129 @@ describe("install-agent.sh", () => {
     const notInstalled = await h.installer(["--prefix", h.scratch(), "--update", "--api-url", h.gh.url]);
     expect(notInstalled.err).toContain("the agent is not installed in /opt/netronome/netronome");
   }, 180_000);
+
+  test("a re-run and --update keep what was added by hand, byte for byte; only the keys given change", async () => {
+    // Defect: a re-run rewrote agent.toml from scratch, dropping [librespeed_server], [speedtest] and every comment,
+    // and read its own keys wherever they stood (a [server] port above [agent] became the agent's port).
+    h.gh.publishDir(h.r.v1, "1.0.0");
+    const root = h.scratch();
+    expect((await h.installer(["--prefix", root, ...h.common()])).code).toBe(0);
+    const file = join(root, "etc/netronome/agent.toml");
+    const written = read(root, "etc/netronome/agent.toml");
+    const byHand =
+      "# Shared with the hub's settings.\n[server]\nhost = '127.0.0.1'\nport = 7575\n\n" +
+      written
+        .replace("port = 8200", `port = 8200   # the firewall allows "8200" # and nothing else`)
+        .replace("disk_excludes = []", 'disk_excludes = [\n  "/boot",   # firmware\n  "/tmp*",\n]') +
+      [
+        "",
+        "# Added by hand: the LibreSpeed endpoint, and the providers' settings.",
+        "[librespeed_server]",
+        "enabled = true",
+        'token = "0123456789abcdef0123"',
+        "",
+        "[speedtest.librespeed]",
+        'servers_url = "https://mirror.example/servers.json#v2" # pinned',
+        "[speedtest.iperf]",
+        "test_duration = 5",
+        'notes = """',
+        "[agent]",
+        'port = 1 \\""" # not a comment',
+        '"""',
+        "",
+      ].join("\n");
+    writeFileSync(file, byHand);
+    const again = await h.installer(["--prefix", root, ...h.common()]);
+    expect(again.code).toBe(0);
+    expect(again.out).toContain("/etc/netronome/agent.toml is unchanged");
+    expect(read(root, "etc/netronome/agent.toml")).toBe(byHand);
+
+    h.gh.publishDir(h.r.v2, "1.1.0");
+    expect((await h.installer(["--prefix", root, "--update", "--api-url", h.gh.url])).code).toBe(0);
+    expect(versionIn(root)).toBe("netronome 1.1.0");
+    expect(read(root, "etc/netronome/agent.toml")).toBe(byHand);
+
+    const changed = await h.installer([
+      "--prefix",
+      root,
+      ...h.common(),
+      "--port",
+      "9300",
+      "--disk-exclude",
+      "/boot,/srv/*",
+    ]);
+    expect(changed.code).toBe(0);
+    expect(changed.out).toContain("wrote /etc/netronome/agent.toml");
+    const edited = byHand
+      .replace("port = 8200   #", "port = 9300   #")
+      .replace('[\n  "/boot",   # firmware\n  "/tmp*",\n]', '["/boot", "/srv/*"]');
+    expect(read(root, "etc/netronome/agent.toml")).toBe(edited);
+    const config = TOML.parse(edited) as Record<string, Record<string, unknown>>;
+    expect(config.server).toEqual({ host: "127.0.0.1", port: 7575 });
+    expect(config.agent).toMatchObject({ port: 9300, disk_excludes: ["/boot", "/srv/*"] });
+    const mode = statSync(file);
+    expect([mode.mode & 0o777, mode.uid]).toEqual([0o640, 0]);
+
+    // A key of its own removed by hand comes back, in its table; the rest stays.
+    writeFileSync(file, edited.replace('interface = ""\n', ""));
+    expect((await h.installer(["--prefix", root, ...h.common(), "--interface", "eth0"])).code).toBe(0);
+    expect(read(root, "etc/netronome/agent.toml")).toBe(
+      edited.replace('interface = ""\n', "").replace(/(disk_excludes = .*\n)/, '$1interface = "eth0"\n'),
+    );
+  }, 240_000);
+
+  test("--librespeed-token and --disable-measurements write their keys, and only those", async () => {
+    h.gh.publishDir(h.r.v1, "1.0.0");
+    const root = h.scratch();
+    const token = "a1b2c3d4e5f6a7b8c9d0";
+    const run = await h.installer([
+      "--prefix",
+      root,
+      ...h.common(),
+      "--librespeed-token",
+      token,
+      "--disable-measurements",
+    ]);
+    expect(run.code).toBe(0);
+    expect(run.out).toContain(`LibreSpeed endpoint: http://${hostname()}:8200/librespeed/${token}/`);
+    const parse = () => TOML.parse(read(root, "etc/netronome/agent.toml")) as Record<string, Record<string, unknown>>;
+    expect(parse().librespeed_server).toEqual({ enabled: true, token });
+    expect(parse().agent!.disable_measurements).toBe(true);
+    expect(statSync(join(root, "etc/netronome/agent.toml")).mode & 0o777).toBe(0o640);
+    // Kept on a re-run without them; a path set by hand stays when the token changes.
+    const before = tree(root);
+    expect((await h.installer(["--prefix", root, ...h.common()])).code).toBe(0);
+    expect(tree(root)).toEqual(before);
+    writeFileSync(
+      join(root, "etc/netronome/agent.toml"),
+      read(root, "etc/netronome/agent.toml").replace(`token = "${token}"`, `path = "/speed"\ntoken = "${token}"`),
+    );
+    const other = "Z".repeat(16);
+    const off = await h.installer([
+      "--prefix",
+      root,
+      ...h.common(),
+      `--librespeed-token=${other}`,
+      "--disable-measurements=false",
+    ]);
+    expect(off.code).toBe(0);
+    expect(parse().librespeed_server).toEqual({ enabled: true, path: "/speed", token: other });
+    expect(parse().agent!.disable_measurements).toBe(false);
+    // "none" switches the endpoint off and keeps the token for later.
+    expect((await h.installer(["--prefix", root, ...h.common(), "--librespeed-token", "none"])).code).toBe(0);
+    expect(parse().librespeed_server).toEqual({ enabled: false, path: "/speed", token: other });
+
+    for (const [flag, value, message] of [
+      ["--librespeed-token", "short", "--librespeed-token must be 16 to 200 letters, digits or . _ ~ -"],
+      ["--librespeed-token", `${"x".repeat(16)}/../`, "--librespeed-token must be 16 to 200 letters"],
+      ["--disable-measurements", "yes", "--disable-measurements must be true or false"],
+    ] as const) {
+      const fresh = h.scratch();
+      const bad = await h.installer(["--prefix", fresh, ...h.common(), flag, value]);
+      expect([flag, bad.code, bad.err]).toEqual([flag, 1, expect.stringContaining(`error: ${message}`)]);
+      expect(readdirSync(fresh)).toEqual([]);
+    }
+  }, 240_000);
 
   test("--uninstall leaves nothing behind", async () => {
     h.gh.publishDir(h.r.v1, "1.0.0");

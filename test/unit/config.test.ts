@@ -169,6 +169,16 @@ describe("configuration", () => {
     expect(config.server.port).toBe(7575);
   });
 
+  test("a description that names its key's accepted values names all of them", () => {
+    // Defect: [logging] level listed trace … fatal, but `panic` is accepted too.
+    for (const [path, f] of fields()) {
+      const choices = (f as { choices?: readonly string[] }).choices;
+      if (!choices?.some((c) => f.doc.includes(`\`${c}\``))) continue;
+      for (const c of choices)
+        expect([path.join("."), f.doc]).toEqual([path.join("."), expect.stringContaining(`\`${c}\``)]);
+    }
+  });
+
   test("the result is frozen", () => {
     const { config } = loadConfig({ path: configFile(""), env: {} });
     expect(Object.isFrozen(config.server)).toBe(true);

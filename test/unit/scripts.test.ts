@@ -1,6 +1,6 @@
 /** The shell scripts: shellcheck-clean, and release.sh's choices of platforms and runtimes. */
-import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describeIf, hasCommand } from "../helpers/env";
@@ -88,6 +88,65 @@ describe("scripts/release.sh", () => {
       NETRONOME_RELEASE_KEY_PUB: join(scratch, "other.pem.pub"),
     });
     expect(run).toMatchObject({ code: 1, err: expect.stringContaining("the signing key does not match") });
+  });
+
+  describe("the committed public key (release-key.pub), with a scratch key pair", () => {
+    const key = join(scratch, "strict.pem");
+    const other = join(scratch, "strict-other.pem");
+    const missing = join(scratch, "no-such-release-key.pub");
+    // Offline with an empty runtime cache, a run that gets past the key checks stops at "no platform could be built"
+    // without building anything.
+    const release = (args: string[], env: Record<string, string>) =>
+      sh(["bash", "scripts/release.sh", "--offline", "--platform", "linux_arm64", ...args], {
+        BUN_INSTALL_CACHE_DIR: join(scratch, "empty-cache"),
+        NETRONOME_SIGNING_KEY: "",
+        NETRONOME_SIGNING_KEY_FILE: key,
+        ...env,
+      });
+    beforeAll(() => {
+      expect(sh(["bun", "scripts/release-sign.ts", "generate", key]).code).toBe(0);
+      expect(sh(["bun", "scripts/release-sign.ts", "generate", other]).code).toBe(0);
+    });
+
+    test("--strict (the release workflow) stops when it is missing, before building anything", () => {
+      // Defect: a missing release-key.pub only warned, so any signing key was accepted for a published release.
+      const out = join(scratch, "strict-missing");
+      const run = release(["--strict", "--out", out], { NETRONOME_RELEASE_KEY_PUB: missing });
+      expect(run.code).toBe(1);
+      expect(run.err).toContain(`release: ${missing} is missing`);
+      expect(run.err).toContain("bun scripts/release-sign.ts generate");
+      expect(existsSync(out)).toBe(false);
+    });
+
+    test("--strict stops when it does not match the signing key, naming both public keys", () => {
+      const run = release(["--strict", "--out", join(scratch, "strict-other")], {
+        NETRONOME_RELEASE_KEY_PUB: `${other}.pub`,
+      });
+      expect(run.code).toBe(1);
+      expect(run.err).toMatch(
+        /the signing key does not match .*strict-other\.pem\.pub: its public key is \S+, the file holds \S+/,
+      );
+    });
+
+    test("--strict stops without a signing key", () => {
+      const run = release(["--strict", "--out", join(scratch, "strict-unsigned")], {
+        NETRONOME_SIGNING_KEY_FILE: "",
+        NETRONOME_RELEASE_KEY_PUB: `${key}.pub`,
+      });
+      expect(run.code).toBe(1);
+      expect(run.err).toContain("release: --strict needs a signing key");
+    });
+
+    test("--strict goes on with the matching key; without --strict a missing file only warns", () => {
+      const matching = release(["--strict", "--out", join(scratch, "strict-ok")], {
+        NETRONOME_RELEASE_KEY_PUB: `${key}.pub`,
+      });
+      expect(matching.err).not.toMatch(/signing key|public key|\.pub/);
+      expect(matching.err).toContain("release: no platform could be built");
+      const lenient = release(["--out", join(scratch, "lenient")], { NETRONOME_RELEASE_KEY_PUB: missing });
+      expect(lenient.err).toContain(`release: warning: no ${missing}`);
+      expect(lenient.err).toContain("release: no platform could be built");
+    });
   });
 
   test("build.sh refuses values that would break out of the stamped string literals", () => {

@@ -35,7 +35,7 @@ export const server = {
 } as const;
 
 export const logging = {
-  level: choice(LOG_LEVELS, "info", "LOG_LEVEL", "Log level (`trace`, `debug`, `info`, `warn`, `error`, `fatal`)"),
+  level: choice(LOG_LEVELS, "info", "LOG_LEVEL", "`trace`, `debug`, `info`, `warn`, `error`, `fatal` or `panic`"),
 } as const;
 
 export const pagination = {
