@@ -1,7 +1,7 @@
 /**
  * Speed-test accuracy over a shaped link: this process is the client in the root namespace, and iperf3 -s, the
- * speedtest.net and the LibreSpeed protocol servers run in a namespace behind a veth pair shaped with tbf, first to
- * 100 Mbit/s, then to 500 Mbit/s. Each provider, built from the default configuration as the appliance builds it,
+ * speedtest.net and the LibreSpeed protocol servers run in a namespace behind a veth pair shaped with tbf to each
+ * rate of RATES_MBIT in turn. Each provider, built from the default configuration as the appliance builds it,
  * measures download and upload; each figure is judged as a ratio to iperf3 over the same link in the same round.
  * The same three run once more from a `netronome agent` (the compiled binary, in the root namespace) that this
  * process drives through the hub's agent executor, so the client runs in an agent in one namespace and the servers
@@ -20,7 +20,8 @@ import { createShapedLink, type ShapedLink, TBF_BURST, TBF_LATENCY } from "./lib
 import { median } from "./lib/stats";
 import { makeTempDir, removeTempDir } from "./lib/temp";
 
-const RATES_MBIT = [100, 500] as const;
+/** Link rates, in the order measured: a home line, a fast one, gigabit fibre and a 2.5 GbE port. */
+const RATES_MBIT = [100, 500, 1000, 2500] as const;
 const ROUNDS = 3;
 /** |provider / iperf3 − 1| at most this. */
 const TARGET_DEVIATION = 0.02;
@@ -346,10 +347,11 @@ const benchmark: Benchmark = {
         .map(({ row, ratio }) => `${formatPercent(ratio)} (${row})`);
       const notes = [
         `Topology: this process (the client) in the root namespace at ${link.clientAddress}; iperf3 -s (3.12) and the Bun processes of test/servers/speedtestnet-server.ts and test/servers/librespeed-server.ts in a namespace of their own, listening on its 127.0.0.1 and reached at ${link.serverAddress} through one iptables DNAT rule per port (route_localnet on), so all three take the same path; the namespace and the veth pair are deleted afterwards.`,
-        `Shaping: tbf on the egress of both veth ends (download and upload), \`rate <R>mbit burst ${TBF_BURST} latency ${TBF_LATENCY}\`; the burst exceeds veth's 64 KiB GSO packets, which tbf would otherwise split in software at a cost in CPU. tbf counts Ethernet frames, so TCP goodput tops out near ${formatPercent(GOODPUT_PER_LINE_RATE)} of the rate (95.6 and 478.2 Mbit/s).`,
+        `Shaping: tbf on the egress of both veth ends (download and upload), \`rate <R>mbit burst ${TBF_BURST} latency ${TBF_LATENCY}\`; the burst exceeds veth's 64 KiB GSO packets, which tbf would otherwise split in software at a cost in CPU. tbf counts Ethernet frames, so TCP goodput tops out near ${formatPercent(GOODPUT_PER_LINE_RATE)} of the rate (${RATES_MBIT.map((rate) => (rate * GOODPUT_PER_LINE_RATE).toFixed(1)).join(", ")} Mbit/s).`,
         `Reference: \`iperf3 -c ${link.serverAddress} -p ${IPERF3_PORT} -P <n> -t ${window.seconds} -O ${window.omitSeconds} -J [-R]\`, end.sum_received, for 1 stream and for each stream count a provider uses, in every round. Each provider is compared with iperf3 at its own stream count, so both put the same number of TCP connections through the same bucket and only the measuring method differs; the ratio to single-stream iperf3 is given too.`,
         `Providers: createProviders() of the default configuration, each run once per round with download and upload enabled: speedtest.net (server ${SPEEDTESTNET_SERVER_ID}, random4000x4000.jpg and upload.php) and LibreSpeed (server ${LIBRESPEED_SERVER_ID}, garbage.php?ckSize=100 and empty.php) discard a 2 s warm-up and measure ${settings.speedtestnet.duration} s; the iperf3 provider runs \`iperf3 -t ${settings.iperf.test_duration} -P ${settings.iperf.parallel_conns}\` and reports its whole run, as it does in the appliance.`,
         "The speedtest.net list and configuration and the LibreSpeed list are the namespace servers' own answers, fetched once and served on 127.0.0.1 with their 127.0.0.1:<port> origin replaced by the namespace address (bench/lib/list-mirror.ts).",
+        "The speedtest.net server answers every random{N}x{N}.jpg with a slice of one Blob (test/servers/speedtestnet-server.ts). It used to answer with a slice of a Uint8Array, which Bun copies for every Response: 45–66 ms for random4000x4000.jpg on this shared machine, with the server's event loop blocked, against 0.00 ms for a Blob slice. At 2.5 Gbit/s, with 4 streams asking for about ten images a second, the other connections went unfed during each copy: an image's first byte came a median 14 ms (p90 39 ms) after its request instead of 2 ms, the server spent 0.45–0.53 s of CPU per GB instead of 0.20–0.23 s (iperf3 -s: 0.19–0.27 s), and the download came out at 96.8 % of iperf3 (median of 5 rounds, single rounds 74–101 %) against 99.0 % with the Blob in the same run.",
         `Single rounds ranged from ${extremes.join(" to ")}. Downloads count body bytes as they arrive. Uploads count a POST once the server has answered it, and each stream's rate runs from its first to its last answer within the window (src/measure/providers/http-throughput.ts): counting the POSTs answered within the window instead cuts one POST per stream at each edge, counted whole or not at all, which scattered single upload rounds by up to 3 % (once 97.2 % for LibreSpeed at 100 Mbit/s) and let some exceed what the link carries.`,
 
         "Rows \"from an agent\": the same providers run by `netronome agent` (dist/netronome, in the root namespace on 127.0.0.1, with the default configuration and the same mirrored lists), asked by this process through the hub's agent executor (src/hub/agent-executor.ts: POST /measure/speedtest, progress events, one outcome), exactly as the hub asks an agent for a test run from it; the agent's traffic takes the same shaped link.",

@@ -59,6 +59,23 @@
       document.body.dispatchEvent(new CustomEvent("stream-resync", { bubbles: true }));
   });
 
+  // hx-sse reconnects a stream that was open, but gives up on a first connection that failed (the server restarting
+  // under the page, a proxy's 502): the page would never go live. Try again, 1 s and doubling up to 30 s apart.
+  // (hx-sse opens the stream before the request's htmx:finally:request, so `streamOpened` is set by then.)
+  let streamOpened = false;
+  let failedConnects = 0;
+  document.addEventListener("htmx:sse:after:connection", () => {
+    streamOpened = true;
+  });
+  document.addEventListener("htmx:finally:request", (event) => {
+    const source = event.detail?.ctx?.sourceElement;
+    if (streamOpened || !source?.matches("[hx-sse\\:connect]")) return;
+    const delay = Math.min(1000 * 2 ** failedConnects++, 30_000);
+    setTimeout(() => {
+      if (!streamOpened && source.isConnected) window.htmx.process(source, true);
+    }, delay);
+  });
+
   window.netronome = {
     units,
     themeColor,

@@ -17,7 +17,7 @@ Usage: install-agent.sh [options]
   --api-key <key>         key the hub must send (default: generated); "none" for an open agent
   --host <address>        address to listen on (default 0.0.0.0)
   --port <port>           port to listen on (default 8200)
-  --interface <name>      network interface to report (default: all)
+  --interface <name>      interface to report (default: the default route's for live rates, every interface for history)
   --disk-include <list>   comma-separated extra mounts to report (globs allowed)
   --disk-exclude <list>   comma-separated mounts to hide (globs allowed)
   --auto-update <bool>    daily verified update (default true)
@@ -229,7 +229,9 @@ choose_settings() {
   if $TTY && [ "$OS" = Linux ] && command -v ip >/dev/null; then
     say "Network interfaces: $(ip -o link show | awk -F': ' '$2 != "lo" {sub(/@.*/, "", $2); printf "%s ", $2}')"
   fi
-  [ -n "${opt_interface+x}" ] || ask opt_interface "Interface to report (empty: all)" "$(config_value interface)"
+  [ -n "${opt_interface+x}" ] || ask opt_interface \
+    "Interface to report (empty: the default route's for live rates, every interface for history)" \
+    "$(config_value interface)"
   [ -n "${opt_api_key+x}" ] || ask opt_api_key "API key (\"none\" for an open agent)" "$default_key"
   existing="$(config_value host)"
   [ -n "${opt_host+x}" ] || ask opt_host "Address to listen on" "${existing:-0.0.0.0}"

@@ -2,6 +2,7 @@
 import type { SessionUser } from "../src/auth/auth.service";
 import { html, type SafeHtml } from "../src/core/html";
 import { type AssetName, assetPath } from "../src/server/assets";
+import { STYLESHEET_NAMES } from "../src/server/stylesheets";
 import { icons } from "./icons";
 
 export interface PageContext {
@@ -38,6 +39,11 @@ function isCurrent(item: NavItem, path: string): boolean {
 /**
  * The document head. Interactive pages load htmx, its SSE extension, app.js, their own scripts and Alpine; plain
  * pages (`scripts: null`: sign-in, registration, errors before login) are forms and links that need only the theme.
+ *
+ * htmx is the one script run while the page is parsed: it then starts (processes the page, connects the event
+ * stream, fires `load` requests) at DOMContentLoaded, after every deferred script has run and Alpine has started.
+ * Deferred, it starts on a timer that can fire between two deferred scripts: before hx-sse.js (the stream never
+ * connected) or before app.js and the Alpine components listen (the stream's snapshot and stream-ready were lost).
  */
 function head(ctx: PageContext, title: string, scripts: readonly AssetName[] | null, own?: AssetName): SafeHtml {
   return html`<head>
@@ -46,14 +52,14 @@ function head(ctx: PageContext, title: string, scripts: readonly AssetName[] | n
     <meta name="color-scheme" content="light dark" />
     <title>${title} · Netronome</title>
     <link rel="icon" href="${asset(ctx, "logo.svg")}" type="image/svg+xml" />
-    <link rel="stylesheet" href="${asset(ctx, "app.css")}" />
+    ${STYLESHEET_NAMES.map((name) => html`<link rel="stylesheet" href="${asset(ctx, name)}" />`)}
     <script src="${asset(ctx, "theme.js")}"></script>
     ${own ? html`<script defer src="${asset(ctx, own)}"></script>` : ""}
     ${
       scripts &&
       html`<meta name="htmx-config" content='{"noSwap":[204,304]}' />
         <script type="module" src="${asset(ctx, "units.js")}"></script>
-        <script defer src="${asset(ctx, "htmx.js")}"></script>
+        <script src="${asset(ctx, "htmx.js")}"></script>
         <script defer src="${asset(ctx, "hx-sse.js")}"></script>
         <script defer src="${asset(ctx, "app.js")}"></script>
         ${scripts.map((s) => html`<script defer src="${asset(ctx, s)}"></script>`)}
@@ -105,7 +111,7 @@ export function layout(
       </header>
       <main id="main" class="container">
         ${
-          // Viewers never see controls that would change something (app.css hides them), and are told why.
+          // Viewers never see controls that would change something (layout.css hides them), and are told why.
           ctx.user?.role === "viewer"
             ? html`<p class="alert alert-info viewer-note">You are signed in as a viewer: you can look at everything, but only an admin can change it.</p>`
             : ""

@@ -5,7 +5,7 @@
  * aside, as LibreSpeed's own backend does), so a web page on another origin cannot read the agent.
  */
 import type { Server } from "bun";
-import { AppError } from "../core/errors";
+import { AppError, TooManyRequests } from "../core/errors";
 import type { Logger } from "../core/log";
 import { sseResponse } from "../core/sse";
 import type { BandwidthCollector } from "../measure/collectors/bandwidth";
@@ -149,7 +149,10 @@ export function createFetchHandler(deps: AgentServerDeps) {
     try {
       return await route.handle({ request, url, server, log });
     } catch (e) {
-      if (e instanceof AppError) return json(errorBody(e.code, e.message, e.field ? { field: e.field } : {}), e.status);
+      if (e instanceof AppError) {
+        const retry = e instanceof TooManyRequests ? { "retry-after": e.retryAfterHeader } : undefined;
+        return json(errorBody(e.code, e.message, e.field ? { field: e.field } : {}), e.status, retry);
+      }
       if (e instanceof VnstatError) {
         const [status, code] = VNSTAT_STATUS[e.problem];
         return json(errorBody(code, e.message), status);

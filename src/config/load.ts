@@ -6,17 +6,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import TOML from "@iarna/toml";
-import {
-  type Config,
-  configSchema,
-  defaultConfig,
-  type Field,
-  fields,
-  getPath,
-  isField,
-  type SchemaNode,
-  setPath,
-} from "./schema";
+import type { Field } from "./field";
+import { type Config, configSchema, defaultConfig, fields, getPath, isField, type SchemaNode, setPath } from "./schema";
 
 export class ConfigError extends Error {}
 

@@ -1,6 +1,7 @@
 /** Renders a complete, commented config.toml from the schema (used by `generate-config`). */
 import { existsSync, readFileSync } from "node:fs";
-import { configSchema, type Field, isField, type SchemaNode } from "./schema";
+import type { Field } from "./field";
+import { configSchema, isField, type SchemaNode } from "./schema";
 
 function tomlValue(v: unknown): string {
   if (typeof v === "string") return JSON.stringify(v);

@@ -57,6 +57,11 @@ export class TooManyRequests extends AppError {
   ) {
     super(429, "too_many_requests", message);
   }
+
+  /** The Retry-After header: RFC 9110 allows only whole seconds (delay-seconds = 1*DIGIT). */
+  get retryAfterHeader(): string {
+    return String(Math.max(1, Math.ceil(this.retryAfterSeconds)));
+  }
 }
 
 /**

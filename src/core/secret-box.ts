@@ -21,8 +21,16 @@ export interface SecretBox {
   open(sealed: string): string;
 }
 
+/**
+ * A 32-byte key for one purpose, derived with HKDF-SHA256 from the session secret: keys of different purposes are
+ * unrelated, so a value made for one purpose is worthless for any other.
+ */
+export function purposeKey(sessionSecret: string, purpose: string): Uint8Array {
+  return new Uint8Array(hkdfSync("sha256", sessionSecret, "netronome", `netronome ${purpose}`, 32));
+}
+
 export function createSecretBox(sessionSecret: string, purpose: string): SecretBox {
-  const key = Buffer.from(hkdfSync("sha256", sessionSecret, "netronome", `netronome ${purpose}`, 32));
+  const key = purposeKey(sessionSecret, purpose);
   return {
     seal(plain) {
       const iv = randomBytes(IV_BYTES);

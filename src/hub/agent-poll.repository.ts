@@ -8,7 +8,7 @@ import { type AnyColumn, and, eq, notInArray, sql } from "drizzle-orm";
 import type { DbHandle } from "../db";
 import { prepareOnWriter, type TxQuery, withValues } from "../history/atomic";
 import { slotFor, slotsOf } from "../history/values-list";
-import type { HardwareStats, PeakStats, SystemInfo } from "../protocol/agent";
+import type { HardwareStats, InterfaceInfo, PeakStats, SystemInfo } from "../protocol/agent";
 import { createPollHistoryWriter } from "./agent-history.repository";
 import type { SeriesSample } from "./agent-metrics";
 
@@ -56,6 +56,19 @@ const slots = <K extends string>(table: object, fields: readonly K[], suffix = "
 /** `column = excluded.column` for each field: an upsert takes the row it was given. */
 const fromExcluded = <K extends string>(table: Record<K, { name: string }>, fields: readonly K[]) =>
   Object.fromEntries(fields.map((field) => [field, sql.raw(`excluded.${table[field].name}`)])) as Record<K, never>;
+
+/** An interface as the agent reported it, in the columns the hub keeps (and pages show) for it. */
+export function interfaceFields(i: InterfaceInfo) {
+  return {
+    name: i.name,
+    alias: i.alias,
+    ipAddress: i.ip_address,
+    addresses: i.addresses ?? (i.ip_address ? [i.ip_address] : []),
+    linkSpeed: i.link_speed,
+    isUp: i.is_up,
+    bytesTotal: Math.round(i.bytes_total),
+  };
+}
 
 export function createPollWriter(h: DbHandle) {
   const { t, writer } = h;
@@ -156,18 +169,7 @@ export function createPollWriter(h: DbHandle) {
     }
     if (s) {
       const list = Object.values(s.interfaces);
-      const values = slotsOf(
-        list.map((i) => ({
-          name: i.name,
-          alias: i.alias,
-          ipAddress: i.ip_address,
-          addresses: i.addresses ?? (i.ip_address ? [i.ip_address] : []),
-          linkSpeed: i.link_speed,
-          isUp: i.is_up,
-          bytesTotal: Math.round(i.bytes_total),
-        })),
-        { agentId },
-      );
+      const values = slotsOf(list.map(interfaceFields), { agentId });
       out.push(withValues(staleInterfaces(list.length), values));
       if (list.length) out.push(withValues(interfaceRows(list.length), values));
     }

@@ -4,8 +4,8 @@
  * changes are saved and published as `agent.state`, samples as `agent.live`, polled figures as `agent.metrics`.
  * Adding, editing, enabling or deleting an agent takes effect at once (connect/disconnect).
  */
+import { durationMs } from "../config/field";
 import type { Config } from "../config/schema";
-import { durationMs } from "../config/schema";
 import type { Publisher } from "../core/bus";
 import type { Logger } from "../core/log";
 import { type SecretBox, SecretUnreadable } from "../core/secret-box";

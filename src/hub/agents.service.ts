@@ -2,8 +2,8 @@
  * Agents: create, edit, enable and delete them (each change reaches the connections at once), their live state,
  * the documents they report (agent-reads.ts) and their history charts. Knows nothing about HTTP.
  */
+import { durationMs } from "../config/field";
 import type { Config } from "../config/schema";
-import { durationMs } from "../config/schema";
 import { BadInput, Conflict, NotFound } from "../core/errors";
 import type { SecretBox } from "../core/secret-box";
 import { type ChartRange, chartPlan } from "../history/chart";
@@ -13,6 +13,7 @@ import type { RecentRate } from "./agent-connection";
 import type { AgentHistoryRepository } from "./agent-history.repository";
 import type { Metric } from "./agent-metrics";
 import { readHardware } from "./agent-payloads";
+import { interfaceFields } from "./agent-poll.repository";
 import { type AgentReads, createAgentReads } from "./agent-reads";
 import type { AgentSupervisor } from "./agent-supervisor";
 import { normaliseAgentUrl } from "./agent-url";
@@ -321,16 +322,7 @@ export function createAgentsService(deps: {
             }
           : stored;
       const interfaces: InterfaceRow[] = system
-        ? Object.values(system.interfaces).map((i) => ({
-            agentId: id,
-            name: i.name,
-            alias: i.alias,
-            ipAddress: i.ip_address,
-            addresses: i.addresses ?? (i.ip_address ? [i.ip_address] : []),
-            linkSpeed: i.link_speed,
-            isUp: i.is_up,
-            bytesTotal: i.bytes_total,
-          }))
+        ? Object.values(system.interfaces).map((i) => ({ agentId: id, ...interfaceFields(i) }))
         : storedInterfaces;
       const p = latest?.peaks;
       const peaks: PeaksRow | undefined = p

@@ -1,7 +1,8 @@
 /**
  * Delivers notices off the request path: one queue per channel (a channel that hangs only delays itself), a
  * deadline per attempt, retries with backoff for failures that may pass, and one history row per notice with the
- * outcome. Secrets never reach the history or the log.
+ * outcome. Secrets never reach the history or the log. What a channel keeps between sends (a Matrix sign-in) lives
+ * here, per channel, until the channel is changed or deleted, or the server stops; then the channel type releases it.
  */
 import type { Logger } from "../core/log";
 import { type ChannelType, type ChannelValues, DeliveryError, type SendContext } from "./channels/channel";
@@ -12,11 +13,13 @@ import type { NotifyRepository } from "./notify.repository";
 import { sendMail } from "./smtp";
 
 export interface DeliveryTarget {
-  /** null for the built-in channel from [notifications]. */
+  /** null for the built-in channel from [notifications], and for an unsaved channel being tested. */
   channelId: number | null;
   channelName: string;
   type: ChannelType;
   values: ChannelValues;
+  /** An unsaved channel being tested: what its send kept is released right after. */
+  unsaved?: boolean;
 }
 
 export interface DeliveryOptions {
@@ -31,7 +34,7 @@ export interface DeliveryOptions {
   smtpCa?: string;
 }
 
-/** How long shutdown waits for sends under way (an SMTP server in mid-answer, say). */
+/** How long shutdown waits for sends under way (an SMTP server in mid-answer, say), and then for releases. */
 const STOP_GRACE_MS = 3000;
 
 export const DEFAULT_DELIVERY: DeliveryOptions = {
@@ -52,22 +55,82 @@ interface Job {
   done?: (o: Outcome) => void;
 }
 
+/** What one channel keeps between sends, the sends using it now, and whether to release it once they are done. */
+interface Kept {
+  type: ChannelType;
+  channelName: string;
+  cache: Map<string, unknown>;
+  users: number;
+  releaseWhenIdle: boolean;
+}
+
+const keyOf = (target: DeliveryTarget) => (target.channelId === null ? "config" : String(target.channelId));
+
 export function createDeliveries(repo: NotifyRepository, log: Logger, options: DeliveryOptions = DEFAULT_DELIVERY) {
   const queues = new Map<string, Job[]>();
   const running = new Map<string, Promise<void>>();
-  const caches = new Map<string, Map<string, unknown>>();
+  const kept = new Map<string, Kept>();
+  const releasing = new Set<Promise<void>>();
   const stopping = new AbortController();
 
-  const contextFor = (type: ChannelType): SendContext => {
-    const cache = caches.get(type.id) ?? new Map<string, unknown>();
-    caches.set(type.id, cache);
-    return {
-      http: (call) => httpCall(call, options.timeoutMs, stopping.signal),
-      mail: (m) => sendMail(m, { timeoutMs: options.timeoutMs, ca: options.smtpCa }),
-      origin: (fallback) => options.origins?.[type.id] ?? fallback,
-      cache,
-    };
+  /** `stop` aborts HTTP requests under way; releases at shutdown pass their own signal. */
+  const contextFor = (type: ChannelType, cache: Map<string, unknown>, stop = stopping.signal): SendContext => ({
+    http: (call) => httpCall(call, options.timeoutMs, stop),
+    mail: (m) => sendMail(m, { timeoutMs: options.timeoutMs, ca: options.smtpCa }),
+    origin: (fallback) => options.origins?.[type.id] ?? fallback,
+    cache,
+  });
+
+  /** What the target's channel keeps, held for one send; an unsaved channel gets its own, released after. */
+  const hold = (target: DeliveryTarget): Kept => {
+    const fresh = (): Kept => ({
+      type: target.type,
+      channelName: target.channelName,
+      cache: new Map(),
+      users: 0,
+      releaseWhenIdle: !!target.unsaved,
+    });
+    if (target.unsaved) {
+      const k = fresh();
+      k.users++;
+      return k;
+    }
+    const key = keyOf(target);
+    let k = kept.get(key);
+    if (k && k.type !== target.type) {
+      // The channel became another type: the old type releases what it kept, once its sends are done.
+      kept.delete(key);
+      if (k.users > 0) k.releaseWhenIdle = true;
+      else void letGo(k, key);
+      k = undefined;
+    }
+    if (!k) {
+      k = fresh();
+      kept.set(key, k);
+    }
+    k.users++;
+    return k;
   };
+
+  const unhold = (k: Kept, key: string) => {
+    k.users--;
+    if (k.users === 0 && k.releaseWhenIdle) void letGo(k, key);
+  };
+
+  /** Has the type release what `k` holds (in the background; `idle` waits for it). */
+  function letGo(k: Kept, key: string, stop?: AbortSignal): Promise<void> {
+    if (kept.get(key) === k) kept.delete(key);
+    if (!k.type.release || k.cache.size === 0) return Promise.resolve();
+    const work = k.type
+      .release(contextFor(k.type, k.cache, stop))
+      .catch((e) => {
+        const error = e instanceof Error ? e.message : String(e);
+        log.warn("notification channel not signed out", { channel: k.channelName, error });
+      })
+      .finally(() => releasing.delete(work));
+    releasing.add(work);
+    return work;
+  }
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -82,8 +145,17 @@ export function createDeliveries(repo: NotifyRepository, log: Logger, options: D
 
   /** Tries up to 1 + backoff.length times; `retry: false` makes one attempt (a user pressing "Send test" waits). */
   async function attempt(target: DeliveryTarget, notice: Notice, retry: boolean): Promise<Outcome> {
+    const k = hold(target);
+    try {
+      return await attemptWith(k, target, notice, retry);
+    } finally {
+      unhold(k, keyOf(target));
+    }
+  }
+
+  async function attemptWith(k: Kept, target: DeliveryTarget, notice: Notice, retry: boolean): Promise<Outcome> {
     const secrets = secretsOf(target.type, target.values);
-    const ctx = contextFor(target.type);
+    const ctx = contextFor(target.type, k.cache);
     const limit = retry ? options.backoffMs.length + 1 : 1;
     let error = "";
     let attempts = 0;
@@ -169,15 +241,33 @@ export function createDeliveries(repo: NotifyRepository, log: Logger, options: D
       return outcome;
     },
 
-    /** Resolves once every queue is empty (tests; shutdown). */
-    async idle(): Promise<void> {
-      while (running.size) await Promise.all([...running.values()]);
+    /**
+     * The channel was changed or deleted: what it kept (a Matrix sign-in) is released now, or once the sends under
+     * way for it are done.
+     */
+    release(channelId: number): void {
+      const key = String(channelId);
+      const k = kept.get(key);
+      if (!k) return;
+      if (k.users > 0) k.releaseWhenIdle = true;
+      else void letGo(k, key);
     },
 
-    /** Stops retrying, aborts HTTP requests under way and waits (briefly) for the rest to be recorded. */
+    /** Resolves once every queue is empty and every release done (tests; shutdown). */
+    async idle(): Promise<void> {
+      while (running.size || releasing.size) await Promise.all([...running.values(), ...releasing]);
+    },
+
+    /**
+     * Stops retrying, aborts HTTP requests under way and waits (briefly) for the rest to be recorded; then every
+     * channel releases what it kept (briefly too).
+     */
     async stop(): Promise<void> {
       stopping.abort();
       await Promise.race([this.idle(), Bun.sleep(STOP_GRACE_MS)]);
+      const grace = AbortSignal.timeout(STOP_GRACE_MS);
+      const all = [...kept].map(([key, k]) => letGo(k, key, grace));
+      await Promise.race([Promise.all(all), Bun.sleep(STOP_GRACE_MS)]);
     },
   };
 }

@@ -73,8 +73,13 @@ export async function httpCall(call: HttpCall, timeoutMs: number, stop?: AbortSi
         ? `redirected (HTTP ${res.status}); give the final address, redirects are not followed`
         : `HTTP ${res.status}${reason}`;
     const retryable = res.status >= 500 || res.status === 429 || res.status === 408;
-    throw new DeliveryError(`${host}: ${what}${detail ? `: ${detail}` : ""}`, retryable, retryAfter(res), res.status);
+    const message = `${host}: ${what}${detail ? `: ${detail}` : ""}`;
+    throw new DeliveryError(message, retryable, retryAfter(res), res.status, parsed(text));
   }
+  return parsed(text);
+}
+
+function parsed(text: string): unknown {
   if (!text) return null;
   try {
     return JSON.parse(text);

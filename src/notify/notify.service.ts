@@ -256,6 +256,8 @@ export function createNotifyService(deps: {
       }
       const saved = await repo.updateChannel(id, patch);
       await reload();
+      // A sign-in made with the old settings is of no more use (and a disabled channel sends nothing).
+      if ((patch.url !== undefined && patch.url !== current.url) || patch.enabled === false) deliveries.release(id);
       return saved!;
     },
 
@@ -265,6 +267,7 @@ export function createNotifyService(deps: {
       await repo.deleteChannel(id);
       for (const k of [...states.keys()]) if (keys.some((prefix) => k.startsWith(prefix))) states.delete(k);
       await reload();
+      deliveries.release(id);
     },
 
     rules: (channelId?: number) => repo.listRules(channelId),
@@ -312,7 +315,7 @@ export function createNotifyService(deps: {
         }
       } else if (input.url !== undefined) {
         const { type, values } = parseChannelUrl(input.url);
-        target = { channelId: null, channelName: `unsaved ${type.label} channel`, type, values };
+        target = { channelId: null, channelName: `unsaved ${type.label} channel`, type, values, unsaved: true };
       } else throw new BadInput("channel_id: give a channel_id or a url", "channel_id");
       if (tests >= MAX_CONCURRENT_TESTS)
         throw new TooManyRequests("tests are already being sent; try again shortly", 5);

@@ -91,7 +91,7 @@ export interface AppOptions {
   eventsSessionCheckMs?: number;
   /** How soon single sign-on discovery retries (tests shorten it). */
   oidcDiscovery?: { retry: { firstMs: number; lastMs: number } };
-  /** The clock ID tokens are checked against (tests move it). */
+  /** The clock ID tokens and single sign-on flows are checked against (tests move it). */
   now?: () => number;
 }
 
@@ -246,7 +246,6 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
         discovery,
         users: usersRepo,
         onUserCreated: () => auth.noteUserCreated(),
-        secret,
         log: ctx.log.child("oidc"),
         now: options.now,
       })
@@ -278,7 +277,9 @@ export async function createApp(ctx: AppContext, options: AppOptions = {}) {
     .use(healthPlugin(ctx))
     .use(authPlugin(ctx, { auth, signIns, session, page, signIn, oidc }))
     .use(
-      oidc ? oidcPlugin(ctx, { oidc, signIns, clientOf }) : new Elysia({ name: "auth.oidc.off", seed: ctx.instanceId }),
+      oidc
+        ? oidcPlugin(ctx, { oidc, signIns, clientOf, secret, now: options.now })
+        : new Elysia({ name: "auth.oidc.off", seed: ctx.instanceId }),
     )
     // Everything below requires a session: each route opts into the `page` or `api` guard.
     .use(sessionsApi(ctx, { sessions, signIns, session }))

@@ -2,7 +2,9 @@
  * Static assets embedded in the executable: content-hashed URLs served with
  * Cache-Control immutable, a strong ETag (304 on match) and gzip. Each asset is
  * read and hashed when first named, and compressed when first asked for gzip,
- * which keeps start-up fast and idle memory small.
+ * which keeps start-up fast and idle memory small. Not @elysiajs/static: it serves a folder on disk (a missing one
+ * crashes start-up, and a single executable has none), and its ETag revalidation stops answering 304 after the first
+ * full response; hashed URLs let browsers keep an asset until it changes.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -12,7 +14,6 @@ import { Elysia } from "elysia";
 import htmxSse from "htmx.org/dist/ext/hx-sse.min.js" with { type: "file" };
 import htmx from "htmx.org/dist/htmx.min.js" with { type: "file" };
 import agentsJs from "../../public/agents.js" with { type: "file" };
-import appCss from "../../public/app.css" with { type: "file" };
 import appJs from "../../public/app.js" with { type: "file" };
 import dashboardJs from "../../public/dashboard.js" with { type: "file" };
 import logo from "../../public/icons/logo.svg" with { type: "file" };
@@ -21,6 +22,7 @@ import signInJs from "../../public/sign-in.js" with { type: "file" };
 import speedtestJs from "../../public/speedtest.js" with { type: "file" };
 import themeJs from "../../public/theme.js" with { type: "file" };
 import tracerouteJs from "../../public/traceroute.js" with { type: "file" };
+import { STYLESHEETS } from "./stylesheets";
 
 /**
  * units.js is also code the views import, and the bundler gives a file one loader, so it cannot be a file import as
@@ -35,7 +37,7 @@ const sources = {
   "hx-sse.js": htmxSse,
   "alpine.js": alpine,
   "apexcharts.js": apexcharts,
-  "app.css": appCss,
+  ...STYLESHEETS,
   "app.js": appJs,
   "dashboard.js": dashboardJs,
   "speedtest.js": speedtestJs,

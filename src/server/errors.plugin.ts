@@ -79,7 +79,7 @@ export function errorsPlugin(ctx: AppContext, page: PageContextFactory, clientOf
         return new Response(null, { status: error.status, headers });
       }
       if (error instanceof AppError) {
-        if (error instanceof TooManyRequests) set.headers["retry-after"] = String(error.retryAfterSeconds);
+        if (error instanceof TooManyRequests) set.headers["retry-after"] = error.retryAfterHeader;
         return respond(error.status, {
           error: error.code,
           message: error.message,

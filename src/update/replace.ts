@@ -23,6 +23,7 @@ import {
 } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { runningInContainer } from "../config/template";
+import { buildInfo } from "../core/build-info";
 import { UpdateError } from "./http";
 
 export const previousPath = (exe: string) => `${exe}.previous`;
@@ -43,14 +44,25 @@ export function removeStaleTemps(exe: string): void {
   }
 }
 
+/**
+ * How a container gets a new version, as the README's Docker section says: the compose files build the image from
+ * the checkout, so they rebuild; the published image (named after the owner of the repository this was built from)
+ * is pulled and the container recreated.
+ */
+export function containerUpdateHint(repository: string | null = buildInfo.repository): string {
+  const owner = repository?.split("/")[0]?.toLowerCase() || "<owner>";
+  return (
+    "in a container, replace the image instead: with the compose files, git pull && docker compose up -d --build; " +
+    `with the published image, docker pull ghcr.io/${owner}/netronome and recreate the container`
+  );
+}
+
 /** Fails early, with the fix in the message, when the executable's folder cannot be written. */
 export function assertWritable(exe: string): void {
   try {
     accessSync(dirname(exe), constants.W_OK);
   } catch {
-    const hint = runningInContainer()
-      ? "in a container, pull the new image instead (docker compose pull && docker compose up -d)"
-      : "run the update as root (sudo netronome update)";
+    const hint = runningInContainer() ? containerUpdateHint() : "run the update as root (sudo netronome update)";
     throw new UpdateError(`${dirname(exe)} is not writable by this user: ${hint}`);
   }
 }

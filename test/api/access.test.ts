@@ -79,7 +79,7 @@ function routeTable() {
     path: r.path
       .replace(/:resultId|:id/g, "1")
       .replace(":action", "pause")
-      .replace(":hash/:name", "x/app.css"),
+      .replace(":hash/:name", "x/base.css"),
   }));
 }
 

@@ -206,6 +206,30 @@ describe("single sign-on: refusals", () => {
     expect(await signedIn(c)).toBe(false);
   });
 
+  test("a flow cookie that is expired or tampered with is refused before any token is asked for", async () => {
+    idp.loginAs = "sub-alice";
+    const c = new Client(t.app);
+    const back = await throughIdp((await begin(c)).href, CALLBACK);
+    const sealed = c.cookies.get("oidc_flow")!;
+    const [header, payload, signature] = sealed.split(".");
+    const before = idp.tokenRequests;
+    // Ten minutes later the flow is over, though the browser kept its cookie.
+    clock.offsetMs = 10 * 60_000;
+    expect(errorOf(await c.get(back.pathname + back.search))).toBe("invalid_state");
+    clock.offsetMs = 0;
+    // The same flow sent to another page: its next changed, the signature kept.
+    const claims = JSON.parse(Buffer.from(payload!, "base64url").toString());
+    const tampered = Buffer.from(JSON.stringify({ ...claims, next: "//evil.example/" })).toString("base64url");
+    const forger = new Client(t.app);
+    forger.cookies.set("oidc_flow", `${header}.${tampered}.${signature}`);
+    expect(errorOf(await forger.get(back.pathname + back.search))).toBe("invalid_state");
+    expect(idp.tokenRequests).toBe(before);
+    // Untouched and in time, the same cookie still signs in.
+    c.cookies.set("oidc_flow", sealed);
+    expect(errorOf(await c.get(back.pathname + back.search))).toBeNull();
+    expect(await signedIn(c)).toBe(true);
+  });
+
   test("a replayed code is refused by the provider", async () => {
     const c = new Client(t.app);
     idp.loginAs = "sub-alice";

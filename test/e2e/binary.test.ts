@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
+import { STYLESHEET_NAMES } from "../../src/server/stylesheets";
 import { BUILD_TIMEOUT_MS, compiledBinary } from "../helpers/binary";
 import { hasChromium, launchBrowser, screenshot, signIn, watchErrors } from "../helpers/browser";
 import { describeIf, hasCommand } from "../helpers/env";
@@ -11,6 +12,7 @@ import { type ServerProcess, startServer } from "../helpers/server-process";
 import { HttpReceiver } from "../servers/http-receiver";
 import { SmtpSink, textPart } from "../servers/smtp-sink";
 
+const ROOT = join(import.meta.dir, "../..");
 let BIN: string;
 beforeAll(async () => {
   BIN = await compiledBinary();
@@ -39,6 +41,37 @@ test("the compiled binary runs from an empty folder with nothing beside it", asy
       const res = await fetch(`${server.url}${a}`);
       expect([a, res.status]).toEqual([a, 200]);
       expect(res.headers.get("cache-control")).toContain("immutable");
+    }
+  } finally {
+    expect(await server.stop()).toBe(0);
+  }
+});
+
+test("the compiled binary serves every stylesheet the pages link: 200, text/css, the source's bytes, cached", async () => {
+  const server = await startServer([BIN, "serve"]);
+  try {
+    const registered = await fetch(`${server.url}/register`, {
+      method: "POST",
+      redirect: "manual",
+      body: new URLSearchParams({ username: "admin", password: "password123", confirm: "password123" }),
+    });
+    const cookie = registered.headers.getSetCookie()[0]!.split(";")[0]!;
+    const sheets = async (path: string, headers: HeadersInit = {}) => {
+      const page = await (await fetch(`${server.url}${path}`, { headers })).text();
+      return [...page.matchAll(/<link rel="stylesheet" href="(\/assets\/[^"]+)"/g)].map((m) => m[1]!);
+    };
+    const dashboard = await sheets("/", { cookie });
+    // The sign-in page (the bare layout) links the same sheets in the same order as every signed-in page.
+    expect(await sheets("/login")).toEqual(dashboard);
+    expect(dashboard.map((u) => u.split("/").pop())).toEqual(STYLESHEET_NAMES);
+    for (const url of dashboard) {
+      const name = url.split("/").pop()!;
+      const res = await fetch(`${server.url}${url}`, { headers: { "accept-encoding": "identity" } });
+      expect([name, res.status, res.headers.get("content-type")]).toEqual([name, 200, "text/css;charset=utf-8"]);
+      expect(res.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+      expect(await res.text()).toBe(await Bun.file(join(ROOT, "public/css", name)).text());
+      const again = await fetch(`${server.url}${url}`, { headers: { "if-none-match": res.headers.get("etag")! } });
+      expect([name, again.status]).toEqual([name, 304]);
     }
   } finally {
     expect(await server.stop()).toBe(0);

@@ -125,6 +125,9 @@ describe("install-agent.sh, other systems and set-ups", () => {
       const out = await new Response(proc.stdout).text();
       expect(await proc.exited).toBe(0);
       expect(out).toContain("Port [8200]:");
+      expect(out).toContain(
+        "Interface to report (empty: the default route's for live rates, every interface for history) []:",
+      );
       const config = TOML.parse(read(root, "etc/netronome/agent.toml")) as Record<string, Record<string, unknown>>;
       expect(config.agent).toEqual({
         host: "127.0.0.1",

@@ -5,7 +5,6 @@
 import { describe, expect, test } from "bun:test";
 import { sign } from "node:crypto";
 import { mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import TOML from "@iarna/toml";
 import { installerHarness, read, tree, UNIT_DIR, versionIn } from "../helpers/installer-harness";
@@ -176,7 +175,9 @@ describe("install-agent.sh", () => {
     // the agent could not start) and each printed a generated key while only one was written.
     h.gh.publishDir(h.r.v1, "1.0.0");
     const root = h.scratch();
-    const runs = await Promise.all([1, 2, 3, 4].map(() => h.installer(["--prefix", root, ...h.common()])));
+    // Their own temporary folder, so that what they leave behind is not confused with other runs' files.
+    const tmp = h.scratch();
+    const runs = await Promise.all([1, 2, 3, 4].map(() => h.installer(["--prefix", root, ...h.common()], { tmp })));
     const installed = runs.filter((r) => r.code === 0);
     expect(installed.length).toBeGreaterThan(0);
     for (const r of runs.filter((r) => r.code !== 0))
@@ -185,7 +186,7 @@ describe("install-agent.sh", () => {
     expect(versionIn(root)).toBe("netronome 1.0.0");
     const config = TOML.parse(read(root, "etc/netronome/agent.toml")) as Record<string, Record<string, unknown>>;
     for (const r of installed) expect(r.out).toContain(`API key: ${config.agent!.api_key}`);
-    expect(readdirSync(tmpdir()).filter((f) => f.startsWith("netronome-install."))).toEqual([]);
+    expect(readdirSync(tmp)).toEqual([]);
   }, 120_000);
 
   /** Each bad release: refused with a message, nothing installed. */

@@ -2,7 +2,7 @@
  * Settings → Notifications in Chromium against the app started from source: the [notifications] channel shown
  * read-only, a channel added through the registry-derived form (the type switch swaps the fields), Send test
  * reaching a local receiver, a rule added and a hostile name shown as text; no secret in any page. Screenshots at
- * 1280 and 390 px, light and dark.
+ * 1280 and 390 px, light and dark; on the phone the three tables are card rows, none scrolled sideways.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Browser } from "playwright-core";
@@ -102,6 +102,19 @@ describeIf(hasChromium, "needs Chromium at /usr/bin/chromium", "Settings → Not
       await ctx.page.goto(`${server.url}/settings/notifications`);
       await ctx.page.locator("#notify").waitFor();
       await screenshot(ctx.page, `notifications-${width}-${scheme}`);
+      if (width === 390) {
+        // Card rows, as the results tables elsewhere: no table scrolls sideways, every cell is on screen.
+        const tables = await ctx.page.$$eval(".notify-table", (all) =>
+          all.map((table) => ({
+            sideways: table.parentElement!.scrollWidth - table.parentElement!.clientWidth,
+            rows: [...table.querySelectorAll("tbody tr")].map((tr) => getComputedStyle(tr).display),
+            offScreen: [...table.querySelectorAll("td")].filter((td) => td.getBoundingClientRect().right > innerWidth)
+              .length,
+          })),
+        );
+        expect(tables.length).toBe(3);
+        for (const t of tables) expect(t).toEqual({ sideways: 0, rows: t.rows.map(() => "grid"), offScreen: 0 });
+      }
       expect(ctx.errors).toEqual([]);
       await ctx.close();
     }

@@ -132,11 +132,13 @@ describe("Send test against internal targets", () => {
       body: JSON.stringify({ url: `${target.origin}/anonymous` }),
     });
     expect(anonymous.status).toBe(401);
-    const crossSite = await post(
-      "/api/notifications/test",
-      { url: `${target.origin}/cross-site` },
-      { origin: "http://evil.example" },
-    );
+    // A browser sends its session cookie along with a foreign page's request (a bearer header it never adds by
+    // itself, so bearer requests are not checked for their Origin).
+    const crossSite = await fetch(`${server.url}/api/notifications/test`, {
+      method: "POST",
+      headers: { "content-type": "application/json", cookie: `session=${token}`, origin: "http://evil.example" },
+      body: JSON.stringify({ url: `${target.origin}/cross-site` }),
+    });
     expect(crossSite.status).toBe(403);
     const asForm = await fetch(`${server.url}/api/notifications/test`, {
       method: "POST",

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Browser } from "playwright-core";
 import { registerAdmin } from "../helpers/admin";
 import { BUILD_TIMEOUT_MS, compiledBinary } from "../helpers/binary";
-import { hasChromium, launchBrowser, screenshot, watchErrors } from "../helpers/browser";
+import { hasChromium, launchBrowser, screenshot, signIn, watchErrors } from "../helpers/browser";
 import { describeIf } from "../helpers/env";
 import { freePort, type ServerProcess, startServer } from "../helpers/server-process";
 import { startIdp, type TestIdp } from "../servers/oidc-provider";
@@ -123,4 +123,39 @@ describeIf(hasChromium, "Chromium is not installed at /usr/bin/chromium", "singl
     expect(errors).toEqual([]);
     await context.close();
   }, 60_000);
+
+  test("the admin sees the single sign-on account in Settings → Users and makes it an admin", async () => {
+    for (const [width, scheme] of [
+      [1280, "light"],
+      [390, "dark"],
+    ] as const) {
+      const { page, errors, close } = await signIn(browser, server.url, { width, height: 900 }, scheme);
+      await page.goto(`${server.url}/settings/users`);
+      const alice = page.locator(".session-item", { hasText: "alice" });
+      await alice.getByText("single sign-on").waitFor();
+      expect(await page.getByText("the only admin").count()).toBe(1);
+      expect(await page.getByRole("button", { name: "Remove admin" }).isDisabled()).toBe(true);
+      // On a phone the buttons go below the name rather than squeezing it into a narrow column.
+      const name = (await alice.locator(".session-main").boundingBox())!;
+      const button = (await alice.getByRole("button", { name: "Make alice an admin" }).boundingBox())!;
+      expect(button.y >= name.y + name.height).toBe(width < 500);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(
+        0,
+      );
+      await screenshot(page, `settings-users-${width}-${scheme}`);
+      expect(errors).toEqual([]);
+      await close();
+    }
+    const { page, errors, close } = await signIn(browser, server.url, { width: 1280, height: 900 });
+    await page.goto(`${server.url}/settings/users`);
+    await page.getByRole("button", { name: "Make alice an admin" }).click();
+    await page.getByText("alice is now an admin.").waitFor();
+    expect(await page.getByText("the only admin").count()).toBe(0);
+    const alice = page.locator(".session-item", { hasText: "alice" });
+    expect(await alice.locator(".badge").allTextContents()).toEqual(["admin", "single sign-on"]);
+    expect(await alice.getByRole("button", { name: "Make alice a viewer" }).isEnabled()).toBe(true);
+    await screenshot(page, "settings-users-promoted-1280-light");
+    expect(errors).toEqual([]);
+    await close();
+  }, 120_000);
 });

@@ -162,6 +162,69 @@ describeIf(
       await close();
     });
 
+    // The race behind "the card stayed Idle without Cancel while a test ran" and a page that never became ready under
+    // load: a script that arrives late must not let the stream connect without the SSE extension (it never
+    // connected), or before app.js and the Alpine components listen (its snapshot and stream-ready were lost).
+    for (const script of ["hx-sse.js", "app.js", "alpine.js"]) {
+      test(`a page whose ${script} arrives after a whole test ran still goes live and shows the outcome`, async () => {
+        const { page, errors, close } = await signIn(browser, server.url, { width: 1280, height: 900 });
+        let release: () => void = () => {};
+        const gate = new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        await page.route(`**/assets/*/${script}`, async (route) => {
+          await gate;
+          await route.continue();
+        });
+        // The held script holds the load event too: wait for the parsed page instead.
+        await page.goto(`${server.url}/speedtest`, { waitUntil: "commit" });
+        await page.locator("footer").waitFor({ state: "attached" });
+        const rowsBefore = await page.locator("#results tbody tr").count();
+        const started = await page.request.post(`${server.url}/speedtest/run`, {
+          form: { provider: "iperf3", serverHost: iperf.address, enableDownload: "on", enableUpload: "on" },
+        });
+        expect(started.status()).toBe(200);
+        await serverIdle(page);
+        release();
+        await pageReady(page);
+        await waitForLiveStatus(page, /^Done/, errors, 10_000);
+        await page.waitForFunction((n) => document.querySelectorAll("#results tbody tr").length > n, rowsBefore);
+        // Still live: the next test started from the page is followed through to its end.
+        await chooseIperf(page);
+        await page.getByRole("button", { name: "Start test" }).click();
+        await waitForLiveStatus(page, /^(Testing|Measuring|Downloading|Uploading)/, errors);
+        expect(await page.getByRole("button", { name: "Cancel" }).isVisible()).toBe(true);
+        await waitForLiveStatus(page, /^Done/, errors);
+        expect(errors).toEqual([]);
+        await close();
+      });
+    }
+
+    // hx-sse reconnects a stream that was open, but a first connection that failed (the server restarting under the
+    // page, a proxy answering 502) was never tried again: the page stayed dead.
+    for (const failure of ["a network error", "a proxy's 503"]) {
+      test(`a page whose first stream connection fails with ${failure} connects again and goes live`, async () => {
+        const { page, errors, close } = await signIn(browser, server.url, { width: 1280, height: 900 });
+        let attempts = 0;
+        await page.route(/\/events(\?|$)/, async (route) => {
+          attempts++;
+          if (attempts > 1) return route.continue();
+          if (failure === "a network error") return route.abort("connectionreset");
+          return route.fulfill({ status: 503, contentType: "text/html", body: "<h1>503 Service Unavailable</h1>" });
+        });
+        await page.goto(`${server.url}/speedtest`);
+        await pageReady(page);
+        expect(attempts).toBe(2);
+        await chooseIperf(page);
+        await page.getByRole("button", { name: "Start test" }).click();
+        await waitForLiveStatus(page, /^(Testing|Measuring|Downloading|Uploading)/, errors);
+        await waitForLiveStatus(page, /^Done/, errors);
+        // The failed connection is the browser's own console line (a network error, a 503); nothing else went wrong.
+        expect(errors.filter((e) => !/Failed to load resource|htmx:error/.test(e))).toEqual([]);
+        await close();
+      });
+    }
+
     test("a failed test: Failed with a plain message, nothing stale beside it, a red bar where it stopped", async () => {
       const { page, errors, close } = await open();
       await chooseIperf(page, `127.0.0.1:${freePort()}`);

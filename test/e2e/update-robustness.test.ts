@@ -204,6 +204,22 @@ describe("netronome update, robustness", () => {
     expect(run.err).toContain(`${dir} is not writable by this user`);
   }, 60_000);
 
+  test("in a container, the user is told to rebuild with compose or pull the published image, not to pull a local build", async () => {
+    h.publish();
+    const { dir, exe } = h.fresh();
+    chmodSync(dir, 0o755);
+    const run = await h.netronome(
+      "/usr/bin/setpriv",
+      ["--reuid=nobody", "--regid=nogroup", "--clear-groups", exe, "update"],
+      { container: "docker" },
+    );
+    expect(run.code).toBe(1);
+    expect(run.err).toContain(`${dir} is not writable by this user: in a container`);
+    expect(run.err).toContain("git pull && docker compose up -d --build");
+    expect(run.err).toContain("docker pull ghcr.io/acme/netronome"); // the owner of the repository it was built from
+    expect(run.err).not.toContain("docker compose pull");
+  }, 60_000);
+
   test("from source, update refuses to replace the Bun runtime", async () => {
     const proc = Bun.spawnSync([process.execPath, join(import.meta.dir, "../../src/main.ts"), "update"], {
       env: { PATH: process.env.PATH ?? "", HOME: tmpdir() },

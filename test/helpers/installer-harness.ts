@@ -23,7 +23,7 @@ export interface InstallerHarness {
   /** A new empty folder, removed after the file's tests. */
   scratch(): string;
   /** Runs the installer without a terminal (setsid: no /dev/tty), as a file or piped into bash. */
-  installer(args: string[], opts?: { piped?: boolean; path?: string; file?: string }): Promise<Run>;
+  installer(args: string[], opts?: { piped?: boolean; path?: string; file?: string; tmp?: string }): Promise<Run>;
   /** The flags every non-interactive run passes: the fake GitHub, --yes. */
   common(): string[];
 }
@@ -64,14 +64,17 @@ export function installerHarness(): InstallerHarness {
       roots.push(root);
       return root;
     },
-    async installer(args: string[], opts: { piped?: boolean; path?: string; file?: string } = {}): Promise<Run> {
+    async installer(
+      args: string[],
+      opts: { piped?: boolean; path?: string; file?: string; tmp?: string } = {},
+    ): Promise<Run> {
       const file = opts.file ?? h.script;
       const argv = opts.piped ? ["setsid", "-w", "bash", "-s", "--", ...args] : ["setsid", "-w", "bash", file, ...args];
       const proc = Bun.spawn(argv, {
         stdin: opts.piped ? Bun.file(file) : "ignore",
         stdout: "pipe",
         stderr: "pipe",
-        env: { PATH: opts.path ?? process.env.PATH ?? "", HOME: tmpdir() },
+        env: { PATH: opts.path ?? process.env.PATH ?? "", HOME: tmpdir(), ...(opts.tmp ? { TMPDIR: opts.tmp } : {}) },
       });
       const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
       return { code: await proc.exited, out, err };

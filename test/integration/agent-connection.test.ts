@@ -183,12 +183,16 @@ describe("agent connection", () => {
     const url = server((req) => {
       const path = new URL(req.url).pathname;
       if (path !== "/events") return fetch(`${a.url}${path}`);
-      const chunk = new TextEncoder().encode("x".repeat(64 * 1024));
+      // 32 KiB every 100 ms: slow enough to stay within the stream's byte allowance (1 MiB burst, then 64 KiB/s)
+      // until the line passes 1 MiB, so it is the line limit that ends it.
+      const chunk = new TextEncoder().encode("x".repeat(32 * 1024));
       let sent = 0;
       return new Response(
         new ReadableStream({
-          pull(c) {
-            if (sent++ < 40) c.enqueue(chunk);
+          async pull(c) {
+            if (sent++ >= 40) return;
+            await Bun.sleep(100);
+            c.enqueue(chunk);
           },
         }),
         { headers: { "content-type": "text/event-stream" } },

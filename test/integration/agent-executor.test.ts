@@ -285,3 +285,30 @@ describeIf(hasCommand("mtr"), "mtr is missing", "agent executor and the agent's 
     }
   }, 30_000);
 });
+
+test("a busy agent (429 with Retry-After) is asked once: the hub never retries, let alone sooner than it says", async () => {
+  const asked: string[] = [];
+  const agent = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch(request) {
+      asked.push(new URL(request.url).pathname);
+      return Response.json(
+        { error: "too_many_requests", message: "busy: 2 packet-loss probes are already running on this agent" },
+        { status: 429, headers: { "retry-after": "1" } },
+      );
+    },
+  });
+  try {
+    const { executor } = remote({ url: `http://127.0.0.1:${agent.port}` } as AgentProcess);
+    const busy = await error(executor.runProbe(PROBE, { signal: never() }));
+    expect([(busy as MachineUnavailable).reason, busy.message]).toEqual([
+      "busy",
+      'agent "edge <1>" is busy: busy: 2 packet-loss probes are already running on this agent',
+    ]);
+    await Bun.sleep(1_500); // past the Retry-After: a retry, early or on time, would have arrived by now
+    expect(asked).toEqual(["/measure/probe"]);
+  } finally {
+    agent.stop(true);
+  }
+});

@@ -193,6 +193,7 @@ describeIf(tools, "iperf3, mtr, ping or traceroute is missing", "agent measureme
     await stream.waitForEvent("progress");
     const busy = await agent.post("/measure/speedtest", request);
     expect(busy.status).toBe(429);
+    expect(busy.headers.get("retry-after")).toBe("5"); // RFC 9110 delay-seconds: when asking again may succeed
     expect(await busy.json()).toMatchObject({ message: "busy: a speed test is already running on this agent" });
     await waitUntil(() => toolsOf(agent, "iperf3").length > 0, "iperf3 to start");
     const running = toolsOf(agent, "iperf3");
@@ -217,10 +218,12 @@ describeIf(tools, "iperf3, mtr, ping or traceroute is missing", "agent measureme
     const accepted = answers.filter((a) => a.status === 200);
     expect(accepted.length).toBeGreaterThanOrEqual(1);
     expect(accepted.length).toBeLessThanOrEqual(2);
-    for (const refused of answers.filter((a) => a.status === 429))
+    for (const refused of answers.filter((a) => a.status === 429)) {
+      expect(refused.headers.get("retry-after")).toMatch(/^[1-9][0-9]*$/);
       expect(await refused.json()).toMatchObject({
         message: "busy: 2 packet-loss probes are already running on this agent",
       });
+    }
     for (const a of accepted) {
       const text = await a.text();
       expect(text).toContain("event: outcome");

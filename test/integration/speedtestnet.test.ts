@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { connect, type Socket } from "node:net";
 import { NotFound } from "../../src/core/errors";
 import { ProviderError } from "../../src/measure/providers/provider";
 import { createSpeedtestNetProvider, type SpeedtestNetSettings } from "../../src/measure/providers/speedtestnet";
@@ -7,6 +8,7 @@ import type { SpeedTestProgress as Progress } from "../../src/protocol/measureme
 import { recordingRunOptions as runOptions } from "../helpers/provider-run";
 import {
   DEFAULT_SERVERS,
+  IMAGE_SIZES,
   type RunningSpeedtestNetServer,
   type SpeedtestNetServerOptions,
   startSpeedtestNetServer,
@@ -285,5 +287,47 @@ describe("speedtest.net run", () => {
     await Bun.sleep(100);
     expect(mock.counters.activeTransfers).toBe(0);
     expect(mock.counters.uploadRequests).toBe(0);
+  });
+});
+
+describe("the local speedtest.net server", () => {
+  test("every image request is a slice of one shared store: stalled downloads hold no copies of the image", async () => {
+    const mock = await startSpeedtestNetServer();
+    running.push(mock);
+    const clients = 6;
+    const image = IMAGE_SIZES[4000]!;
+    const url = new URL(`${mock.url}/srv/1001/speedtest/random4000x4000.jpg`);
+    Bun.gc(true);
+    const rssBefore = process.memoryUsage().rss;
+    const sockets: Socket[] = [];
+    try {
+      // Each client reads the first bytes of its answer, then stops reading: the server keeps the rest of the body.
+      await Promise.all(
+        Array.from(
+          { length: clients },
+          () =>
+            new Promise<void>((resolve, reject) => {
+              const socket = connect(Number(url.port), url.hostname, () =>
+                socket.write(`GET ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\n\r\n`),
+              );
+              sockets.push(socket);
+              socket.once("data", () => {
+                socket.pause();
+                resolve();
+              });
+              socket.once("error", reject);
+            }),
+        ),
+      );
+      // Let the server fill the socket buffers and park the rest of each body.
+      await Bun.sleep(300);
+      Bun.gc(true);
+      const grownBy = process.memoryUsage().rss - rssBefore;
+      expect(mock.counters.downloadRequests).toBe(clients);
+      // A copy per request would add most of clients × 31.6 MB; shared slices add socket buffers only.
+      expect(grownBy).toBeLessThan(image);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+    }
   });
 });

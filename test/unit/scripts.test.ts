@@ -124,3 +124,11 @@ test("install-agent.sh runs on macOS's bash 3.2: no bash 4 features", () => {
   ];
   for (const construct of bash4) expect(script).not.toMatch(construct);
 });
+
+test("install-agent.sh --help describes the interface default as the agent applies it", () => {
+  // Defect: it said "default: all", but without an interface the agent reports the default route's live rates.
+  const help = Bun.spawnSync(["bash", join(ROOT, "scripts/install-agent.sh"), "--help"]).stdout.toString();
+  const line = help.split("\n").find((l) => l.trimStart().startsWith("--interface"));
+  expect(line).toContain("default: the default route's for live rates, every interface for history");
+  expect(help).not.toContain("default: all");
+});

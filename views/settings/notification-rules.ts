@@ -95,21 +95,21 @@ export function rulesCard(ctx: PageContext, v: RulesView): SafeHtml {
     ${
       v.items.length === 0
         ? html`<p class="empty">No rules yet.</p>`
-        : html`<div class="table-wrap"><table class="notify-table">
+        : html`<div class="table-wrap"><table class="notify-table card-rows">
           <thead><tr><th>Event</th><th>Channel</th><th>Condition</th><th>Cooldown · quiet</th><th>State</th><th aria-label="Actions"></th></tr></thead>
           <tbody>${v.items.map(
             (r) => html`<tr>
-              <td>${r.event}</td>
-              <td><span class="cell-truncate narrow" title="${r.channel}">${r.channel}</span></td>
-              <td class="soft-wrap">${r.condition}${r.recovery ? html` <span class="muted small">+ recovery</span>` : ""}</td>
-              <td class="soft-wrap">${r.cooldown}${r.quiet === "–" ? "" : html` <span class="muted small">· quiet ${r.quiet}</span>`}</td>
-              <td>${!r.enabled ? html`<span class="badge">Disabled</span>` : r.firing.length ? html`<span class="badge badge-bad" title="${r.firing.join(", ")}">Alerting: ${r.firing.length}</span>` : html`<span class="badge badge-ok">Quiet</span>`}${r.fromConfig ? html` <span class="badge badge-info">from config</span>` : ""}</td>
-              <td><div class="actions">${
+              <td class="cell-title">${r.event}</td>
+              <td data-label="Channel"><span class="cell-truncate narrow" title="${r.channel}">${r.channel}</span></td>
+              <td class="soft-wrap" data-label="Condition">${r.condition}${r.recovery ? html` <span class="muted small">+ recovery</span>` : ""}</td>
+              <td class="soft-wrap" data-label="Cooldown · quiet">${r.cooldown}${r.quiet === "–" ? "" : html` <span class="muted small">· quiet ${r.quiet}</span>`}</td>
+              <td data-label="State">${!r.enabled ? html`<span class="badge">Disabled</span>` : r.firing.length ? html`<span class="badge badge-bad" title="${r.firing.join(", ")}">Alerting: ${r.firing.length}</span>` : html`<span class="badge badge-ok">Quiet</span>`}${r.fromConfig ? html` <span class="badge badge-info">from config</span>` : ""}</td>
+              <td class="cell-wide cell-actions">${
                 r.id === null
                   ? ""
-                  : html`<a class="btn btn-small" data-change href="${ctx.base}/settings/notifications?edit_rule=${r.id}#rule-form">Edit</a>
-                  <form ${action(ctx, `/rules/${r.id}/delete`)}><button class="btn btn-small btn-danger" type="submit">Delete</button></form>`
-              }</div></td>
+                  : html`<div class="actions"><a class="btn btn-small" data-change href="${ctx.base}/settings/notifications?edit_rule=${r.id}#rule-form">Edit</a>
+                  <form ${action(ctx, `/rules/${r.id}/delete`)}><button class="btn btn-small btn-danger" type="submit">Delete</button></form></div>`
+              }</td>
             </tr>`,
           )}</tbody>
         </table></div>`

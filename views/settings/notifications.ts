@@ -96,15 +96,15 @@ function channelsCard(ctx: PageContext, v: NotificationsView): SafeHtml {
     ${
       v.channels.length === 0
         ? html`<p class="empty">No channels yet. Add one below, then choose in Rules which events it hears about.</p>`
-        : html`<div class="table-wrap"><table class="notify-table">
+        : html`<div class="table-wrap"><table class="notify-table card-rows">
           <thead><tr><th>Name</th><th>Type</th><th>Destination</th><th>Status</th><th aria-label="Actions"></th></tr></thead>
           <tbody>${v.channels.map(
             (c) => html`<tr data-channel-id="${c.id}">
-              <td><span class="cell-truncate" title="${c.name}">${c.name}</span></td>
-              <td>${c.typeLabel}</td>
-              <td><span class="cell-truncate mono small" title="${c.url}">${c.url}</span></td>
-              <td>${c.fromConfig ? html`<span class="badge badge-info" title="Set by [notifications] in the config file; change it there">from config</span>` : c.enabled ? html`<span class="badge badge-ok">Enabled</span>` : html`<span class="badge">Disabled</span>`}</td>
-              <td><div class="actions">
+              <td class="cell-title"><span class="cell-truncate" title="${c.name}">${c.name}</span></td>
+              <td data-label="Type">${c.typeLabel}</td>
+              <td class="cell-wide" data-label="Destination"><span class="cell-truncate mono small" title="${c.url}">${c.url}</span></td>
+              <td data-label="Status">${c.fromConfig ? html`<span class="badge badge-info" title="Set by [notifications] in the config file; change it there">from config</span>` : c.enabled ? html`<span class="badge badge-ok">Enabled</span>` : html`<span class="badge">Disabled</span>`}</td>
+              <td class="cell-wide"><div class="actions">
                 <form ${action(ctx, `/channels/${c.id}/test`)}><button class="btn btn-small" type="submit">Send test</button></form>
                 ${
                   c.fromConfig
@@ -127,15 +127,15 @@ function historyCard(ctx: PageContext, v: NotificationsView): SafeHtml {
     ${
       v.history.length === 0
         ? html`<p class="empty">Nothing sent yet.</p>`
-        : html`<div class="table-wrap"><table class="notify-table">
+        : html`<div class="table-wrap"><table class="notify-table card-rows">
           <thead><tr><th>Time</th><th>Channel</th><th>Event</th><th>Result</th><th>Message</th></tr></thead>
           <tbody>${v.history.map(
             (h) => html`<tr>
-              <td>${timeTag(ctx.timezone, h.at)}</td>
-              <td><span class="cell-truncate" title="${h.channel}">${h.channel}</span></td>
-              <td>${h.event}</td>
-              <td>${h.success ? html`<span class="badge badge-ok">Sent</span>` : html`<span class="badge badge-bad" title="${h.error ?? ""}">Failed</span>`}${h.attempts > 1 ? html` <span class="muted small">${h.attempts} tries</span>` : ""}</td>
-              <td class="wrap small">${h.message}${h.error ? html`<br /><span class="field-error">${h.error}</span>` : ""}</td>
+              <td class="cell-time">${timeTag(ctx.timezone, h.at)}</td>
+              <td data-label="Channel"><span class="cell-truncate" title="${h.channel}">${h.channel}</span></td>
+              <td data-label="Event">${h.event}</td>
+              <td data-label="Result">${h.success ? html`<span class="badge badge-ok">Sent</span>` : html`<span class="badge badge-bad" title="${h.error ?? ""}">Failed</span>`}${h.attempts > 1 ? html` <span class="muted small">${h.attempts} tries</span>` : ""}</td>
+              <td class="wrap small cell-wide" data-label="Message">${h.message}${h.error ? html`<br /><span class="field-error">${h.error}</span>` : ""}</td>
             </tr>`,
           )}</tbody>
         </table></div>`

@@ -1,43 +1,60 @@
 /**
  * What a sign-in must remember between the redirect to the provider and the way back (state, nonce, PKCE
  * verifier, redirect URL, where to go afterwards): kept in the browser that started it, in a short-lived HttpOnly
- * cookie signed with the server's secret, so that no anonymous visitor can make the server hold anything. Without
- * the cookie of the browser that started it, a callback is refused, which is what binds the sign-in to that browser.
+ * cookie, so that no anonymous visitor can make the server hold anything. Without the cookie of the browser that
+ * started it, a callback is refused, which is what binds the sign-in to that browser.
+ *
+ * The cookie is a JWT (HS256, through @elysiajs/jwt) that expires with the flow, under a key derived from the
+ * session secret for this purpose only: nothing else the server signs or seals can pass for a flow, nor a flow for
+ * anything else. It is signed, not encrypted: everything in it belongs to the browser that holds it.
  */
-import { timingSafeEqual } from "node:crypto";
+import { jwt } from "@elysiajs/jwt";
+import { type Static, t } from "elysia";
+import { purposeKey } from "../../core/secret-box";
 
 export const FLOW_COOKIE = "oidc_flow";
 export const FLOW_TTL_SECONDS = 600;
+const FLOW_ALGORITHM = "HS256";
+/** What the signing key is derived for (see purposeKey). */
+export const FLOW_KEY_PURPOSE = "oidc sign-in flow";
 
-export interface Flow {
-  state: string;
-  nonce: string;
-  verifier: string;
-  redirectUri: string;
-  next?: string;
-  /** Expiry, epoch milliseconds. */
-  expires: number;
-}
+const flowClaims = t.Object({
+  state: t.String({ minLength: 1 }),
+  nonce: t.String({ minLength: 1 }),
+  verifier: t.String({ minLength: 43 }),
+  redirectUri: t.String({ minLength: 1 }),
+  next: t.Optional(t.String()),
+  /** Expiry, epoch seconds (the JWT's own claim). */
+  exp: t.Integer(),
+});
 
-const mac = (secret: string, payload: string) =>
-  new Bun.CryptoHasher("sha256", secret).update(`oidc-flow.${payload}`).digest("base64url") as string;
+/** A sign-in under way, as the service sees it. */
+export type Flow = Omit<Static<typeof flowClaims>, "exp">;
 
-export function sealFlow(secret: string, flow: Flow): string {
-  const payload = Buffer.from(JSON.stringify(flow)).toString("base64url");
-  return `${payload}.${mac(secret, payload)}`;
-}
+/** The plugin that gives handlers `flowJwt`, which signs and verifies flow cookies. */
+export const flowJwtPlugin = (sessionSecret: string) =>
+  jwt({
+    name: "flowJwt",
+    secret: purposeKey(sessionSecret, FLOW_KEY_PURPOSE),
+    alg: FLOW_ALGORITHM,
+    schema: flowClaims,
+  });
 
-/** The flow in a cookie value, or null when it is not one this server sealed, or has expired. */
-export function openFlow(secret: string, sealed: string | undefined, now = Date.now()): Flow | null {
-  const [payload, signature, extra] = (sealed ?? "").split(".");
-  if (!payload || !signature || extra !== undefined) return null;
-  const expected = Buffer.from(mac(secret, payload));
-  const given = Buffer.from(signature);
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return null;
-  try {
-    const flow = JSON.parse(Buffer.from(payload, "base64url").toString()) as Flow;
-    return typeof flow.expires === "number" && flow.expires > now ? flow : null;
-  } catch {
-    return null;
-  }
+export type FlowJwt = ReturnType<typeof flowJwtPlugin>["decorator"]["flowJwt"];
+
+/** The cookie value for a flow that starts at `now` (epoch ms). */
+export const sealFlow = (flowJwt: FlowJwt, flow: Flow, now: number): Promise<string> =>
+  flowJwt.sign({ ...flow, exp: Math.floor(now / 1000) + FLOW_TTL_SECONDS });
+
+/** The flow in a cookie value, or null when it is not one this server signed for a flow, or has expired. */
+export async function openFlow(flowJwt: FlowJwt, sealed: string | undefined, now: number): Promise<Flow | null> {
+  // The algorithm is pinned: a token naming another one ("none" included) is refused before its signature is read.
+  const claims = await flowJwt.verify(sealed, {
+    algorithms: [FLOW_ALGORITHM],
+    requiredClaims: ["exp"],
+    currentDate: new Date(now),
+  });
+  if (!claims) return null;
+  const { state, nonce, verifier, redirectUri, next } = claims;
+  return { state, nonce, verifier, redirectUri, next };
 }

@@ -12,7 +12,7 @@ import { safeNext } from "../../server/page-context";
 import { type CookieScope, readCookie, withCookies } from "../session-cookies";
 import type { SignIns } from "../sign-ins";
 import { OidcError } from "./oidc.errors";
-import { FLOW_COOKIE, FLOW_TTL_SECONDS } from "./oidc.flow";
+import { FLOW_COOKIE, FLOW_TTL_SECONDS, type FlowJwt, flowJwtPlugin, openFlow, sealFlow } from "./oidc.flow";
 import type { OidcService } from "./oidc.service";
 
 export const OIDC_CALLBACK_PATH = "/api/auth/oidc/callback";
@@ -31,9 +31,18 @@ const go = (location: string, status = 303) => new Response(null, { status, head
 
 export function oidcPlugin(
   ctx: AppContext,
-  deps: { oidc: OidcService; signIns: SignIns; clientOf: (request: Request) => Client },
+  deps: {
+    oidc: OidcService;
+    signIns: SignIns;
+    clientOf: (request: Request) => Client;
+    /** The session secret, from which the flow cookie's signing key is derived. */
+    secret: string;
+    /** The clock flow cookies expire by (tests move it). */
+    now?: () => number;
+  },
 ) {
   const { oidc, signIns, clientOf } = deps;
+  const now = deps.now ?? Date.now;
   const base = ctx.config.server.base_url;
   const log: Logger = ctx.log.child("oidc");
 
@@ -54,10 +63,15 @@ export function oidcPlugin(
     return withCookies(go(`${base}/login?error=${error.code}`), cookies);
   };
 
-  const begin = async (request: Request, next: string | undefined, extraCookies: (string | null)[]) => {
+  const begin = async (
+    request: Request,
+    flowJwt: FlowJwt,
+    next: string | undefined,
+    extraCookies: (string | null)[],
+  ) => {
     try {
-      const { location, sealedFlow } = await oidc.begin(redirectUri(request), next);
-      const cookie = flowCookie(signIns.cookieScope(request), sealedFlow, FLOW_TTL_SECONDS);
+      const { location, flow } = await oidc.begin(redirectUri(request), next);
+      const cookie = flowCookie(signIns.cookieScope(request), await sealFlow(flowJwt, flow, now()), FLOW_TTL_SECONDS);
       return withCookies(go(location.href, 307), [cookie, ...extraCookies]);
     } catch (e) {
       return failed(request, e, extraCookies);
@@ -65,15 +79,17 @@ export function oidcPlugin(
   };
 
   return new Elysia({ name: "auth.oidc", seed: ctx.instanceId })
-    .get("/api/auth/oidc/login", ({ request }) => begin(request, undefined, []))
-    .get("/login/sso", ({ request }) => {
+    .use(flowJwtPlugin(deps.secret))
+    .get("/api/auth/oidc/login", ({ request, flowJwt }) => begin(request, flowJwt, undefined, []))
+    .get("/login/sso", ({ request, flowJwt }) => {
       const remembered = signIns.takeNext(request);
-      return begin(request, remembered.next, [remembered.cookie]);
+      return begin(request, flowJwt, remembered.next, [remembered.cookie]);
     })
-    .get(OIDC_CALLBACK_PATH, async ({ request }) => {
+    .get(OIDC_CALLBACK_PATH, async ({ request, flowJwt }) => {
       const cleared = flowCookie(signIns.cookieScope(request), "", 0);
       try {
-        const { user, next } = await oidc.complete(new URL(request.url), readCookie(request, FLOW_COOKIE));
+        const flow = await openFlow(flowJwt, readCookie(request, FLOW_COOKIE), now());
+        const { user, next } = await oidc.complete(new URL(request.url), flow);
         const { cookie } = await signIns.start(request, user, "oidc");
         log.info("signed in by single sign-on", {
           username: user.username,

@@ -2,7 +2,7 @@
  * Single sign-on with an OpenID provider: the authorization code flow with PKCE (S256), state and nonce, through
  * oauth4webapi. The ID token is checked for issuer, audience, expiry, nonce and its signature against the provider's
  * keys (JWKS). The person is then found by provider and subject, or given an account (see signIn below).
- * Knows nothing about HTTP: the plugin hands in URLs and the flow cookie's value.
+ * Knows nothing about HTTP: the plugin hands in URLs and the flow it kept in the browser's cookie (oidc.flow.ts).
  */
 import * as oauth from "oauth4webapi";
 import type { Config } from "../../config/schema";
@@ -12,7 +12,7 @@ import type { SessionUser } from "../identity";
 import { admitted, type Claims, groupsOf, numberedUsername, usernameFor } from "./oidc.claims";
 import { cappedFetch, OIDC_REQUEST_TIMEOUT_MS, type OidcDiscovery } from "./oidc.discovery";
 import { OidcError } from "./oidc.errors";
-import { FLOW_TTL_SECONDS, type Flow, openFlow, sealFlow } from "./oidc.flow";
+import type { Flow } from "./oidc.flow";
 
 /** Names tried for a new account before giving up: `alice`, `alice-2` … `alice-20`. */
 const NAME_ATTEMPTS = 20;
@@ -29,8 +29,6 @@ export function createOidcService(opts: {
   users: AuthRepository;
   /** Told when a sign-in created an account. */
   onUserCreated: () => void;
-  /** Signs the flow cookie. */
-  secret: string;
   log: Logger;
   now?: () => number;
 }) {
@@ -110,8 +108,8 @@ export function createOidcService(opts: {
       return discovery.ready;
     },
 
-    /** Where to send the browser, and the sealed flow for its cookie. */
-    async begin(redirectUri: string, next: string | undefined): Promise<{ location: URL; sealedFlow: string }> {
+    /** Where to send the browser, and the flow to keep in its cookie. */
+    async begin(redirectUri: string, next: string | undefined): Promise<{ location: URL; flow: Flow }> {
       const as = await provider();
       const flow: Flow = {
         state: oauth.generateRandomState(),
@@ -119,7 +117,6 @@ export function createOidcService(opts: {
         verifier: oauth.generateRandomCodeVerifier(),
         redirectUri,
         next,
-        expires: now() + FLOW_TTL_SECONDS * 1000,
       };
       const location = new URL(as.authorization_endpoint!);
       for (const [k, v] of Object.entries({
@@ -133,16 +130,15 @@ export function createOidcService(opts: {
         code_challenge_method: "S256",
       }))
         location.searchParams.set(k, v);
-      return { location, sealedFlow: sealFlow(opts.secret, flow) };
+      return { location, flow };
     },
 
     /**
-     * Finishes a sign-in from the provider's redirect back (`callback`) and the flow cookie of this browser.
-     * Throws OidcError with the code the sign-in page explains.
+     * Finishes a sign-in from the provider's redirect back (`callback`) and the flow kept in this browser's cookie
+     * (null when it had none that is valid). Throws OidcError with the code the sign-in page explains.
      */
-    async complete(callback: URL, sealedFlow: string | undefined): Promise<{ user: SessionUser; next?: string }> {
+    async complete(callback: URL, flow: Flow | null): Promise<{ user: SessionUser; next?: string }> {
       const as = await provider();
-      const flow = openFlow(opts.secret, sealedFlow, now());
       if (!flow) throw new OidcError("invalid_state", "no valid sign-in flow cookie (absent, forged or expired)");
       let params: URLSearchParams;
       try {

@@ -59,7 +59,7 @@ export interface SendContext {
   mail(message: MailMessage): Promise<void>;
   /** The origin to use instead of a service's public one (tests point channels at local receivers). */
   origin(fallback: string): string;
-  /** Survives between sends of one channel type (e.g. a Matrix access token). */
+  /** What this channel keeps between its sends (a Matrix sign-in), until `release` ends it. */
   cache: Map<string, unknown>;
 }
 
@@ -83,6 +83,11 @@ export interface ChannelType {
   /** The body this channel sends for a notice (pure). */
   payload(notice: Notice, values: ChannelValues): unknown;
   send(notice: Notice, values: ChannelValues, ctx: SendContext): Promise<void>;
+  /**
+   * Ends what `send` keeps in `ctx.cache` at the service (signs out of a Matrix login). Called once the channel is
+   * changed, deleted or was an unsaved one being tested, and at shutdown; `ctx.cache` is not used again afterwards.
+   */
+  release?(ctx: SendContext): Promise<void>;
 }
 
 /** A send that failed; `retryable` when trying again later may succeed (network, 5xx, 429). */
@@ -93,6 +98,11 @@ export class DeliveryError extends Error {
     readonly retryAfterMs?: number,
     /** The HTTP status, for HTTP failures. */
     readonly status?: number,
+    /**
+     * The answer's JSON, for the channel's own decisions (Matrix's `errcode`). Never shown, stored or logged: the
+     * target may be a host the user chose (see HttpCall.publicService).
+     */
+    readonly answer?: unknown,
   ) {
     super(message);
   }

@@ -1,7 +1,9 @@
 /**
  * Matrix. URL as shoutrrr writes it: matrix://user:password@host[:port]/?rooms=!roomid:server,#alias:server
- * [&disableTLS=yes]; with an empty user the password is an access token. A password login is made once and its
- * token reused, so the homeserver does not collect a device per message.
+ * [&disableTLS=yes]; with an empty user the password is an access token, used as it is and never signed out.
+ * With a password, the channel signs in once and keeps that access token (one device on the homeserver, not one
+ * per message) until the homeserver no longer knows it (M_UNKNOWN_TOKEN: sign in again, once, and carry on) or
+ * the channel is released (changed, deleted, or the server stops): then it signs out, which removes the device.
  */
 import { htmlText, type Notice, plainText } from "../notice";
 import {
@@ -23,29 +25,93 @@ import {
 } from "./channel";
 
 const ROOM = /^[!#][^:\s]+:[A-Za-z0-9.-]+(?::\d+)?$/;
+const API = "/_matrix/client/v3";
 
 function payload(n: Notice, _v: ChannelValues) {
   return { msgtype: "m.notice", body: plainText(n), format: "org.matrix.custom.html", formatted_body: htmlText(n) };
 }
 
-const cacheKey = (v: ChannelValues, base: string) => `${base}\n${v.user}\n${v.password}`;
+interface Login {
+  /** The homeserver it was made at (a sign-out goes there, whatever the channel says now). */
+  base: string;
+  token: string;
+}
 
-async function accessToken(v: ChannelValues, base: string, ctx: SendContext): Promise<string> {
-  if (!v.user) return v.password ?? "";
-  const key = cacheKey(v, base);
-  const cached = ctx.cache.get(key);
-  if (typeof cached === "string") return cached;
-  const answer = (await ctx.http(
-    jsonCall(`${base}/_matrix/client/v3/login`, {
-      type: "m.login.password",
-      identifier: { type: "m.id.user", user: v.user },
-      password: v.password,
-      initial_device_display_name: "Netronome",
-    }),
-  )) as { access_token?: string };
-  if (!answer?.access_token) throw new Error("the homeserver's login answer has no access token");
-  ctx.cache.set(key, answer.access_token);
-  return answer.access_token;
+/** The channel's sign-in, kept in its cache: made with these settings, and the login (or its attempt). */
+interface Kept {
+  settings: string;
+  login: Promise<Login>;
+}
+
+const KEPT = "login";
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/** The homeserver says this access token is not (or no longer) valid: logged out, expired or revoked. */
+const unknownToken = (e: unknown) =>
+  e instanceof DeliveryError &&
+  e.status === 401 &&
+  (e.answer as { errcode?: unknown } | null)?.errcode === "M_UNKNOWN_TOKEN";
+
+async function signIn(v: ChannelValues, base: string, ctx: SendContext): Promise<Login> {
+  let answer: { access_token?: unknown };
+  try {
+    answer = (await ctx.http(
+      jsonCall(`${base}${API}/login`, {
+        type: "m.login.password",
+        identifier: { type: "m.id.user", user: v.user },
+        password: v.password,
+        initial_device_display_name: "Netronome",
+      }),
+    )) as { access_token?: unknown };
+  } catch (e) {
+    if (e instanceof DeliveryError && !e.retryable)
+      throw new DeliveryError(
+        `the homeserver refused the sign-in as ${v.user}: ${e.message}`,
+        false,
+        undefined,
+        e.status,
+      );
+    throw e;
+  }
+  if (typeof answer?.access_token !== "string" || !answer.access_token)
+    throw new DeliveryError("the homeserver's login answer has no access token", false);
+  return { base, token: answer.access_token };
+}
+
+/** Ends a kept sign-in at its homeserver (one it forgot already counts as ended). */
+async function signOut(kept: Kept, ctx: SendContext): Promise<void> {
+  const login = await kept.login.catch(() => null);
+  if (!login) return;
+  try {
+    await ctx.http(jsonCall(`${login.base}${API}/logout`, {}, bearer(login.token)));
+  } catch (e) {
+    if (!unknownToken(e)) throw e;
+  }
+}
+
+/**
+ * The channel's sign-in: the kept one when it was made with these settings, else a new one (after signing out of
+ * one made with other settings). Sends at the same time share one sign-in attempt; a failed attempt is not kept.
+ */
+function signedIn(v: ChannelValues, base: string, ctx: SendContext): Kept {
+  const settings = JSON.stringify([base, v.user, v.password]);
+  const before = ctx.cache.get(KEPT) as Kept | undefined;
+  if (before?.settings === settings) return before;
+  const kept: Kept = {
+    settings,
+    login: (async () => {
+      // Best effort: the old device is useless without its token, which only this process holds.
+      if (before) await signOut(before, ctx).catch(() => undefined);
+      return signIn(v, base, ctx);
+    })(),
+  };
+  ctx.cache.set(KEPT, kept);
+  kept.login.catch(() => forget(kept, ctx));
+  return kept;
+}
+
+function forget(kept: Kept, ctx: SendContext): void {
+  if (ctx.cache.get(KEPT) === kept) ctx.cache.delete(KEPT);
 }
 
 export const matrix = {
@@ -82,33 +148,60 @@ export const matrix = {
   payload,
   async send(n, v, ctx) {
     const base = ctx.origin(baseUrl(v.host ?? "", v.scheme === "http"));
-    const auth = { authorization: `Bearer ${await accessToken(v, base, ctx)}` };
-    try {
-      await postToRooms(n, v, base, auth, ctx);
-    } catch (e) {
-      // A login token the homeserver no longer knows (logged out, expired): log in afresh next time.
-      if (e instanceof DeliveryError && e.status === 401) ctx.cache.delete(cacheKey(v, base));
-      throw e;
+    const rooms = list(v.rooms);
+    if (!v.user) {
+      try {
+        return await postToRooms(n, v, base, v.password ?? "", ctx, rooms);
+      } catch (e) {
+        if (!unknownToken(e)) throw e;
+        throw new DeliveryError(`${(e as Error).message}: the homeserver does not know this access token`, false);
+      }
     }
+    let kept = signedIn(v, base, ctx);
+    try {
+      await postToRooms(n, v, base, (await kept.login).token, ctx, rooms);
+    } catch (e) {
+      if (!unknownToken(e)) throw e;
+      // Signed out by someone else, or expired: sign in again, once, and deliver to the rooms still waiting.
+      forget(kept, ctx);
+      kept = signedIn(v, base, ctx);
+      await postToRooms(n, v, base, (await kept.login).token, ctx, rooms);
+    }
+  },
+  async release(ctx) {
+    const kept = ctx.cache.get(KEPT) as Kept | undefined;
+    if (!kept) return;
+    forget(kept, ctx);
+    await signOut(kept, ctx);
   },
 } satisfies ChannelType;
 
-async function postToRooms(n: Notice, v: ChannelValues, base: string, auth: Record<string, string>, ctx: SendContext) {
-  for (const room of list(v.rooms)) {
+/**
+ * Posts the notice into each room in turn, taking each room off `rooms` once it is done: after a failure, `rooms`
+ * holds those still waiting, the failed one first.
+ */
+async function postToRooms(
+  n: Notice,
+  v: ChannelValues,
+  base: string,
+  token: string,
+  ctx: SendContext,
+  rooms: string[],
+): Promise<void> {
+  const auth = bearer(token);
+  while (rooms.length > 0) {
+    const room = rooms[0]!;
     let roomId = room;
     if (room.startsWith("#")) {
-      const call: HttpCall = {
-        method: "GET",
-        url: `${base}/_matrix/client/v3/directory/room/${enc(room)}`,
-        headers: auth,
-      };
+      const call: HttpCall = { method: "GET", url: `${base}${API}/directory/room/${enc(room)}`, headers: auth };
       roomId = ((await ctx.http(call)) as { room_id?: string })?.room_id ?? "";
       if (!roomId) throw new Error(`room alias ${room} did not resolve`);
     }
     const txn = `netronome-${n.at.getTime()}-${crypto.randomUUID()}`;
     await ctx.http({
-      ...jsonCall(`${base}/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/${txn}`, payload(n, v), auth),
+      ...jsonCall(`${base}${API}/rooms/${enc(roomId)}/send/m.room.message/${txn}`, payload(n, v), auth),
       method: "PUT",
     });
+    rooms.shift();
   }
 }

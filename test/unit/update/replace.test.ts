@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   acquireLock,
+  containerUpdateHint,
   matchPermissions,
   previousPath,
   removeStaleTemps,
@@ -98,4 +99,30 @@ test("removeStaleTemps removes what dead updates left, and nothing else", async 
   removeStaleTemps(exe);
   expect(readdirSync(dir).sort()).toEqual([...kept, "netronome"].sort());
   for (const f of stale) expect(existsSync(join(dir, f))).toBe(false);
+});
+
+describe("the hint for an update inside a container", () => {
+  const readme = readFileSync(join(import.meta.dir, "../../../README.md"), "utf8");
+
+  test("rebuilds with the compose files (they build the image locally, so `pull` cannot work)", () => {
+    const hint = containerUpdateHint(null);
+    expect(hint).toContain("git pull && docker compose up -d --build");
+    expect(hint).not.toContain("docker compose pull");
+  });
+
+  test("names the published image after the build's repository owner, lower-cased as the release workflow does", () => {
+    expect(containerUpdateHint("Acme-Net/netronome")).toContain("docker pull ghcr.io/acme-net/netronome");
+    expect(containerUpdateHint(null)).toContain("docker pull ghcr.io/<owner>/netronome");
+  });
+
+  test("says what the README's Updating section tells container users", () => {
+    const docker = readme
+      .split("\n## Updating")[1]
+      ?.split("\n- **Docker**:")[1]
+      ?.split("\n- ")[0]
+      ?.replace(/\s+/g, " ");
+    expect(docker).toContain("`git pull && docker compose up -d --build`");
+    expect(docker).toContain("`docker pull ghcr.io/<owner>/netronome` and recreate the container");
+    expect(containerUpdateHint(null)).toContain("docker pull ghcr.io/<owner>/netronome and recreate the container");
+  });
 });
