@@ -18,12 +18,26 @@ const MAX_CHUNKS = 1024;
 
 /** The largest upload LibreSpeed's clients send in one POST (its web page: 20 MiB), with room. */
 export const LIBRESPEED_MAX_UPLOAD_BYTES = 32 * MiB;
+/**
+ * Downloads served at once. A LibreSpeed client opens six; a client that opens hundreds and never reads them holds
+ * what each socket could not take (a few MiB of memory apiece) and made the hub copy gigabytes into them, stalling
+ * every other request for seconds. More than this get 503 with Retry-After until one ends.
+ */
+export const LIBRESPEED_MAX_DOWNLOADS = 64;
+const BUSY_RETRY_SECONDS = 5;
 
 export const LIBRESPEED_ENDPOINTS = { dlURL: "garbage", ulURL: "empty", pingURL: "empty", getIpURL: "getIP" } as const;
 
 const NO_STORE = {
   "cache-control": "no-store, no-cache, must-revalidate, max-age=0, s-maxage=0",
   pragma: "no-cache",
+};
+const DOWNLOAD_HEADERS = {
+  ...NO_STORE,
+  "content-type": "application/octet-stream",
+  "content-description": "File Transfer",
+  "content-disposition": "attachment; filename=random.dat",
+  "content-transfer-encoding": "binary",
 };
 const CORS = {
   "access-control-allow-origin": "*",
@@ -48,16 +62,25 @@ export function chunkCount(raw: string | null): number {
   return Math.min(Number(raw), MAX_CHUNKS);
 }
 
-/** `count` MiB of random bytes, handed over as the socket drains. */
-function garbage(count: number): ReadableStream<Uint8Array> {
+/** `count` MiB of random bytes, handed over as the socket drains; `ended` is called once, when it is done or dropped. */
+function garbage(count: number, ended: () => void): ReadableStream<Uint8Array> {
   let sent = 0;
+  let open = true;
+  const end = () => {
+    if (open) ended();
+    open = false;
+  };
   return new ReadableStream<Uint8Array>(
     {
       pull(controller) {
-        if (sent >= count) return controller.close();
+        if (sent >= count) {
+          end();
+          return controller.close();
+        }
         controller.enqueue(chunk());
         sent++;
       },
+      cancel: end,
     },
     { highWaterMark: 1 },
   );
@@ -108,6 +131,7 @@ export function createLibreSpeedBackend(options: { path: string; secret: string 
   const prefix = `${options.path.replace(/\/+$/, "")}/`;
   const expected = digest(options.secret);
   const notFound = () => new Response("not found", { status: 404, headers: { "content-type": "text/plain" } });
+  let downloads = 0;
 
   return {
     owns: (pathname) => pathname.startsWith(prefix),
@@ -126,17 +150,21 @@ export function createLibreSpeedBackend(options: { path: string; secret: string 
         return new Response(null, { status: 200, headers: { ...NO_STORE, connection: "keep-alive", ...cors } });
       }
       if (request.method !== "GET" && request.method !== "HEAD") return notFound();
-      if (endpoint === "garbage")
-        return new Response(garbage(chunkCount(url.searchParams.get("ckSize"))), {
-          headers: {
-            ...NO_STORE,
-            "content-type": "application/octet-stream",
-            "content-description": "File Transfer",
-            "content-disposition": "attachment; filename=random.dat",
-            "content-transfer-encoding": "binary",
-            ...cors,
-          },
-        });
+      if (endpoint === "garbage") {
+        if (downloads >= LIBRESPEED_MAX_DOWNLOADS)
+          return new Response(`at most ${LIBRESPEED_MAX_DOWNLOADS} downloads at once`, {
+            status: 503,
+            headers: { ...NO_STORE, "content-type": "text/plain", "retry-after": String(BUSY_RETRY_SECONDS), ...cors },
+          });
+        const headers = { ...DOWNLOAD_HEADERS, ...cors };
+        // A HEAD request never reads a body: none is made, so none is counted.
+        if (request.method === "HEAD") return new Response(null, { headers });
+        downloads++;
+        return new Response(
+          garbage(chunkCount(url.searchParams.get("ckSize")), () => downloads--),
+          { headers },
+        );
+      }
       if (endpoint === "getIP")
         return Response.json(getIpBody(clientIp, url.searchParams.get("isp") === "true"), {
           headers: { ...NO_STORE, ...cors },
